@@ -1,0 +1,1 @@
+"""The outside world: database, AI services, external APIs, queues, secrets."""

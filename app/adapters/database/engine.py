@@ -1,0 +1,53 @@
+"""Engine and session factory built from settings (never at import time)."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session
+
+from app.core.config import Settings
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Normalize any postgres URL to the psycopg 3 driver."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgres", "postgresql", "postgresql+psycopg2"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def create_db_engine(url: str, settings: Settings) -> Engine:
+    """One engine per process. On Lambda (or behind RDS Proxy) connections are not pooled."""
+    connect_args: dict = {"connect_timeout": 10}
+    if settings.db_proxy:
+        # RDS Proxy pins a connection that has prepared statements; keep them off.
+        connect_args["prepare_threshold"] = None
+    kwargs: dict = {"pool_pre_ping": True, "connect_args": connect_args}
+    if settings.db_null_pool or settings.db_proxy:
+        kwargs["poolclass"] = NullPool
+    else:
+        kwargs.update(pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size)
+    return create_engine(sqlalchemy_url(url), **kwargs)
+
+
+class Database:
+    """Owns the engine; hands out short sessions with commit-or-rollback."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,224 @@
+"""SQLModel tables. Alembic owns the schema; these mirror it (a test checks they agree)."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pgvector.sqlalchemy import Vector
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+from app.core.config import EMBEDDING_DIMENSIONS
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(*, nullable: bool = True, default_now: bool = False) -> Any:
+    return Field(
+        default_factory=utcnow if default_now else lambda: None,
+        sa_column_kwargs={} if nullable else {"server_default": text("now()")},
+        sa_type=DateTime(timezone=True),
+        nullable=nullable,
+    )
+
+
+def _json(default: Any) -> Any:
+    return Field(
+        default_factory=lambda: type(default)(default),
+        sa_type=JSONB,
+        nullable=False,
+        sa_column_kwargs={
+            "server_default": text(f"'{'[]' if isinstance(default, list) else '{}'}'")
+        },
+    )
+
+
+def _num(default: bool | int) -> Any:
+    return Field(
+        default=default,
+        nullable=False,
+        sa_column_kwargs={"server_default": text(str(default).lower())},
+    )
+
+
+def _fk(target: str, *, nullable: bool = True, ondelete: str = "CASCADE") -> Any:
+    return Field(
+        default=None,
+        sa_column=Column(BigInteger, ForeignKey(target, ondelete=ondelete), nullable=nullable),
+    )
+
+
+class WebhookDelivery(SQLModel, table=True):
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("source", "delivery_id", name="uq_webhook_deliveries_source_delivery"),
+    )
+
+    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    source: str = Field(max_length=32)
+    delivery_id: str = Field(max_length=200)
+    event_type: str = Field(max_length=100)
+    received_at: datetime = _ts(nullable=False, default_now=True)
+    payload: dict = _json({})
+    incident_id: int | None = _fk("incidents.id", ondelete="SET NULL")
+    outcome: str = Field(default="accepted", max_length=32)
+    ignored_reason: str | None = None
+
+
+class Incident(SQLModel, table=True):
+    __tablename__ = "incidents"
+    __table_args__ = (
+        UniqueConstraint("source", "dedup_key", name="uq_incidents_source_dedup_key"),
+        Index("ix_incidents_status_updated", "status", "updated_at"),
+        Index("ix_incidents_fingerprint", "fingerprint"),
+        Index("ix_incidents_signature_hash", "signature_hash"),
+        Index("ix_incidents_repo", "repo"),
+        Index(
+            "ix_incidents_embedding_hnsw",
+            "embedding",
+            postgresql_using="hnsw",
+            postgresql_with={"m": 16, "ef_construction": 64},
+            postgresql_ops={"embedding": "vector_cosine_ops"},
+        ),
+    )
+
+    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    source: str = Field(max_length=32)
+    kind: str = Field(max_length=32)
+    dedup_key: str = Field(max_length=300)
+    fingerprint: str = Field(max_length=300)
+    status: str = Field(default="received", max_length=32)
+    severity: str = Field(default="medium", max_length=16)
+    title: str = Field(default="", max_length=500)
+    html_url: str | None = None
+    # GitHub target
+    repo: str | None = Field(default=None, max_length=300)
+    workflow_id: int | None = Field(default=None, sa_type=BigInteger)
+    workflow_name: str | None = None
+    run_id: int | None = Field(default=None, sa_type=BigInteger)
+    run_attempt: int | None = None
+    head_branch: str | None = None
+    head_sha: str | None = Field(default=None, max_length=64)
+    conclusion: str | None = Field(default=None, max_length=32)
+    run_started_at: datetime | None = _ts()
+    failed_jobs: list = _json([])
+    # Kubernetes / Argo CD target
+    cluster: str | None = None
+    namespace: str | None = None
+    pod: str | None = None
+    container: str | None = None
+    owner_kind: str | None = None
+    owner_name: str | None = None
+    app: str | None = None
+    reason: str | None = None
+    occurrences: int = _num(1)
+    last_seen_at: datetime = _ts(nullable=False, default_now=True)
+    details: dict = _json({})
+    reconciled: bool = _num(False)
+    parent_id: int | None = _fk("incidents.id", ondelete="SET NULL")
+    # analysis
+    excerpt: str | None = None
+    signature: str | None = None
+    signature_hash: str | None = Field(default=None, max_length=64)
+    category: str | None = Field(default=None, max_length=64)
+    root_cause: str | None = None
+    fixability: str | None = Field(default=None, max_length=16)
+    action: str | None = Field(default=None, max_length=64)
+    evidence: list = _json([])
+    similar: list = _json([])
+    classifier: str | None = Field(default=None, max_length=64)
+    classifier_note: str | None = None
+    confidence: float | None = None
+    confidence_classifier: float | None = None
+    confidence_similarity: float | None = None
+    confidence_history: float | None = None
+    llm_prompt_tokens: int = _num(0)
+    llm_completion_tokens: int = _num(0)
+    embedding: list[float] | None = Field(
+        default=None, sa_column=Column(Vector(EMBEDDING_DIMENSIONS), nullable=True)
+    )
+    # decision
+    decision: str | None = Field(default=None, max_length=32)
+    decision_reason: str | None = None
+    # worker bookkeeping
+    claimed_at: datetime | None = _ts()
+    claimed_by: str | None = None
+    processing_attempts: int = _num(0)
+    not_before: datetime | None = _ts()
+    last_error: str | None = None
+    # timestamps
+    created_at: datetime = _ts(nullable=False, default_now=True)
+    updated_at: datetime = _ts(nullable=False, default_now=True)
+    resolved_at: datetime | None = _ts()
+    mttr_seconds: float | None = None
+
+
+class RemediationAttempt(SQLModel, table=True):
+    __tablename__ = "remediation_attempts"
+    __table_args__ = (
+        UniqueConstraint(
+            "incident_id",
+            "action",
+            "attempt_number",
+            name="uq_remediation_attempts_incident_action_attempt",
+        ),
+        Index("ix_remediation_attempts_started", "started_at"),
+        Index("ix_remediation_attempts_target_started", "target", "started_at"),
+    )
+
+    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    incident_id: int = _fk("incidents.id", nullable=False)
+    action: str = Field(max_length=64)
+    attempt_number: int = _num(1)
+    target: str = Field(default="", max_length=300)
+    params: dict = _json({})
+    status: str = Field(default="planned", max_length=32)
+    dry_run: bool = _num(False)
+    actor: str = Field(default="auto", max_length=32)
+    actor_id: str | None = None
+    started_at: datetime = _ts(nullable=False, default_now=True)
+    finished_at: datetime | None = _ts()
+    result: dict = _json({})
+    error: str | None = None
+
+
+class Approval(SQLModel, table=True):
+    __tablename__ = "approvals"
+    __table_args__ = (UniqueConstraint("nonce", name="uq_approvals_nonce"),)
+
+    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    incident_id: int = _fk("incidents.id", nullable=False)
+    nonce: str = Field(max_length=64)
+    status: str = Field(default="pending", max_length=16)
+    requested_at: datetime = _ts(nullable=False, default_now=True)
+    expires_at: datetime = _ts(nullable=False, default_now=True)
+    decided_by: str | None = None
+    decided_at: datetime | None = _ts()
+    slack_channel: str | None = None
+    slack_ts: str | None = None
+
+
+class Feedback(SQLModel, table=True):
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("incident_id", "user_id", name="uq_feedback_incident_user"),)
+
+    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    incident_id: int = _fk("incidents.id", nullable=False)
+    user_id: str = Field(max_length=100)
+    value: int
+    comment: str | None = None
+    created_at: datetime = _ts(nullable=False, default_now=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_incident_at", "incident_id", "at"),)
+
+    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    incident_id: int | None = _fk("incidents.id", ondelete="SET NULL")
+    at: datetime = _ts(nullable=False, default_now=True)
+    actor: str = Field(default="system", max_length=100)
+    event: str = Field(max_length=64)
+    details: dict = _json({})

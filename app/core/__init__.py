@@ -1,0 +1,1 @@
+"""Pure building blocks: settings, enums, domain models, event parsing. Imports no adapters."""

@@ -1,0 +1,139 @@
+"""Settings: built once at startup (``get_settings``) or by a test, then passed down.
+
+Nothing in the code base reads ``os.environ`` except this module, and only when a
+``Settings`` object is constructed.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.core.enums import Environment, Strategy
+from app.core.errors import ConfigurationError
+
+DEFAULT_GITHUB_API_URL = "https://api.github.com"
+DEFAULT_NVIDIA_BASE_URL = "https://integrate.api.nvidia.com/v1"
+EMBEDDING_DIMENSIONS = 768
+
+
+class Settings(BaseSettings):
+    """Every setting CodeHealer reads. Environment variable names are the field names, upper-cased."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # --- runtime -------------------------------------------------------------------------
+    environment: Environment = Environment.DEV
+    log_level: str = "INFO"
+    log_format: str = Field(default="json", description="json | text")
+    database_url: str | None = None
+    data_dir: Path = Field(
+        default=Path(".codehealer"),
+        validation_alias=AliasChoices("CODEHEALER_DATA_DIR", "data_dir"),
+    )
+    db_proxy: bool = False
+    db_pool_size: int = 10
+    db_null_pool: bool = False
+    dry_run: bool | None = None
+    api_key: SecretStr | None = None
+    max_body_bytes: int = 25 * 1024 * 1024
+
+    # --- worker --------------------------------------------------------------------------
+    worker_enabled: bool = True
+    worker_poll_seconds: float = 2.0
+    worker_claim_timeout_seconds: int = 600
+    worker_batch_size: int = 5
+
+    # --- GitHub --------------------------------------------------------------------------
+    github_webhook_secret: SecretStr | None = None
+    github_token: SecretStr | None = None
+    github_api_url: str = DEFAULT_GITHUB_API_URL
+    github_repositories: str = ""
+    github_timeout_seconds: float = 10.0
+    github_max_retries: int = 4
+    github_max_concurrency: int = 8
+
+    # --- analysis ------------------------------------------------------------------------
+    nvidia_api_key: SecretStr | None = None
+    nvidia_base_url: str = DEFAULT_NVIDIA_BASE_URL
+    nvidia_model: str = "meta/llama-3.1-70b-instruct"
+    nvidia_embed_model: str = "nvidia/nv-embedqa-e5-v5"
+    nvidia_timeout_seconds: float = 30.0
+    nvidia_max_retries: int = 3
+    similar_incidents_k: int = 5
+    hnsw_ef_search: int = 100
+    weight_classifier: float = 0.4
+    weight_similarity: float = 0.3
+    weight_history: float = 0.3
+    llm_price_per_1k_tokens: float = 0.0
+
+    # --- decisions -----------------------------------------------------------------------
+    strategy: Strategy | None = None
+    confidence_threshold: float = 0.85
+    conservative_threshold: float = 0.95
+    approval_threshold: float = 0.60
+    max_rerun_attempts: int = 2
+    max_fixes_per_hour: int = 10
+    max_fixes_per_hour_per_target: int = 3
+    recurrence_limit: int = 3
+    storm_targets: int = 5
+    shadow_mode: bool = False
+    rules_file: Path = Path("config/remediation_rules.yaml")
+    patterns_file: Path = Path("config/failure_patterns.yaml")
+
+    # --- AWS -----------------------------------------------------------------------------
+    queue_url: str | None = None
+    secrets_arn: str | None = None
+    aws_region: str = "us-east-1"
+
+    @model_validator(mode="after")
+    def _check_weights(self) -> "Settings":
+        total = self.weight_classifier + self.weight_similarity + self.weight_history
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"confidence weights must add up to 1.0, got {total:.3f}")
+        return self
+
+    # --- derived -------------------------------------------------------------------------
+    @property
+    def effective_strategy(self) -> Strategy:
+        if self.strategy is not None:
+            return self.strategy
+        if self.environment is Environment.PROD:
+            return Strategy.CONSERVATIVE
+        return Strategy.SLACK_FIRST
+
+    @property
+    def effective_dry_run(self) -> bool:
+        """Dry-run unless explicitly switched off, and always when no credentials exist."""
+        if self.dry_run is not None:
+            return self.dry_run
+        return self.github_token is None
+
+    @property
+    def requires_api_key(self) -> bool:
+        return self.api_key is not None or self.environment is Environment.PROD
+
+    def check_startup(self) -> list[str]:
+        """Refuse settings that cannot run safely; return warnings for ones that can."""
+        warnings: list[str] = []
+        if self.github_webhook_secret is None:
+            if self.environment is not Environment.DEV:
+                raise ConfigurationError(
+                    f"GITHUB_WEBHOOK_SECRET is required when ENVIRONMENT={self.environment.value}"
+                )
+            warnings.append(
+                "GITHUB_WEBHOOK_SECRET is not set: unsigned GitHub deliveries are ACCEPTED "
+                "(allowed only in ENVIRONMENT=dev)"
+            )
+        if self.environment is Environment.PROD and self.api_key is None:
+            raise ConfigurationError("API_KEY is required when ENVIRONMENT=prod")
+        return warnings
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return Settings()

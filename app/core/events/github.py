@@ -1,0 +1,182 @@
+"""GitHub Actions webhooks → typed events. Pure: a payload in, a ParsedEvent out.
+
+Only what CodeHealer acts on is read; unknown fields are ignored.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from app.core.enums import IncidentKind, IncidentSource, Severity
+from app.core.errors import BadRequestError
+from app.core.events.models import (
+    FailedJob,
+    FailureObserved,
+    Ignored,
+    IncidentDraft,
+    ParsedEvent,
+    Ping,
+    RunCompleted,
+)
+
+FAILED_RUN_CONCLUSIONS = frozenset({"failure", "timed_out", "startup_failure"})
+FAILED_JOB_CONCLUSIONS = frozenset({"failure"})
+SEVERITY_BY_CONCLUSION = {
+    "failure": Severity.MEDIUM,
+    "timed_out": Severity.MEDIUM,
+    "startup_failure": Severity.HIGH,
+}
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class _Repository(_Lenient):
+    full_name: str
+
+
+class _WorkflowRun(_Lenient):
+    id: int
+    name: str | None = None
+    workflow_id: int | None = None
+    run_attempt: int = 1
+    status: str | None = None
+    conclusion: str | None = None
+    head_branch: str | None = None
+    head_sha: str | None = None
+    html_url: str | None = None
+    event: str | None = None
+    path: str | None = None
+    run_started_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class _Workflow(_Lenient):
+    name: str | None = None
+
+
+class _WorkflowRunPayload(_Lenient):
+    action: str
+    repository: _Repository
+    workflow_run: _WorkflowRun
+    workflow: _Workflow | None = None
+
+
+class _WorkflowJob(_Lenient):
+    id: int
+    run_id: int
+    run_attempt: int = 1
+    name: str
+    status: str | None = None
+    conclusion: str | None = None
+    head_branch: str | None = None
+    head_sha: str | None = None
+    html_url: str | None = None
+    workflow_name: str | None = None
+
+
+class _WorkflowJobPayload(_Lenient):
+    action: str
+    repository: _Repository
+    workflow_job: _WorkflowJob
+
+
+def run_dedup_key(repo: str, run_id: int, run_attempt: int) -> str:
+    return f"{repo}#{run_id}#{run_attempt}"
+
+
+def workflow_fingerprint(repo: str, workflow: str | None, branch: str | None) -> str:
+    return f"github:{repo}:{workflow or '?'}:{branch or '?'}"
+
+
+def parse_github_event(event_type: str, payload: dict[str, Any]) -> ParsedEvent:
+    """Map one delivery to what CodeHealer does with it.
+
+    Raises:
+        BadRequestError: the payload lacks a field this event type needs.
+    """
+    handler = _HANDLERS.get(event_type)
+    if handler is None:
+        return Ignored(reason=f"event type {event_type!r} is not handled")
+    try:
+        return handler(payload)
+    except ValidationError as exc:
+        fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors()[:5])
+        raise BadRequestError(
+            f"{event_type} payload is missing or has invalid fields: {fields}"
+        ) from exc
+
+
+def _ping(payload: dict[str, Any]) -> ParsedEvent:
+    return Ping(detail=str(payload.get("zen") or "pong"))
+
+
+def _workflow_run(payload: dict[str, Any]) -> ParsedEvent:
+    body = _WorkflowRunPayload.model_validate(payload)
+    run, repo = body.workflow_run, body.repository.full_name
+    if body.action != "completed":
+        return Ignored(reason=f"workflow_run action {body.action!r} is not completed")
+    if run.conclusion not in FAILED_RUN_CONCLUSIONS:
+        return RunCompleted(
+            repo=repo,
+            run_id=run.id,
+            run_attempt=run.run_attempt,
+            conclusion=run.conclusion or "unknown",
+            completed_at=run.updated_at,
+        )
+    workflow = run.name or (body.workflow.name if body.workflow else None) or run.path
+    draft = IncidentDraft(
+        source=IncidentSource.GITHUB,
+        kind=IncidentKind.WORKFLOW_RUN,
+        dedup_key=run_dedup_key(repo, run.id, run.run_attempt),
+        fingerprint=workflow_fingerprint(repo, workflow, run.head_branch),
+        title=f"{repo}: {workflow or 'workflow'} {run.conclusion} on {run.head_branch or '?'}",
+        severity=SEVERITY_BY_CONCLUSION[run.conclusion],
+        html_url=run.html_url,
+        repo=repo,
+        workflow_id=run.workflow_id,
+        workflow_name=workflow,
+        run_id=run.id,
+        run_attempt=run.run_attempt,
+        head_branch=run.head_branch,
+        head_sha=run.head_sha,
+        conclusion=run.conclusion,
+        run_started_at=run.run_started_at,
+        details={"event": run.event, "path": run.path},
+    )
+    return FailureObserved(draft=draft)
+
+
+def _workflow_job(payload: dict[str, Any]) -> ParsedEvent:
+    body = _WorkflowJobPayload.model_validate(payload)
+    job, repo = body.workflow_job, body.repository.full_name
+    if body.action != "completed":
+        return Ignored(reason=f"workflow_job action {body.action!r} is not completed")
+    if job.conclusion not in FAILED_JOB_CONCLUSIONS:
+        return Ignored(reason=f"workflow_job conclusion {job.conclusion!r} is not a failure")
+    draft = IncidentDraft(
+        source=IncidentSource.GITHUB,
+        kind=IncidentKind.WORKFLOW_RUN,
+        dedup_key=run_dedup_key(repo, job.run_id, job.run_attempt),
+        fingerprint=workflow_fingerprint(repo, job.workflow_name, job.head_branch),
+        title=f"{repo}: {job.workflow_name or 'workflow'} job {job.name!r} failed",
+        repo=repo,
+        workflow_name=job.workflow_name,
+        run_id=job.run_id,
+        run_attempt=job.run_attempt,
+        head_branch=job.head_branch,
+        head_sha=job.head_sha,
+        conclusion=job.conclusion,
+        failed_jobs=[FailedJob(id=job.id, name=job.name, html_url=job.html_url)],
+        authoritative=False,
+    )
+    return FailureObserved(draft=draft)
+
+
+_HANDLERS = {
+    "ping": _ping,
+    "workflow_run": _workflow_run,
+    "workflow_job": _workflow_job,
+}

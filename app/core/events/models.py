@@ -1,0 +1,78 @@
+"""What an event parser produces: a typed, normalized view of one delivery."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from app.core.enums import IncidentKind, IncidentSource, Severity
+
+
+class FailedJob(BaseModel):
+    id: int
+    name: str
+    html_url: str | None = None
+
+
+class IncidentDraft(BaseModel):
+    """The fields of an incident that a delivery can tell us. The raw payload is kept elsewhere."""
+
+    source: IncidentSource
+    kind: IncidentKind
+    dedup_key: str
+    fingerprint: str
+    title: str = ""
+    severity: Severity = Severity.MEDIUM
+    html_url: str | None = None
+    repo: str | None = None
+    workflow_id: int | None = None
+    workflow_name: str | None = None
+    run_id: int | None = None
+    run_attempt: int | None = None
+    head_branch: str | None = None
+    head_sha: str | None = None
+    conclusion: str | None = None
+    run_started_at: datetime | None = None
+    failed_jobs: list[FailedJob] = Field(default_factory=list)
+    cluster: str | None = None
+    namespace: str | None = None
+    pod: str | None = None
+    container: str | None = None
+    owner_kind: str | None = None
+    owner_name: str | None = None
+    app: str | None = None
+    reason: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+    # A run event is the authority on run fields; a job event only fills gaps.
+    authoritative: bool = True
+
+
+class Ignored(BaseModel):
+    """A delivery that is recorded but creates no incident."""
+
+    reason: str
+
+
+class Ping(BaseModel):
+    """A sender checking that the endpoint is there."""
+
+    detail: str = "pong"
+
+
+class FailureObserved(BaseModel):
+    """A delivery that opens (or adds to) an incident."""
+
+    draft: IncidentDraft
+
+
+class RunCompleted(BaseModel):
+    """A GitHub run finished without failing; it may close the loop on an earlier remediation."""
+
+    repo: str
+    run_id: int
+    run_attempt: int
+    conclusion: str
+    completed_at: datetime | None = None
+
+
+ParsedEvent = Ignored | Ping | FailureObserved | RunCompleted
