@@ -1,0 +1,34 @@
+"""audit_log: append-only."""
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.adapters.database.tables import AuditEntry
+
+
+class AuditRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def append(
+        self,
+        event: str,
+        *,
+        incident_id: int | None = None,
+        actor: str = "system",
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self.session.add(
+            AuditEntry(incident_id=incident_id, actor=actor, event=event, details=details or {})
+        )
+        self.session.flush()
+
+    def for_incident(self, incident_id: int) -> list[AuditEntry]:
+        stmt = (
+            select(AuditEntry)
+            .where(AuditEntry.incident_id == incident_id)
+            .order_by(AuditEntry.at, AuditEntry.id)
+        )
+        return list(self.session.execute(stmt).scalars())

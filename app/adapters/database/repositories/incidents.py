@@ -1,0 +1,168 @@
+"""incidents: upsert from a parsed event, claim for work, conditional state changes, queries."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, literal_column, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import Session
+
+from app.adapters.database.tables import Incident, utcnow
+from app.core.enums import IncidentStatus
+from app.core.events.models import IncidentDraft
+
+# Fields a run event (authoritative) overwrites and a job event only fills when empty.
+_RUN_FIELDS = (
+    "title",
+    "severity",
+    "html_url",
+    "workflow_id",
+    "workflow_name",
+    "head_branch",
+    "head_sha",
+    "conclusion",
+    "run_started_at",
+    "fingerprint",
+)
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    incident_id: int
+    status: str
+    created: bool
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    status: str | None = None
+    source: str | None = None
+    repo: str | None = None
+    category: str | None = None
+
+
+class IncidentRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def upsert(self, draft: IncidentDraft) -> UpsertResult:
+        """Create the incident for the draft's dedup key, or merge the draft into it."""
+        values = draft.model_dump(exclude={"authoritative", "failed_jobs"}, mode="python")
+        values["source"] = draft.source.value
+        values["kind"] = draft.kind.value
+        values["severity"] = draft.severity.value
+        values["failed_jobs"] = [job.model_dump() for job in draft.failed_jobs]
+        stmt = insert(Incident).values(**values)
+        excluded, table = stmt.excluded, Incident.__table__.c
+        merged = {
+            name: (
+                func.coalesce(excluded[name], table[name])
+                if draft.authoritative
+                else func.coalesce(table[name], excluded[name])
+            )
+            for name in _RUN_FIELDS
+        }
+        merged["failed_jobs"] = text(
+            "(SELECT coalesce(jsonb_agg(DISTINCT e), '[]'::jsonb) FROM "
+            "jsonb_array_elements(incidents.failed_jobs || excluded.failed_jobs) AS e)"
+        )
+        merged["updated_at"] = func.now()
+        stmt = stmt.on_conflict_do_update(
+            constraint="uq_incidents_source_dedup_key", set_=merged
+        ).returning(Incident.id, Incident.status, literal_column("(xmax = 0)").label("created"))
+        row = self.session.execute(stmt).one()
+        return UpsertResult(incident_id=row.id, status=row.status, created=bool(row.created))
+
+    def get(self, incident_id: int) -> Incident | None:
+        return self.session.get(Incident, incident_id)
+
+    def page(
+        self, filters: IncidentFilter, *, limit: int, offset: int
+    ) -> tuple[list[Incident], int]:
+        stmt = select(Incident)
+        for column, value in (
+            (Incident.status, filters.status),
+            (Incident.source, filters.source),
+            (Incident.repo, filters.repo),
+            (Incident.category, filters.category),
+        ):
+            if value is not None:
+                stmt = stmt.where(column == value)
+        total = self.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+        page = (
+            stmt.order_by(Incident.created_at.desc(), Incident.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(self.session.execute(page).scalars()), total
+
+    def claim(self, *, worker_id: str, limit: int, stale_after: timedelta) -> list[int]:
+        """Move up to ``limit`` claimable incidents to ``analyzing`` and return their ids.
+
+        Claimable: ``received`` (and past ``not_before``), or stuck in a working state longer
+        than ``stale_after`` (its worker died). SKIP LOCKED lets many workers claim at once.
+        """
+        now = utcnow()
+        candidates = (
+            select(Incident.id)
+            .where(
+                or_(
+                    (Incident.status == IncidentStatus.RECEIVED)
+                    & or_(Incident.not_before.is_(None), Incident.not_before <= now),
+                    (Incident.status == IncidentStatus.ANALYZING)
+                    & (Incident.claimed_at < now - stale_after),
+                )
+            )
+            .order_by(Incident.created_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        stmt = (
+            update(Incident)
+            .where(Incident.id.in_(candidates.scalar_subquery()))
+            .values(
+                status=IncidentStatus.ANALYZING,
+                claimed_at=now,
+                claimed_by=worker_id,
+                processing_attempts=Incident.processing_attempts + 1,
+                updated_at=now,
+            )
+            .returning(Incident.id)
+        )
+        return list(self.session.execute(stmt).scalars())
+
+    def transition(
+        self,
+        incident_id: int,
+        *,
+        expected: IncidentStatus | tuple[IncidentStatus, ...],
+        to: IncidentStatus,
+        **values: Any,
+    ) -> bool:
+        """Change status only if it is still ``expected``; False means someone else moved it."""
+        allowed = (expected,) if isinstance(expected, IncidentStatus) else expected
+        stmt = (
+            update(Incident)
+            .where(Incident.id == incident_id, Incident.status.in_([s.value for s in allowed]))
+            .values(status=to, updated_at=utcnow(), **values)
+        )
+        return self.session.execute(stmt).rowcount == 1
+
+    def update_fields(self, incident_id: int, **values: Any) -> None:
+        stmt = (
+            update(Incident).where(Incident.id == incident_id).values(updated_at=utcnow(), **values)
+        )
+        self.session.execute(stmt)
+
+    def release_for_retry(self, incident_id: int, *, error: str, not_before: datetime) -> bool:
+        """Put a claimed incident back so it is tried again later."""
+        return self.transition(
+            incident_id,
+            expected=IncidentStatus.ANALYZING,
+            to=IncidentStatus.RECEIVED,
+            last_error=error,
+            not_before=not_before,
+            claimed_at=None,
+            claimed_by=None,
+        )

@@ -1,0 +1,59 @@
+"""FastAPI dependencies as Annotated aliases. Tests override them via app.dependency_overrides."""
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from app.bootstrap import Container
+from app.core.config import Settings
+from app.core.errors import AuthenticationError, BadRequestError, PayloadTooLargeError
+from app.core.security import tokens_equal
+
+
+def get_container(request: Request) -> Container:
+    return request.app.state.container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+def get_settings_dep(container: ContainerDep) -> Settings:
+    return container.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+async def read_limited_body(request: Request, settings: SettingsDep) -> bytes:
+    """The raw body, refused with 413 as soon as it passes the limit (never read whole)."""
+    limit = settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise BadRequestError("Content-Length is not a number")
+        if int(declared) > limit:
+            raise PayloadTooLargeError(f"body is larger than {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLargeError(f"body is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+RawBody = Annotated[bytes, Depends(read_limited_body)]
+
+
+def require_api_key(
+    settings: SettingsDep, x_api_key: Annotated[str | None, Header()] = None
+) -> None:
+    """``X-API-Key`` must match API_KEY when one is set (always in prod)."""
+    if not settings.requires_api_key:
+        return
+    expected = settings.api_key.get_secret_value() if settings.api_key else None
+    if expected is None or not tokens_equal(expected, x_api_key):
+        raise AuthenticationError("missing or wrong X-API-Key")
+
+
+ApiKeyGuard = Depends(require_api_key)

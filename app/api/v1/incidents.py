@@ -1,0 +1,45 @@
+"""Read API: incidents with their deliveries, attempts and audit trail."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+
+from app.api.deps import ApiKeyGuard, ContainerDep
+from app.core.enums import IncidentSource, IncidentStatus
+from app.core.errors import NotFoundError
+from app.services.incident_views import IncidentQuery
+
+router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"], dependencies=[ApiKeyGuard])
+
+
+@router.get("")
+async def list_incidents(
+    container: ContainerDep,
+    status: IncidentStatus | None = None,
+    source: IncidentSource | None = None,
+    repo: Annotated[str | None, Query(max_length=300)] = None,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, Any]:
+    """Incidents, newest first, filtered by status, source, repo or category."""
+    query = IncidentQuery(container.db)
+    return await run_in_threadpool(
+        query.page,
+        status=status,
+        source=source,
+        repo=repo,
+        category=category,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/{incident_id}")
+async def get_incident(container: ContainerDep, incident_id: int) -> dict[str, Any]:
+    """One incident with its deliveries, remediation attempts, approvals and audit entries."""
+    detail = await run_in_threadpool(IncidentQuery(container.db).detail, incident_id)
+    if detail is None:
+        raise NotFoundError(f"incident {incident_id} not found")
+    return detail

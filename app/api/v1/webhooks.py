@@ -1,0 +1,83 @@
+"""POST /webhooks/github: verify, parse, store, enqueue. One short transaction, no outbound call."""
+
+import json
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from app.api.deps import ContainerDep, RawBody
+from app.core.enums import IncidentSource
+from app.core.errors import AuthenticationError, BadRequestError
+from app.core.security import verify_github_signature
+from app.services.ingest import IngestOutcome
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+
+
+def parse_json_object(body: bytes) -> dict[str, Any]:
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadRequestError(f"body is not valid JSON: {exc}") from exc
+    if not isinstance(payload, dict):
+        raise BadRequestError("body must be a JSON object")
+    return payload
+
+
+def outcome_response(outcome: IngestOutcome) -> JSONResponse:
+    if outcome.ping:
+        return JSONResponse({"ok": True, "duplicate": outcome.duplicate}, status_code=200)
+    if outcome.incident_id is None:
+        body = {"ignored": outcome.ignored or "not actionable", "duplicate": outcome.duplicate}
+        return JSONResponse(body, status_code=200 if outcome.duplicate else 202)
+    body = {"incident_id": outcome.incident_id, "status": outcome.status}
+    if outcome.duplicate:
+        body["duplicate"] = True
+        return JSONResponse(body, status_code=200)
+    return JSONResponse(body, status_code=202)
+
+
+@router.post("/github", status_code=202)
+async def github_webhook(
+    request: Request,
+    container: ContainerDep,
+    body: RawBody,
+    x_github_event: str | None = Header(default=None),
+    x_github_delivery: str | None = Header(default=None),
+    x_hub_signature_256: str | None = Header(default=None),
+) -> JSONResponse:
+    """Receive a GitHub webhook delivery (``workflow_run``, ``workflow_job``, ``ping``)."""
+    settings = container.settings
+    secret = settings.github_webhook_secret
+    if secret is not None and not verify_github_signature(
+        secret.get_secret_value(), body, x_hub_signature_256
+    ):
+        raise AuthenticationError("missing or wrong X-Hub-Signature-256")
+    if not x_github_event or not x_github_delivery:
+        raise BadRequestError("X-GitHub-Event and X-GitHub-Delivery headers are required")
+    if len(x_github_delivery) > 200:
+        raise BadRequestError("X-GitHub-Delivery is too long")
+    payload = parse_json_object(body)
+    ingest = container.ingest
+    event = ingest.parse(IncidentSource.GITHUB, x_github_event, payload)
+    outcome = await run_in_threadpool(
+        ingest.ingest,
+        source=IncidentSource.GITHUB,
+        delivery_id=x_github_delivery,
+        event_type=x_github_event,
+        payload=payload,
+        event=event,
+    )
+    log.info(
+        "github delivery %s (%s): incident=%s ignored=%s duplicate=%s",
+        x_github_delivery,
+        x_github_event,
+        outcome.incident_id,
+        outcome.ignored,
+        outcome.duplicate,
+    )
+    return outcome_response(outcome)

@@ -1,0 +1,169 @@
+"""The `codehealer` command: serve, worker, db, send-sample (and more as features land)."""
+
+import argparse
+import logging
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+from app.core.config import Settings
+from app.core.errors import ConfigurationError
+from app.core.logs import configure_logging
+
+log = logging.getLogger("codehealer")
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SAMPLE = REPO_ROOT / "scripts" / "samples" / "workflow_run_failure.json"
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings()
+    configure_logging(settings.log_level, getattr(args, "log_format", None) or settings.log_format)
+    return settings
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.adapters.database.migrate import upgrade
+    from app.bootstrap import build_container
+    from app.main import create_app
+
+    settings = _settings(args)
+    for warning in settings.check_startup():
+        log.warning("!!! %s", warning)
+    container = build_container(settings)
+    stop = threading.Event()
+    worker_thread = None
+    try:
+        upgrade(container.database_url)
+        if settings.worker_enabled and not args.no_worker:
+            worker = container.new_worker()
+            worker_thread = threading.Thread(target=worker.run_forever, args=(stop,), daemon=True)
+            worker_thread.start()
+        log.info("CodeHealer listening on http://%s:%s", args.host, args.port)
+        uvicorn.run(create_app(container), host=args.host, port=args.port, log_config=None)
+    finally:
+        stop.set()
+        if worker_thread is not None:
+            worker_thread.join(timeout=30)
+        container.close()
+        log.info("CodeHealer stopped")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from app.bootstrap import build_container
+
+    settings = _settings(args)
+    container = build_container(settings)
+    stop = threading.Event()
+    try:
+        worker = container.new_worker()
+        if args.once:
+            print(f"processed {worker.drain()} incident(s)")
+            return 0
+        worker.run_forever(stop)
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        container.close()
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from app.adapters.database import migrate
+    from app.bootstrap import resolve_database
+
+    settings = _settings(args)
+    url, embedded = resolve_database(settings)
+    try:
+        if args.db_command == "upgrade":
+            migrate.upgrade(url, args.revision)
+        elif args.db_command == "downgrade":
+            migrate.downgrade(url, args.revision)
+        from sqlalchemy import create_engine
+
+        from app.adapters.database.engine import sqlalchemy_url
+
+        engine = create_engine(sqlalchemy_url(url))
+        print(f"schema at {migrate.current_revision(engine)} (head {migrate.head_revision()})")
+        engine.dispose()
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    return 0
+
+
+def cmd_send_sample(args: argparse.Namespace) -> int:
+    import httpx
+
+    from app.core.security import github_signature
+
+    settings = Settings()
+    body = Path(args.file).read_bytes()
+    secret = args.secret or (
+        settings.github_webhook_secret.get_secret_value()
+        if settings.github_webhook_secret
+        else None
+    )
+    headers = {
+        "Content-Type": "application/json",
+        "X-GitHub-Event": args.event,
+        "X-GitHub-Delivery": args.delivery_id or str(uuid.uuid4()),
+        "User-Agent": "GitHub-Hookshot/codehealer-sample",
+    }
+    if secret:
+        headers["X-Hub-Signature-256"] = github_signature(secret, body)
+    url = args.url.rstrip("/") + "/webhooks/github"
+    response = httpx.post(url, content=body, headers=headers, timeout=10)
+    print(f"{response.status_code} {response.text}")
+    return 0 if response.status_code < 400 else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="codehealer", description=__doc__)
+    parser.add_argument("--log-format", choices=["json", "text"], default=None)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the API and an in-process worker")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--no-worker", action="store_true", help="API only")
+    serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run only the worker")
+    worker.add_argument("--once", action="store_true", help="process what is claimable, then exit")
+    worker.set_defaults(func=cmd_worker)
+
+    db = sub.add_parser("db", help="database migrations")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    up = db_sub.add_parser("upgrade", help="migrate to a revision (default head)")
+    up.add_argument("revision", nargs="?", default="head")
+    down = db_sub.add_parser("downgrade", help="migrate down to a revision (default base)")
+    down.add_argument("revision", nargs="?", default="base")
+    db_sub.add_parser("current", help="print the schema revision")
+    db.set_defaults(func=cmd_db)
+
+    sample = sub.add_parser("send-sample", help="POST a signed sample GitHub delivery")
+    sample.add_argument("--url", default="http://127.0.0.1:8000")
+    sample.add_argument("--file", default=str(DEFAULT_SAMPLE))
+    sample.add_argument("--event", default="workflow_run")
+    sample.add_argument("--delivery-id", default=None)
+    sample.add_argument("--secret", default=None, help="default: GITHUB_WEBHOOK_SECRET")
+    sample.set_defaults(func=cmd_send_sample)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigurationError as exc:
+        print(f"codehealer: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

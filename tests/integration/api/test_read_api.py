@@ -1,0 +1,77 @@
+"""Read API, health and readiness."""
+
+import json
+import uuid
+
+from pydantic import SecretStr
+
+from app.core.security import github_signature
+from tests.conftest import WEBHOOK_SECRET, fixture_bytes
+
+FAILED_RUN = "github/derived__workflow_run__completed.failure.payload.json"
+
+
+def _post_failure(client, run_id: int | None = None) -> int:
+    body = fixture_bytes(FAILED_RUN)
+    if run_id is not None:
+        payload = json.loads(body)
+        payload["workflow_run"]["id"] = run_id
+        body = json.dumps(payload).encode()
+    response = client.post(
+        "/webhooks/github",
+        content=body,
+        headers={
+            "X-GitHub-Event": "workflow_run",
+            "X-GitHub-Delivery": str(uuid.uuid4()),
+            "X-Hub-Signature-256": github_signature(WEBHOOK_SECRET, body),
+        },
+    )
+    return response.json()["incident_id"]
+
+
+def test_health_answers_200(client):
+    assert client.get("/health").json() == {"status": "ok"}
+
+
+def test_ready_answers_200_when_schema_is_at_head(client):
+    response = client.get("/ready")
+    assert response.status_code == 200
+    assert response.json()["ready"] is True
+
+
+def test_detail_includes_deliveries_and_audit_entries(client):
+    incident_id = _post_failure(client)
+    detail = client.get(f"/api/v1/incidents/{incident_id}").json()
+    assert detail["id"] == incident_id
+    assert len(detail["deliveries"]) == 1
+    assert [a["event"] for a in detail["audit"]] == ["incident.created"]
+    assert detail["attempts"] == []
+    assert "embedding" not in detail
+
+
+def test_unknown_incident_is_404(client):
+    assert client.get("/api/v1/incidents/999999").status_code == 404
+
+
+def test_filter_by_status_excludes_others(client):
+    _post_failure(client)
+    assert client.get("/api/v1/incidents", params={"status": "resolved"}).json()["total"] == 0
+    assert client.get("/api/v1/incidents", params={"status": "received"}).json()["total"] == 1
+
+
+def test_invalid_status_filter_is_4xx(client):
+    assert client.get("/api/v1/incidents", params={"status": "bogus"}).status_code == 422
+
+
+def test_pagination_limits_the_page(client):
+    ids = [_post_failure(client, run_id) for run_id in (101, 102, 103)]
+    page = client.get("/api/v1/incidents", params={"limit": 2, "offset": 1}).json()
+    assert page["total"] == 3
+    assert [i["id"] for i in page["items"]] == [ids[1], ids[0]]
+
+
+def test_api_key_is_required_when_set(client, container):
+    container.settings.api_key = SecretStr("s3cret")
+    assert client.get("/api/v1/incidents").status_code == 401
+    assert client.get("/api/v1/incidents", headers={"X-API-Key": "wrong"}).status_code == 401
+    assert client.get("/api/v1/incidents", headers={"X-API-Key": "s3cret"}).status_code == 200
