@@ -47,10 +47,18 @@ class NormalizationError(CodeHealerError):
 class IntegrationError(CodeHealerError):
     """An outside system failed or answered something unusable."""
 
-    def __init__(self, message: str, *, status_code: int | None = None, retryable: bool = False):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        retryable: bool = False,
+        retry_after: float | None = None,
+    ):
         super().__init__(message)
         self.upstream_status = status_code
         self.retryable = retryable
+        self.retry_after = retry_after
 
 
 class GitHubError(IntegrationError):

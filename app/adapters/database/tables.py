@@ -1,10 +1,21 @@
 """SQLModel tables. Alembic owns the schema; these mirror it (a test checks they agree)."""
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    UniqueConstraint,
+    cast,
+    literal,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -13,6 +24,11 @@ from app.core.config import EMBEDDING_DIMENSIONS
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def merge_json(column: Any, extra: dict[str, Any]) -> Any:
+    """SQL expression: the jsonb ``column`` with ``extra``'s keys set (for UPDATE ... SET)."""
+    return column.op("||")(cast(literal(json.dumps(extra)), JSONB))
 
 
 def _ts(*, nullable: bool = True, default_now: bool = False) -> Any:

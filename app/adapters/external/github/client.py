@@ -1,0 +1,215 @@
+"""GitHub REST API client: a small typed surface over one httpx client and one retry point."""
+
+import re
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from app.adapters.external.http import CircuitBreaker, ResilientClient, RetryPolicy
+from app.core.config import Settings
+from app.core.errors import GitHubError
+
+_REPO = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
+_SECRET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
+API_VERSION = "2022-11-28"
+MAX_LOG_BYTES = 5 * 1024 * 1024
+
+
+def checked_repo(repo: str) -> str:
+    """``owner/name`` only: a repo string from a payload must not steer the request path."""
+    if not _REPO.match(repo) or ".." in repo:
+        raise GitHubError(f"not a repository name: {repo!r}")
+    return repo
+
+
+def build_github_client(
+    settings: Settings,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> "GitHubClient":
+    headers = {
+        "Accept": "application/vnd.github+json",
+        "X-GitHub-Api-Version": API_VERSION,
+        "User-Agent": "codehealer",
+    }
+    if settings.github_token is not None:
+        headers["Authorization"] = f"Bearer {settings.github_token.get_secret_value()}"
+    timeout = httpx.Timeout(settings.github_timeout_seconds, connect=5.0)
+    api = httpx.Client(
+        base_url=settings.github_api_url.rstrip("/"),
+        headers=headers,
+        timeout=timeout,
+        transport=transport,
+        follow_redirects=False,
+    )
+    # Log archives live on another host behind a short-lived signed URL: no token goes there.
+    blobs = httpx.Client(
+        timeout=timeout,
+        transport=transport,
+        follow_redirects=False,
+        headers={"User-Agent": "codehealer"},
+    )
+    policy = RetryPolicy(max_attempts=settings.github_max_retries)
+    breaker = CircuitBreaker(threshold=5, reset_after=60)
+    return GitHubClient(
+        ResilientClient(
+            api,
+            name="github",
+            error_cls=GitHubError,
+            policy=policy,
+            breaker=breaker,
+            max_concurrency=settings.github_max_concurrency,
+            sleep=sleep,
+        ),
+        ResilientClient(
+            blobs,
+            name="github-logs",
+            error_cls=GitHubError,
+            policy=policy,
+            max_concurrency=settings.github_max_concurrency,
+            sleep=sleep,
+        ),
+        api_url=settings.github_api_url,
+    )
+
+
+class GitHubClient:
+    def __init__(self, api: ResilientClient, blobs: ResilientClient, *, api_url: str):
+        self.api = api
+        self.blobs = blobs
+        self.api_host = urlsplit(api_url).netloc
+
+    @property
+    def breaker(self) -> CircuitBreaker:
+        return self.api.breaker
+
+    def close(self) -> None:
+        self.api.client.close()
+        self.blobs.client.close()
+
+    def is_api_url(self, url: str) -> bool:
+        """Only URLs on the configured API host may be called when they come from a payload."""
+        parts = urlsplit(url)
+        return parts.scheme in ("https", "http") and parts.netloc == self.api_host
+
+    # --- runs and jobs -------------------------------------------------------------------
+    def get_run(self, repo: str, run_id: int) -> dict[str, Any]:
+        return self.api.request(
+            "GET", f"/repos/{checked_repo(repo)}/actions/runs/{int(run_id)}"
+        ).json()
+
+    def list_attempt_jobs(self, repo: str, run_id: int, attempt: int) -> list[dict[str, Any]]:
+        path = (
+            f"/repos/{checked_repo(repo)}/actions/runs/{int(run_id)}/attempts/{int(attempt)}/jobs"
+        )
+        return self._paginate(path, "jobs")
+
+    def list_runs(
+        self,
+        repo: str,
+        *,
+        status: str | None = None,
+        created_since: datetime | None = None,
+        branch: str | None = None,
+        per_page: int = 100,
+    ) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {}
+        if status:
+            params["status"] = status
+        if created_since is not None:
+            params["created"] = f">={created_since.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+        if branch:
+            params["branch"] = branch
+        return self._paginate(
+            f"/repos/{checked_repo(repo)}/actions/runs",
+            "workflow_runs",
+            params=params,
+            per_page=per_page,
+            max_pages=5,
+        )
+
+    def download_job_log(self, repo: str, job_id: int) -> str | None:
+        """The job's plain-text log, or None while GitHub has none yet (404 while running).
+
+        The API answers 302 to a short-lived URL; it is followed once and never stored.
+        """
+        path = f"/repos/{checked_repo(repo)}/actions/jobs/{int(job_id)}/logs"
+        response = self.api.request("GET", path, allow=(404,))
+        if response.status_code == 404:
+            return None
+        if response.status_code in (301, 302, 303, 307, 308):
+            location = response.headers.get("location")
+            if (
+                not location
+                or urlsplit(location).scheme != "https"
+                and not self.is_api_url(location)
+            ):
+                raise GitHubError("log redirect without a usable https location")
+            response = self.blobs.request("GET", location)
+        return _tail(response.content, MAX_LOG_BYTES)
+
+    def rerun_failed_jobs(self, repo: str, run_id: int) -> None:
+        self.api.request(
+            "POST", f"/repos/{checked_repo(repo)}/actions/runs/{int(run_id)}/rerun-failed-jobs"
+        )
+
+    # --- caches --------------------------------------------------------------------------
+    def list_caches(
+        self, repo: str, *, ref: str | None = None, key: str | None = None
+    ) -> list[dict[str, Any]]:
+        params = {k: v for k, v in (("ref", ref), ("key", key)) if v}
+        return self._paginate(
+            f"/repos/{checked_repo(repo)}/actions/caches",
+            "actions_caches",
+            params=params,
+            max_pages=5,
+        )
+
+    def delete_cache(self, repo: str, cache_id: int) -> None:
+        self.api.request(
+            "DELETE", f"/repos/{checked_repo(repo)}/actions/caches/{int(cache_id)}", allow=(404,)
+        )
+
+    # --- secrets -------------------------------------------------------------------------
+    def get_secrets_public_key(self, repo: str) -> dict[str, str]:
+        return self.api.request(
+            "GET", f"/repos/{checked_repo(repo)}/actions/secrets/public-key"
+        ).json()
+
+    def put_secret(self, repo: str, name: str, *, encrypted_value: str, key_id: str) -> None:
+        if not _SECRET_NAME.match(name):
+            raise GitHubError(f"not a secret name: {name!r}")
+        self.api.request(
+            "PUT",
+            f"/repos/{checked_repo(repo)}/actions/secrets/{name}",
+            json={"encrypted_value": encrypted_value, "key_id": key_id},
+        )
+
+    # --- helpers -------------------------------------------------------------------------
+    def _paginate(
+        self,
+        path: str,
+        key: str,
+        *,
+        params: dict[str, Any] | None = None,
+        per_page: int = 100,
+        max_pages: int = 10,
+    ) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        for page in range(1, max_pages + 1):
+            query = {**(params or {}), "per_page": per_page, "page": page}
+            body = self.api.request("GET", path, params=query).json()
+            batch = body.get(key, [])
+            items.extend(batch)
+            if len(batch) < per_page or len(items) >= body.get("total_count", len(items)):
+                break
+        return items
+
+
+def _tail(content: bytes, limit: int) -> str:
+    return content[-limit:].decode("utf-8", errors="replace")

@@ -1,0 +1,57 @@
+"""LogSource for GitHub Actions: the failed jobs of the run attempt, their logs, their failing step."""
+
+from typing import Any
+
+from app.adapters.external.github.client import GitHubClient
+from app.core.errors import GitHubError
+from app.core.models import FetchedLogs, IncidentTarget
+
+FAILED = frozenset({"failure", "timed_out", "startup_failure", "cancelled"})
+
+
+class GitHubLogSource:
+    def __init__(self, client: GitHubClient | None, *, max_jobs: int = 5):
+        self.client = client
+        self.max_jobs = max_jobs
+
+    def fetch(self, target: IncidentTarget) -> FetchedLogs:
+        if self.client is None:
+            raise GitHubError(
+                "GITHUB_TOKEN is not set, so job logs cannot be read", status_code=401
+            )
+        if not target.repo or target.run_id is None:
+            raise GitHubError("the incident names no repository and run", status_code=400)
+        jobs = self.client.list_attempt_jobs(target.repo, target.run_id, target.run_attempt or 1)
+        failed = [j for j in jobs if j.get("conclusion") in FAILED]
+        if not failed:
+            if any(j.get("status") != "completed" for j in jobs):
+                return FetchedLogs(not_ready=True, note="jobs of this attempt are still running")
+            return FetchedLogs(text="", note="GitHub lists no failed job for this attempt")
+        sections = []
+        for job in failed[: self.max_jobs]:
+            log = self.client.download_job_log(target.repo, int(job["id"]))
+            if log is None:
+                return FetchedLogs(
+                    not_ready=True, note=f"log of job {job['id']} is not available yet"
+                )
+            sections.append(_section(job, log))
+        summary = [
+            {"id": j["id"], "name": j.get("name", ""), "failed_step": _failed_step(j)}
+            for j in failed
+        ]
+        return FetchedLogs(text="\n".join(sections), failed_jobs=summary)
+
+
+def _failed_step(job: dict[str, Any]) -> str | None:
+    for step in job.get("steps") or []:
+        if step.get("conclusion") in FAILED:
+            return step.get("name")
+    return None
+
+
+def _section(job: dict[str, Any], log: str) -> str:
+    step = _failed_step(job)
+    header = f"=== job {job.get('name', job['id'])!r} failed" + (
+        f" at step {step!r}" if step else ""
+    )
+    return f"{header} ===\n{log}"

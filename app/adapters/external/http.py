@@ -1,0 +1,188 @@
+"""The one retry point every outbound integration shares: timeouts, tenacity retries on
+429/5xx/transport errors honouring Retry-After and rate-limit resets, bounded concurrency,
+and a circuit breaker so a dead dependency turns into escalations instead of a backlog."""
+
+import email.utils
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+
+from app.core.errors import CircuitOpenError, IntegrationError
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+class CircuitBreaker:
+    """Opens after ``threshold`` consecutive failures; lets one probe through after ``reset_after``."""
+
+    def __init__(
+        self,
+        *,
+        threshold: int = 5,
+        reset_after: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.threshold = threshold
+        self.reset_after = reset_after
+        self.clock = clock
+        self._failures = 0
+        self._opened_at: float | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def is_open(self) -> bool:
+        with self._lock:
+            if self._opened_at is None:
+                return False
+            return self.clock() - self._opened_at < self.reset_after
+
+    def before_call(self, name: str) -> None:
+        if self.is_open:
+            raise CircuitOpenError(
+                f"{name} circuit is open after repeated failures", retryable=True
+            )
+
+    def record_success(self) -> None:
+        with self._lock:
+            self._failures = 0
+            self._opened_at = None
+
+    def record_failure(self) -> None:
+        with self._lock:
+            self._failures += 1
+            if self._failures >= self.threshold:
+                self._opened_at = self.clock()
+
+
+def retry_after_seconds(response: httpx.Response, *, now: float | None = None) -> float | None:
+    """Seconds the server asks us to wait: Retry-After (seconds or date) or x-ratelimit-reset."""
+    now = time.time() if now is None else now
+    header = response.headers.get("retry-after")
+    if header:
+        if header.strip().isdigit():
+            return float(header.strip())
+        parsed = email.utils.parsedate_to_datetime(header)
+        if parsed is not None:
+            return max(0.0, parsed.timestamp() - now)
+    if response.headers.get("x-ratelimit-remaining") == "0":
+        reset = response.headers.get("x-ratelimit-reset", "")
+        if reset.isdigit():
+            return max(0.0, float(reset) - now)
+    return None
+
+
+def _is_secondary_rate_limit(response: httpx.Response) -> bool:
+    if response.status_code != 403:
+        return False
+    if response.headers.get("x-ratelimit-remaining") == "0" or "retry-after" in response.headers:
+        return True
+    return "secondary rate limit" in response.text.lower()
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    # A server asking for a longer pause than this is not waited for in-line: the caller
+    # gets a retryable error and reschedules, so a worker is never parked for minutes.
+    max_honoured_wait: float = 30.0
+
+
+class _RetryableResponse(Exception):
+    def __init__(self, response: httpx.Response, wait: float | None):
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+        self.wait = wait
+
+
+class ResilientClient:
+    """Wraps one ``httpx.Client`` (base URL, auth and timeouts set by its builder)."""
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        name: str,
+        error_cls: type[IntegrationError] = IntegrationError,
+        policy: RetryPolicy | None = None,
+        breaker: CircuitBreaker | None = None,
+        max_concurrency: int = 8,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.client = client
+        self.name = name
+        self.error_cls = error_cls
+        self.policy = policy or RetryPolicy()
+        self.breaker = breaker or CircuitBreaker()
+        self._slots = threading.BoundedSemaphore(max_concurrency)
+        self._sleep = sleep
+
+    def request(
+        self, method: str, url: str, *, allow: Iterable[int] = (), **kwargs
+    ) -> httpx.Response:
+        """Send with retries. 2xx/3xx and statuses in ``allow`` return; others raise error_cls."""
+        self.breaker.before_call(self.name)
+        allowed = frozenset(allow)
+        retrying = Retrying(
+            stop=stop_after_attempt(self.policy.max_attempts),
+            wait=self._wait,
+            retry=retry_if_exception(
+                lambda e: isinstance(e, _RetryableResponse | httpx.TransportError)
+            ),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            response = retrying(self._send_once, method, url, allowed, kwargs)
+        except _RetryableResponse as exc:
+            self.breaker.record_failure()
+            raise self._error(exc.response, retryable=True, wait=exc.wait) from None
+        except httpx.TransportError as exc:
+            self.breaker.record_failure()
+            raise self.error_cls(
+                f"{self.name}: {type(exc).__name__} after {self.policy.max_attempts} tries",
+                retryable=True,
+            ) from exc
+        self.breaker.record_success()
+        return response
+
+    def _send_once(
+        self, method: str, url: str, allowed: frozenset[int], kwargs: dict
+    ) -> httpx.Response:
+        with self._slots:
+            response = self.client.request(method, url, **kwargs)
+        status = response.status_code
+        if status < 400 or status in allowed:
+            return response
+        if status in RETRYABLE_STATUS or _is_secondary_rate_limit(response):
+            wait = retry_after_seconds(response)
+            if wait is not None and wait > self.policy.max_honoured_wait:
+                self.breaker.record_success()  # the service is alive, only busy
+                raise self._error(response, retryable=True, wait=wait)
+            raise _RetryableResponse(response, wait)
+        raise self._error(response, retryable=False)
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _RetryableResponse) and exc.wait is not None:
+            return exc.wait
+        backoff = self.policy.base_delay * 2 ** (state.attempt_number - 1)
+        return min(self.policy.max_delay, backoff) * (0.5 + random.random() / 2)
+
+    def _error(self, response: httpx.Response, *, retryable: bool, wait: float | None = None):
+        return self.error_cls(
+            f"{self.name} answered {response.status_code} for "
+            f"{response.request.method} {response.request.url.path}",
+            status_code=response.status_code,
+            retryable=retryable,
+            retry_after=wait,
+        )

@@ -1,0 +1,188 @@
+"""Analysis step: logs → excerpt → signature → embedding → similar incidents → classifier →
+confidence, stored on the incident, which moves from ``analyzing`` to ``analyzed``."""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from app.adapters.database.engine import Database
+from app.adapters.database.repositories.audit import AuditRepository
+from app.adapters.database.repositories.incidents import IncidentRepository
+from app.adapters.database.repositories.outcomes import OutcomeRepository
+from app.adapters.database.repositories.similar import SimilarIncidentRepository
+from app.adapters.database.tables import Incident, merge_json
+from app.core.analysis.excerpt import build_excerpt
+from app.core.analysis.models import ClassifierVerdict, ConfidenceParts, SimilarIncident
+from app.core.analysis.signature import compute_signature
+from app.core.enums import IncidentSource, IncidentStatus
+from app.core.errors import CircuitOpenError, IntegrationError
+from app.core.models import FetchedLogs, IncidentTarget
+from app.core.ports import Classifier, Embedder, LogSource
+from app.core.redaction import mask_secrets
+from app.domain.classification.rule_classifier import combine_with_neighbours
+from app.domain.scoring.confidence import (
+    ConfidenceWeights,
+    combine,
+    history_score,
+    similarity_score,
+)
+from app.services.pipeline import EscalateIncident, RetryLater
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the analysis found, before it is stored."""
+
+    excerpt: str
+    signature: str
+    signature_hash: str
+    embedding: list[float]
+    similar: list[SimilarIncident]
+    verdict: ClassifierVerdict
+    confidence: ConfidenceParts
+
+
+class Analyzer:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        log_sources: dict[IncidentSource, LogSource],
+        embedder: Embedder,
+        classifier: Classifier,
+        weights: ConfidenceWeights,
+        k: int = 5,
+        ef_search: int = 100,
+    ):
+        self.db = db
+        self.log_sources = log_sources
+        self.embedder = embedder
+        self.classifier = classifier
+        self.weights = weights
+        self.k = k
+        self.ef_search = ef_search
+        self._query_cache: dict[str, list[float]] = {}
+
+    def __call__(self, incident_id: int) -> None:
+        """Pipeline step: analyze an incident the worker holds in ``analyzing``."""
+        target = self._load(incident_id)
+        if target is None:
+            return
+        logs = self._fetch(target)
+        analysis = self.analyze_text(logs.text, exclude_id=incident_id)
+        self._store(incident_id, analysis, logs)
+
+    def analyze_text(self, raw: str, *, exclude_id: int | None = None) -> Analysis:
+        """The analysis of one raw log text (also used by ``codehealer analyze``)."""
+        excerpt = build_excerpt(raw).text
+        template, signature_hash = compute_signature(excerpt)
+        passage, query = self._embeddings(template or excerpt, signature_hash)
+        with self.db.session() as session:
+            similar = SimilarIncidentRepository(session).nearest(
+                query, k=self.k, exclude_id=exclude_id, ef_search=self.ef_search
+            )
+        verdict = combine_with_neighbours(self.classifier.classify(excerpt, similar), similar)
+        with self.db.session() as session:
+            successes, failures = OutcomeRepository(session).counts(
+                category=verdict.category.value, action=verdict.action.value
+            )
+        parts = combine(
+            verdict.confidence,
+            similarity_score(verdict, similar, self.k),
+            history_score(successes, failures),
+            self.weights,
+        )
+        return Analysis(excerpt, template, signature_hash, passage, similar, verdict, parts)
+
+    def _load(self, incident_id: int) -> IncidentTarget | None:
+        with self.db.session() as session:
+            incident = IncidentRepository(session).get(incident_id)
+            if incident is None or incident.status != IncidentStatus.ANALYZING:
+                return None
+            return IncidentTarget.model_validate(incident)
+
+    def _fetch(self, target: IncidentTarget) -> FetchedLogs:
+        source = self.log_sources.get(target.source)
+        if source is None:
+            raise EscalateIncident(f"cannot read logs: no log source for {target.source.value}")
+        try:
+            logs = source.fetch(target)
+        except CircuitOpenError as exc:
+            raise EscalateIncident(f"cannot read logs: {exc}") from exc
+        except IntegrationError as exc:
+            if exc.retryable:
+                delay = timedelta(seconds=max(30.0, exc.retry_after or 0.0))
+                raise RetryLater(f"cannot read logs yet: {exc}", delay=delay) from exc
+            raise EscalateIncident(f"cannot read logs: {exc}") from exc
+        if logs.not_ready:
+            raise RetryLater(f"logs not ready: {logs.note}", delay=timedelta(seconds=30))
+        return logs
+
+    def _embeddings(self, text: str, signature_hash: str) -> tuple[list[float], list[float]]:
+        with self.db.session() as session:
+            passage = SimilarIncidentRepository(session).embedding_for_signature(signature_hash)
+        if passage is None:
+            passage = self.embedder.embed([text], input_type="passage")[0]
+        if not getattr(self.embedder, "asymmetric", False):
+            return passage, passage
+        query = self._query_cache.get(signature_hash)
+        if query is None:
+            query = self.embedder.embed([text], input_type="query")[0]
+            self._query_cache[signature_hash] = query
+        return passage, query
+
+    def _store(self, incident_id: int, analysis: Analysis, logs: FetchedLogs) -> None:
+        verdict, parts = analysis.verdict, analysis.confidence
+        fields: dict[str, Any] = {
+            "excerpt": analysis.excerpt,
+            "signature": analysis.signature,
+            "signature_hash": analysis.signature_hash,
+            "embedding": analysis.embedding,
+            "similar": [s.model_dump() for s in analysis.similar],
+            "category": verdict.category.value,
+            "root_cause": mask_secrets(verdict.root_cause),
+            "fixability": verdict.fixability.value,
+            "action": verdict.action.value,
+            "evidence": [mask_secrets(line) for line in verdict.evidence],
+            "classifier": verdict.classifier,
+            "classifier_note": verdict.note,
+            "confidence": parts.total,
+            "confidence_classifier": parts.classifier,
+            "confidence_similarity": parts.similarity,
+            "confidence_history": parts.history,
+            "llm_prompt_tokens": verdict.prompt_tokens,
+            "llm_completion_tokens": verdict.completion_tokens,
+            "last_error": None,
+        }
+        if logs.failed_jobs:
+            fields["details"] = merge_json(
+                Incident.details, {"failed_jobs_from_api": logs.failed_jobs}
+            )
+        with self.db.session() as session:
+            moved = IncidentRepository(session).transition(
+                incident_id, expected=IncidentStatus.ANALYZING, to=IncidentStatus.ANALYZED, **fields
+            )
+            if moved:
+                AuditRepository(session).append(
+                    "incident.analyzed",
+                    incident_id=incident_id,
+                    details={
+                        "category": verdict.category.value,
+                        "action": verdict.action.value,
+                        "fixability": verdict.fixability.value,
+                        "classifier": verdict.classifier,
+                        "note": verdict.note,
+                        "confidence": parts.model_dump(),
+                        "similar": [s.incident_id for s in analysis.similar],
+                    },
+                )
+        log.info(
+            "incident %s analyzed: %s/%s confidence %.2f",
+            incident_id,
+            verdict.category.value,
+            verdict.action.value,
+            parts.total,
+        )
