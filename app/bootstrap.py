@@ -22,6 +22,7 @@ from app.core.events.github import parse_github_event
 from app.core.ports import Queue
 from app.services.ingest import EventParser, IngestService
 from app.services.pipeline import EventProcessor, PipelineStep
+from app.services.sweep import Sweeper
 from app.services.worker import IncidentWorker
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,9 @@ class Container:
             wakeup=self.queue if isinstance(self.queue, InProcessQueue) else None,
             worker_id=worker_id,
         )
+
+    def new_sweeper(self) -> Sweeper:
+        return Sweeper(worker=self.new_worker(worker_id="sweep"))
 
     def readiness(self) -> dict[str, Any]:
         try:

@@ -37,3 +37,9 @@ class Classifier(Protocol):
     name: str
 
     def classify(self, excerpt: str, similar: list[SimilarIncident]) -> ClassifierVerdict: ...
+
+
+class SecretStore(Protocol):
+    """Name → current secret value from a source of truth (environment, AWS Secrets Manager)."""
+
+    def get(self, name: str) -> str: ...

@@ -44,6 +44,16 @@ class IncidentWorker:
                 worker_id=self.worker_id, limit=self.batch_size, stale_after=self.claim_timeout
             )
 
+    def process_incident(self, incident_id: int) -> bool:
+        """Process one named incident if it is claimable; redelivered messages do nothing twice."""
+        with self.db.session() as session:
+            claimed = IncidentRepository(session).claim_one(
+                incident_id, worker_id=self.worker_id, stale_after=self.claim_timeout
+            )
+        if claimed:
+            self.processor.process(incident_id)
+        return claimed
+
     def run_once(self) -> int:
         """Claim one batch and process it; return how many incidents were processed."""
         ids = self.claim()

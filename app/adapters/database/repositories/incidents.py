@@ -132,6 +132,36 @@ class IncidentRepository:
         )
         return list(self.session.execute(stmt).scalars())
 
+    def claim_one(self, incident_id: int, *, worker_id: str, stale_after: timedelta) -> bool:
+        """Claim one named incident (a queue message names it); False if it is not claimable."""
+        now = utcnow()
+        stmt = (
+            update(Incident)
+            .where(
+                Incident.id == incident_id,
+                or_(
+                    Incident.status == IncidentStatus.RECEIVED,
+                    (Incident.status == IncidentStatus.ANALYZING)
+                    & (Incident.claimed_at < now - stale_after),
+                ),
+            )
+            .values(
+                status=IncidentStatus.ANALYZING,
+                claimed_at=now,
+                claimed_by=worker_id,
+                processing_attempts=Incident.processing_attempts + 1,
+                updated_at=now,
+            )
+        )
+        return self.session.execute(stmt).rowcount == 1
+
+    def count_stuck(self, *, stale_after: timedelta) -> int:
+        stmt = select(func.count()).where(
+            Incident.status == IncidentStatus.ANALYZING,
+            Incident.claimed_at < utcnow() - stale_after,
+        )
+        return self.session.execute(stmt).scalar_one()
+
     def transition(
         self,
         incident_id: int,

@@ -1,0 +1,44 @@
+"""The one HTTP client for NVIDIA NIM (chat and embeddings share it, and its circuit breaker)."""
+
+import time
+from collections.abc import Callable
+
+import httpx
+
+from app.adapters.external.http import CircuitBreaker, ResilientClient, RetryPolicy
+from app.core.config import Settings
+from app.core.errors import LLMError
+
+CONNECT_TIMEOUT_SECONDS = 5.0
+
+
+def build_nim_http(
+    settings: Settings,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    breaker: CircuitBreaker | None = None,
+) -> ResilientClient:
+    """Build the resilient NIM client from settings.
+
+    A self-hosted NIM (or vLLM/Ollama) may run without a key, so the Authorization header is
+    only sent when ``NVIDIA_API_KEY`` is set. The key lives only in the client's headers, which
+    httpx masks in its repr; nothing here logs it.
+    """
+    headers = {"Accept": "application/json"}
+    if settings.nvidia_api_key is not None:
+        headers["Authorization"] = f"Bearer {settings.nvidia_api_key.get_secret_value()}"
+    client = httpx.Client(
+        base_url=settings.nvidia_base_url,
+        headers=headers,
+        timeout=httpx.Timeout(settings.nvidia_timeout_seconds, connect=CONNECT_TIMEOUT_SECONDS),
+        transport=transport,
+    )
+    return ResilientClient(
+        client,
+        name="nvidia",
+        error_cls=LLMError,
+        policy=RetryPolicy(max_attempts=max(1, settings.nvidia_max_retries + 1)),
+        breaker=breaker,
+        sleep=sleep,
+    )
