@@ -20,6 +20,7 @@ class IncidentKind(StrEnum):
     ARGOCD_APP = "argocd_app"
     K8S_POD = "k8s_pod"
     K8S_WORKLOAD = "k8s_workload"
+    STORM_GROUP = "storm_group"
 
 
 class IncidentStatus(StrEnum):

@@ -1,0 +1,32 @@
+"""Strategy first, then every rule in order; each rule may only make the decision more careful."""
+
+from collections.abc import Mapping, Sequence
+
+from app.core.enums import Strategy
+from app.domain.decisions.models import DecisionFacts, DecisionOutcome, Thresholds, more_careful
+from app.domain.rules.base import DecisionRule
+from app.domain.strategies.base import DecisionStrategy
+
+
+class DecisionEngine:
+    def __init__(
+        self, strategies: Mapping[Strategy, DecisionStrategy], rules: Sequence[DecisionRule]
+    ):
+        self.strategies = dict(strategies)
+        self.rules = list(rules)
+
+    def decide(
+        self, facts: DecisionFacts, *, strategy: Strategy, thresholds: Thresholds
+    ) -> DecisionOutcome:
+        decision, why = self.strategies[strategy].decide(facts, thresholds)
+        findings = []
+        for rule in self.rules:
+            finding = rule.check(facts, decision)
+            if finding is None:
+                continue
+            # Every rule that fired is recorded, even when the decision was already as careful.
+            findings.append(finding)
+            decision = more_careful(decision, finding.decision)
+        return DecisionOutcome(
+            decision=decision, strategy=strategy, strategy_reason=why, findings=findings
+        )

@@ -1,0 +1,91 @@
+"""Decision value objects. Pure: the service layer gathers the facts, the domain decides."""
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.core.enums import ActionKind, Decision, Environment, Fixability, IncidentSource, Strategy
+
+# How careful a decision is. Rules may only move a decision up this scale.
+CAREFULNESS = {
+    Decision.AUTO_FIX: 0,
+    Decision.NEEDS_APPROVAL: 1,
+    Decision.ESCALATE: 2,
+    Decision.IGNORE: 3,
+}
+
+LOW_RISK_ACTIONS = frozenset(
+    {ActionKind.RERUN_FAILED_JOBS, ActionKind.RERUN_NO_CACHE, ActionKind.ARGOCD_HARD_REFRESH}
+)
+RERUN_ACTIONS = frozenset(
+    {ActionKind.RERUN_FAILED_JOBS, ActionKind.RERUN_NO_CACHE, ActionKind.REFRESH_SECRET}
+)
+
+
+def more_careful(current: Decision, proposed: Decision) -> Decision:
+    """The more careful of two decisions."""
+    return proposed if CAREFULNESS[proposed] > CAREFULNESS[current] else current
+
+
+class Thresholds(BaseModel):
+    """Confidence bands. ``per_action`` (from calibration) overrides ``auto`` for one action."""
+
+    model_config = ConfigDict(frozen=True)
+
+    auto: float = 0.85
+    conservative_auto: float = 0.95
+    approval: float = 0.60
+    per_action: dict[str, float] = Field(default_factory=dict)
+
+    def auto_for(self, action: ActionKind, base: float) -> float:
+        return self.per_action.get(action.value, base)
+
+
+class DecisionFacts(BaseModel):
+    """Everything a strategy and the rules need about one incident, gathered beforehand."""
+
+    model_config = ConfigDict(frozen=True)
+
+    incident_id: int
+    source: IncidentSource
+    environment: Environment
+    category: str
+    action: ActionKind
+    fixability: Fixability
+    confidence: float
+    target: str = ""  # repo / namespace / app, the unit of the per-target budget
+    branch: str | None = None
+    namespace: str | None = None
+    # retry budget
+    run_attempt: int | None = None
+    run_age_days: float | None = None
+    automatic_reruns_of_run: int = 0
+    superseded_by_run_id: int | None = None
+    # blast radius
+    fixes_last_hour: int = 0
+    fixes_last_hour_target: int = 0
+    # recurrence and storms
+    signature_hash: str | None = None
+    recent_auto_fixes_of_signature: list[int] = Field(default_factory=list)
+    storm_targets: int = 1
+
+
+class RuleFinding(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    decision: Decision
+    reason: str
+
+
+class DecisionOutcome(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    decision: Decision
+    strategy: Strategy
+    strategy_reason: str
+    findings: list[RuleFinding] = Field(default_factory=list)
+
+    @property
+    def reason(self) -> str:
+        if self.findings:
+            return "; ".join(f"{f.rule}: {f.reason}" for f in self.findings)
+        return self.strategy_reason

@@ -1,0 +1,279 @@
+"""Decision step: gather facts from the database, let the pure engine decide, record it.
+
+The whole step for one incident runs in one transaction under a transaction-scoped advisory
+lock, so the hourly budget holds however many workers decide at the same moment, and a
+restart does not reset it (the counts come from ``remediation_attempts``).
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session
+
+from app.adapters.database.engine import Database
+from app.adapters.database.repositories.attempts import AttemptRepository, hour_ago
+from app.adapters.database.repositories.audit import AuditRepository
+from app.adapters.database.repositories.decision_facts import DecisionFactsRepository
+from app.adapters.database.repositories.incidents import IncidentRepository
+from app.adapters.database.tables import Incident, utcnow
+from app.core.enums import (
+    ActionKind,
+    Actor,
+    AttemptStatus,
+    Decision,
+    Environment,
+    Fixability,
+    IncidentKind,
+    IncidentSource,
+    IncidentStatus,
+    Strategy,
+)
+from app.domain.decisions.engine import DecisionEngine
+from app.domain.decisions.models import RERUN_ACTIONS, DecisionFacts, DecisionOutcome, Thresholds
+from app.domain.rules.storm import StormRule
+
+log = logging.getLogger(__name__)
+
+STORM_WINDOW = timedelta(minutes=15)
+RECURRENCE_WINDOW = timedelta(hours=24)
+STATUS_BY_DECISION = {
+    Decision.AUTO_FIX: IncidentStatus.REMEDIATING,
+    Decision.NEEDS_APPROVAL: IncidentStatus.AWAITING_APPROVAL,
+    Decision.ESCALATE: IncidentStatus.ESCALATED,
+    Decision.IGNORE: IncidentStatus.IGNORED,
+}
+
+
+def incident_target(incident: Incident) -> str:
+    """The unit of the per-target budget: repo, namespace or app."""
+    return incident.repo or incident.app or incident.namespace or ""
+
+
+class DecisionService:
+    def __init__(
+        self,
+        db: Database,
+        engine: DecisionEngine,
+        *,
+        environment: Environment,
+        strategy: Strategy,
+        thresholds: Callable[[], Thresholds],
+        storm_rule: StormRule,
+        dry_run: bool,
+    ):
+        self.db = db
+        self.engine = engine
+        self.environment = environment
+        self.strategy = strategy
+        self.thresholds = thresholds
+        self.storm_rule = storm_rule
+        self.dry_run = dry_run
+
+    def __call__(self, incident_id: int) -> None:
+        """Pipeline step: decide an ``analyzed`` incident."""
+        with self.db.session() as session:
+            AttemptRepository(session).lock_blast_radius()
+            incident = IncidentRepository(session).get(incident_id)
+            if incident is None or incident.status != IncidentStatus.ANALYZED or incident.decision:
+                return
+            facts = self.gather_facts(session, incident)
+            thresholds = self.thresholds()
+            outcome = self.engine.decide(facts, strategy=self.strategy, thresholds=thresholds)
+            if self.storm_rule.is_storm(facts) and incident.signature_hash:
+                self._group_storm(session, incident, outcome)
+                return
+            self._record(session, incident, facts, outcome, thresholds)
+
+    # --- facts ---------------------------------------------------------------------------
+    def gather_facts(self, session: Session, incident: Incident) -> DecisionFacts:
+        attempts, facts = AttemptRepository(session), DecisionFactsRepository(session)
+        target = incident_target(incident)
+        now = utcnow()
+        reruns, superseded = 0, None
+        if incident.repo and incident.run_id is not None:
+            reruns = attempts.automatic_reruns_of_run(
+                incident.repo, incident.run_id, [a.value for a in RERUN_ACTIONS]
+            )
+            superseded = facts.newer_run_of_same_workflow(
+                repo=incident.repo,
+                workflow_id=incident.workflow_id,
+                branch=incident.head_branch,
+                run_id=incident.run_id,
+            )
+        signature = incident.signature_hash
+        return DecisionFacts(
+            incident_id=incident.id,
+            source=IncidentSource(incident.source),
+            environment=self.environment,
+            category=incident.category or "unknown",
+            action=ActionKind(incident.action or ActionKind.NONE),
+            fixability=Fixability(incident.fixability or Fixability.UNKNOWN),
+            confidence=incident.confidence or 0.0,
+            target=target,
+            branch=incident.head_branch,
+            namespace=incident.namespace,
+            run_attempt=incident.run_attempt,
+            run_age_days=_age_days(incident.run_started_at, now),
+            automatic_reruns_of_run=reruns,
+            superseded_by_run_id=superseded,
+            fixes_last_hour=attempts.count_since(hour_ago()),
+            fixes_last_hour_target=attempts.count_since(hour_ago(), target=target),
+            signature_hash=signature,
+            recent_auto_fixes_of_signature=(
+                attempts.auto_fixed_incidents_of_signature(signature, since=now - RECURRENCE_WINDOW)
+                if signature
+                else []
+            ),
+            storm_targets=facts.storm_targets(signature, since=now - STORM_WINDOW)
+            if signature
+            else 1,
+        )
+
+    # --- recording -----------------------------------------------------------------------
+    def _record(
+        self,
+        session: Session,
+        incident: Incident,
+        facts: DecisionFacts,
+        outcome: DecisionOutcome,
+        thresholds: Thresholds,
+    ) -> None:
+        decision = outcome.decision
+        reason = outcome.reason
+        status = STATUS_BY_DECISION[decision]
+        if decision is Decision.AUTO_FIX:
+            AttemptRepository(session).add(
+                incident_id=incident.id,
+                action=facts.action.value,
+                attempt_number=AttemptRepository(session).next_attempt_number(
+                    incident.id, facts.action.value
+                ),
+                target=facts.target,
+                params=_params(incident),
+                status=AttemptStatus.PLANNED,
+                dry_run=self.dry_run,
+                actor=Actor.AUTO,
+            )
+            if self.dry_run:
+                # Recorded as planned; nothing will be called. The incident stays analyzed.
+                status = IncidentStatus.ANALYZED
+                reason = f"{reason} (dry run: planned, not executed)"
+        IncidentRepository(session).transition(
+            incident.id,
+            expected=IncidentStatus.ANALYZED,
+            to=status,
+            decision=decision.value,
+            decision_reason=reason,
+        )
+        AuditRepository(session).append(
+            "decision.made",
+            incident_id=incident.id,
+            actor="auto",
+            details={
+                "decision": decision.value,
+                "strategy": outcome.strategy.value,
+                "strategy_reason": outcome.strategy_reason,
+                "thresholds": thresholds.model_dump(),
+                "confidence": {
+                    "total": incident.confidence,
+                    "classifier": incident.confidence_classifier,
+                    "similarity": incident.confidence_similarity,
+                    "history": incident.confidence_history,
+                },
+                "rules": [f.model_dump() for f in outcome.findings],
+                "dry_run": self.dry_run,
+            },
+        )
+        log.info("incident %s decided %s: %s", incident.id, decision.value, reason)
+
+    def _group_storm(self, session: Session, incident: Incident, outcome: DecisionOutcome) -> None:
+        facts = DecisionFactsRepository(session)
+        since = utcnow() - STORM_WINDOW
+        parent = facts.open_storm_parent(incident.signature_hash, since=since)
+        if parent is None:
+            parent = self._new_storm_parent(session, incident, outcome)
+        for member in facts.storm_members(incident.signature_hash, since=since):
+            if member.parent_id is not None or member.id == parent.id:
+                continue
+            member.parent_id = parent.id
+            if member.status == IncidentStatus.ANALYZED and not member.decision:
+                member.status = IncidentStatus.IGNORED
+                member.decision = Decision.IGNORE.value
+                member.decision_reason = f"grouped under storm incident #{parent.id}"
+                AuditRepository(session).append(
+                    "decision.grouped",
+                    incident_id=member.id,
+                    actor="auto",
+                    details={"parent_id": parent.id},
+                )
+        parent.occurrences = len(facts.storm_members(incident.signature_hash, since=since))
+        session.flush()
+
+    def _new_storm_parent(
+        self, session: Session, incident: Incident, outcome: DecisionOutcome
+    ) -> Incident:
+        decision = outcome.decision
+        parent = Incident(
+            source=incident.source,
+            kind=IncidentKind.STORM_GROUP,
+            dedup_key=f"storm:{incident.signature_hash}:{incident.id}",
+            fingerprint=f"storm:{incident.signature_hash}",
+            status=STATUS_BY_DECISION[decision]
+            if decision is not Decision.AUTO_FIX
+            else IncidentStatus.AWAITING_APPROVAL,
+            title=f"Storm: {incident.category} on many targets",
+            signature=incident.signature,
+            signature_hash=incident.signature_hash,
+            category=incident.category,
+            root_cause=incident.root_cause,
+            fixability=incident.fixability,
+            action=incident.action,
+            excerpt=incident.excerpt,
+            evidence=incident.evidence,
+            confidence=incident.confidence,
+            confidence_classifier=incident.confidence_classifier,
+            confidence_similarity=incident.confidence_similarity,
+            confidence_history=incident.confidence_history,
+            decision=decision.value,
+            decision_reason=outcome.reason,
+        )
+        session.add(parent)
+        session.flush()
+        AuditRepository(session).append(
+            "decision.made",
+            incident_id=parent.id,
+            actor="auto",
+            details={
+                "decision": decision.value,
+                "strategy": outcome.strategy.value,
+                "rules": [f.model_dump() for f in outcome.findings],
+                "storm": True,
+            },
+        )
+        return parent
+
+
+def _params(incident: Incident) -> dict:
+    return {
+        k: v
+        for k, v in {
+            "repo": incident.repo,
+            "run_id": incident.run_id,
+            "run_attempt": incident.run_attempt,
+            "head_branch": incident.head_branch,
+            "namespace": incident.namespace,
+            "pod": incident.pod,
+            "container": incident.container,
+            "app": incident.app,
+        }.items()
+        if v is not None
+    }
+
+
+def _age_days(started: datetime | None, now: datetime) -> float | None:
+    if started is None:
+        return None
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=UTC)
+    return (now - started).total_seconds() / 86400

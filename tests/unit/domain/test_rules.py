@@ -1,0 +1,190 @@
+"""Each rule, and the engine's promise that rules only make decisions more careful."""
+
+from pathlib import Path
+
+import pytest
+
+from app.core.enums import ActionKind, Decision, Environment, Fixability, IncidentSource, Strategy
+from app.domain.decisions.engine import DecisionEngine
+from app.domain.decisions.models import DecisionFacts, RuleFinding, Thresholds
+from app.domain.rules.blacklist import BlacklistRule
+from app.domain.rules.blast_radius import BlastRadiusRule
+from app.domain.rules.fixability import FixabilityRule
+from app.domain.rules.recurrence import RecurrenceRule
+from app.domain.rules.retry_budget import RetryBudgetRule
+from app.domain.rules.storm import StormRule
+from app.domain.strategies.hybrid import HybridStrategy
+
+RULES_FILE = Path(__file__).parents[3] / "config" / "remediation_rules.yaml"
+
+
+def facts(**overrides) -> DecisionFacts:
+    values = dict(
+        incident_id=1,
+        source=IncidentSource.GITHUB,
+        environment=Environment.DEV,
+        category="transient_network",
+        action=ActionKind.RERUN_FAILED_JOBS,
+        fixability=Fixability.AUTO,
+        confidence=0.95,
+        target="o/r",
+        branch="main",
+    )
+    values.update(overrides)
+    return DecisionFacts(**values)
+
+
+def test_fixability_rule_escalates_manual():
+    finding = FixabilityRule().check(facts(fixability=Fixability.MANUAL), Decision.AUTO_FIX)
+    assert finding.decision is Decision.ESCALATE
+
+
+def test_fixability_rule_escalates_action_none():
+    finding = FixabilityRule().check(facts(action=ActionKind.NONE), Decision.AUTO_FIX)
+    assert finding.decision is Decision.ESCALATE
+
+
+def test_fixability_rule_is_silent_for_auto():
+    assert FixabilityRule().check(facts(), Decision.AUTO_FIX) is None
+
+
+def test_blacklist_denies_refresh_secret_in_prod_with_reason():
+    rule = BlacklistRule.from_file(RULES_FILE)
+    finding = rule.check(
+        facts(action=ActionKind.REFRESH_SECRET, environment=Environment.PROD), Decision.AUTO_FIX
+    )
+    assert finding.decision is Decision.NEEDS_APPROVAL
+    assert "secret" in finding.reason
+
+
+def test_blacklist_allows_refresh_secret_in_dev():
+    rule = BlacklistRule.from_file(RULES_FILE)
+    assert rule.check(facts(action=ActionKind.REFRESH_SECRET), Decision.AUTO_FIX) is None
+
+
+def test_blacklist_denies_anything_in_kube_system():
+    rule = BlacklistRule.from_file(RULES_FILE)
+    finding = rule.check(
+        facts(
+            action=ActionKind.RESTART_POD, namespace="kube-system", source=IncidentSource.KUBERNETES
+        ),
+        Decision.AUTO_FIX,
+    )
+    assert finding.decision is Decision.ESCALATE
+
+
+def test_blacklist_protected_branch_pattern_in_prod():
+    rule = BlacklistRule.from_file(RULES_FILE)
+    finding = rule.check(
+        facts(branch="release/2.1", environment=Environment.PROD), Decision.AUTO_FIX
+    )
+    assert finding.decision is Decision.NEEDS_APPROVAL
+
+
+def test_retry_budget_escalates_when_reruns_used():
+    finding = RetryBudgetRule(max_reruns=2).check(
+        facts(automatic_reruns_of_run=2), Decision.AUTO_FIX
+    )
+    assert finding.decision is Decision.ESCALATE
+
+
+def test_retry_budget_allows_below_budget():
+    assert (
+        RetryBudgetRule(max_reruns=2).check(facts(automatic_reruns_of_run=1), Decision.AUTO_FIX)
+        is None
+    )
+
+
+def test_retry_budget_refuses_runs_older_than_30_days():
+    finding = RetryBudgetRule().check(facts(run_age_days=31), Decision.AUTO_FIX)
+    assert finding.decision is Decision.ESCALATE
+
+
+def test_retry_budget_refuses_past_githubs_attempt_limit():
+    assert (
+        RetryBudgetRule().check(facts(run_attempt=50), Decision.AUTO_FIX).decision
+        is Decision.ESCALATE
+    )
+
+
+def test_retry_budget_ignores_superseded_runs():
+    finding = RetryBudgetRule().check(facts(superseded_by_run_id=99), Decision.AUTO_FIX)
+    assert finding.decision is Decision.IGNORE
+
+
+def test_retry_budget_does_not_apply_to_non_rerun_actions():
+    rule = RetryBudgetRule(max_reruns=0)
+    assert rule.check(facts(action=ActionKind.RESTART_POD), Decision.AUTO_FIX) is None
+
+
+def test_blast_radius_global_limit_asks_for_approval():
+    finding = BlastRadiusRule(10, 3).check(facts(fixes_last_hour=10), Decision.AUTO_FIX)
+    assert finding.decision is Decision.NEEDS_APPROVAL
+    assert "limit 10" in finding.reason
+
+
+def test_blast_radius_per_target_limit():
+    finding = BlastRadiusRule(10, 3).check(facts(fixes_last_hour_target=3), Decision.AUTO_FIX)
+    assert finding.decision is Decision.NEEDS_APPROVAL
+
+
+def test_blast_radius_below_limits_is_silent():
+    assert (
+        BlastRadiusRule(10, 3).check(
+            facts(fixes_last_hour=9, fixes_last_hour_target=2), Decision.AUTO_FIX
+        )
+        is None
+    )
+
+
+def test_recurrence_escalates_with_the_earlier_incidents():
+    finding = RecurrenceRule(3).check(
+        facts(recent_auto_fixes_of_signature=[4, 5, 6]), Decision.AUTO_FIX
+    )
+    assert finding.decision is Decision.ESCALATE
+    assert "recurring" in finding.reason and "#4" in finding.reason
+
+
+def test_recurrence_below_limit_is_silent():
+    assert (
+        RecurrenceRule(3).check(facts(recent_auto_fixes_of_signature=[4, 5]), Decision.AUTO_FIX)
+        is None
+    )
+
+
+def test_storm_groups_at_the_threshold():
+    assert (
+        StormRule(5).check(facts(storm_targets=5), Decision.AUTO_FIX).decision
+        is Decision.NEEDS_APPROVAL
+    )
+    assert StormRule(5).check(facts(storm_targets=4), Decision.AUTO_FIX) is None
+
+
+class _Loosening:
+    name = "loosening"
+
+    def check(self, facts, current):
+        return RuleFinding(rule=self.name, decision=Decision.AUTO_FIX, reason="try to loosen")
+
+
+@pytest.mark.parametrize("start", [Decision.NEEDS_APPROVAL, Decision.ESCALATE])
+def test_engine_never_lets_a_rule_loosen_a_decision(start):
+    confidence = 0.7 if start is Decision.NEEDS_APPROVAL else 0.1
+    engine = DecisionEngine({Strategy.HYBRID: HybridStrategy()}, [_Loosening()])
+    outcome = engine.decide(
+        facts(confidence=confidence), strategy=Strategy.HYBRID, thresholds=Thresholds()
+    )
+    assert outcome.decision is start
+
+
+def test_engine_records_every_rule_that_fired():
+    engine = DecisionEngine(
+        {Strategy.HYBRID: HybridStrategy()}, [FixabilityRule(), RecurrenceRule(1)]
+    )
+    outcome = engine.decide(
+        facts(fixability=Fixability.MANUAL, recent_auto_fixes_of_signature=[1]),
+        strategy=Strategy.HYBRID,
+        thresholds=Thresholds(),
+    )
+    assert [f.rule for f in outcome.findings] == ["fixability", "recurrence"]
+    assert outcome.decision is Decision.ESCALATE
