@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     nvidia_api_key: SecretStr | None = None
     nvidia_base_url: str = DEFAULT_NVIDIA_BASE_URL
     nvidia_model: str = "meta/llama-3.1-70b-instruct"
-    nvidia_embed_model: str = "nvidia/nv-embedqa-e5-v5"
+    nvidia_embed_model: str = "nvidia/llama-3.2-nv-embedqa-1b-v2"
     nvidia_timeout_seconds: float = 30.0
     nvidia_max_retries: int = 3
     similar_incidents_k: int = 5
