@@ -8,26 +8,73 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy import text
 
+from app.adapters.ai.local.embedder import LocalEmbedder
+from app.adapters.ai.nvidia.classifier import NimClassifier
+from app.adapters.ai.nvidia.client import build_nim_http
+from app.adapters.ai.nvidia.embedder import NimEmbedder
 from app.adapters.database.embedded import EmbeddedPostgres
 from app.adapters.database.engine import Database, create_db_engine
 from app.adapters.database.migrate import current_revision, head_revision
+from app.adapters.external.github.client import GitHubClient, build_github_client
+from app.adapters.external.github.logs import GitHubLogSource
+from app.adapters.queue.factory import build_queue
 from app.adapters.queue.in_process import InProcessQueue
-from app.core.config import Settings
-from app.core.enums import IncidentSource
+from app.adapters.secrets.aws import AwsSecretStore, secrets_manager_client
+from app.adapters.secrets.env import EnvSecretStore
+from app.core.config import Settings, process_environment
+from app.core.enums import ActionKind, IncidentSource, Strategy
 from app.core.events.github import parse_github_event
-from app.core.ports import Queue
+from app.core.ports import Classifier, Embedder, GitHubActions, Queue, SecretStore
+from app.domain.classification.rule_classifier import RuleClassifier
+from app.domain.decisions.engine import DecisionEngine
+from app.domain.decisions.models import Thresholds
+from app.domain.remediators.base import Remediator
+from app.domain.remediators.refresh_secret import RefreshSecret, SecretSource
+from app.domain.remediators.rerun_failed_jobs import RerunFailedJobs
+from app.domain.remediators.rerun_no_cache import RerunNoCache
+from app.domain.rules.blacklist import BlacklistRule
+from app.domain.rules.blast_radius import BlastRadiusRule
+from app.domain.rules.fixability import FixabilityRule
+from app.domain.rules.recurrence import RecurrenceRule
+from app.domain.rules.retry_budget import RetryBudgetRule
+from app.domain.rules.storm import StormRule
+from app.domain.scoring.confidence import ConfidenceWeights
+from app.domain.strategies.conservative import ConservativeStrategy
+from app.domain.strategies.hybrid import HybridStrategy
+from app.domain.strategies.slack_first import SlackFirstStrategy
+from app.services.analyzer import Analyzer
+from app.services.decision import DecisionService
+from app.services.github_sweep import Reconciler, StaleAttemptChecker
 from app.services.ingest import EventParser, IngestService
-from app.services.pipeline import EventProcessor, PipelineStep
-from app.services.sweep import Sweeper
+from app.services.pipeline import EventProcessor
+from app.services.remediation import RemediationService
+from app.services.sweep import Sweeper, SweepTask
+from app.services.verification import RunVerifier
 from app.services.worker import IncidentWorker
 
 log = logging.getLogger(__name__)
 
-KNOWN_OVERRIDES = frozenset({"database_url", "db", "queue", "steps", "parsers"})
+APP_ROOT = Path(__file__).resolve().parents[1]
+KNOWN_OVERRIDES = frozenset(
+    {
+        "database_url",
+        "db",
+        "queue",
+        "steps",
+        "parsers",
+        "embedder",
+        "classifier",
+        "github",
+        "log_sources",
+        "thresholds",
+    }
+)
 
 
 @dataclass
@@ -38,6 +85,11 @@ class Container:
     queue: Queue
     ingest: IngestService
     processor: EventProcessor
+    analyzer: Analyzer
+    decider: DecisionService
+    remediation: RemediationService
+    verifier: RunVerifier
+    github: GitHubClient | None = None
     embedded: EmbeddedPostgres | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -54,7 +106,24 @@ class Container:
         )
 
     def new_sweeper(self) -> Sweeper:
-        return Sweeper(worker=self.new_worker(worker_id="sweep"))
+        tasks: dict[str, SweepTask] = {}
+        if self.github is not None:
+            s = self.settings
+            tasks["stale_attempts"] = StaleAttemptChecker(
+                self.db,
+                self.github,
+                self.verifier,
+                older_than=timedelta(minutes=s.verify_after_minutes),
+            )
+            repositories = [r.strip() for r in s.github_repositories.split(",") if r.strip()]
+            tasks["reconcile"] = Reconciler(
+                self.db,
+                self.github,
+                self.ingest,
+                repositories=repositories,
+                lookback=timedelta(hours=s.reconcile_lookback_hours),
+            )
+        return Sweeper(worker=self.new_worker(worker_id="sweep"), tasks=tasks)
 
     def readiness(self) -> dict[str, Any]:
         try:
@@ -89,9 +158,99 @@ def build_parsers() -> dict[IncidentSource, EventParser]:
     return {IncidentSource.GITHUB: parse_github_event}
 
 
-def build_steps(settings: Settings, db: Database) -> list[PipelineStep]:
-    """The processing pipeline, in order. Later stages are added here."""
-    return []
+def config_path(path: Path) -> Path:
+    """Config files resolve against the working directory, then the application's root."""
+    if path.is_absolute() or path.exists():
+        return path
+    return APP_ROOT / path
+
+
+def build_embedder(settings: Settings, overrides: dict[str, Any]) -> Embedder:
+    if "embedder" in overrides:
+        return overrides["embedder"]
+    if settings.nvidia_api_key is None:
+        return LocalEmbedder()
+    return NimEmbedder(build_nim_http(settings), model=settings.nvidia_embed_model)
+
+
+def build_classifier(settings: Settings, overrides: dict[str, Any]) -> Classifier:
+    if "classifier" in overrides:
+        return overrides["classifier"]
+    rules = RuleClassifier.from_file(config_path(settings.patterns_file))
+    if settings.nvidia_api_key is None:
+        return rules
+    return NimClassifier(build_nim_http(settings), model=settings.nvidia_model, fallback=rules)
+
+
+def build_decision_engine(settings: Settings) -> tuple[DecisionEngine, StormRule]:
+    strategies = {
+        Strategy.CONSERVATIVE: ConservativeStrategy(),
+        Strategy.SLACK_FIRST: SlackFirstStrategy(),
+        Strategy.HYBRID: HybridStrategy(),
+    }
+    storm = StormRule(settings.storm_targets)
+    rules = [
+        FixabilityRule(),
+        BlacklistRule.from_file(config_path(settings.rules_file)),
+        RetryBudgetRule(settings.max_rerun_attempts),
+        RecurrenceRule(settings.recurrence_limit),
+        storm,
+        BlastRadiusRule(settings.max_fixes_per_hour, settings.max_fixes_per_hour_per_target),
+    ]
+    return DecisionEngine(strategies, rules), storm
+
+
+class _LazySecretStore:
+    """Builds its store on first use, so unused AWS clients cost nothing at startup."""
+
+    def __init__(self, factory: Callable[[], SecretStore]):
+        self._factory = factory
+        self._store: SecretStore | None = None
+
+    def get(self, name: str) -> str:
+        if self._store is None:
+            self._store = self._factory()
+        return self._store.get(name)
+
+
+def build_secret_stores(settings: Settings) -> dict[str, SecretStore]:
+    return {
+        "env": EnvSecretStore(process_environment()),
+        "aws": _LazySecretStore(
+            lambda: AwsSecretStore(secrets_manager_client(settings.aws_region))
+        ),
+    }
+
+
+def load_rules_config(settings: Settings) -> dict[str, Any]:
+    return yaml.safe_load(config_path(settings.rules_file).read_text()) or {}
+
+
+def build_remediators(
+    github: GitHubActions | None,
+    *,
+    secret_sources: list[SecretSource],
+    stores: dict[str, SecretStore],
+) -> dict[ActionKind, Remediator]:
+    """Registry keyed by action. An action without an entry is never executed (it escalates)."""
+    registry: dict[ActionKind, Remediator] = {}
+    if github is not None:
+        for remediator in (
+            RerunFailedJobs(github),
+            RerunNoCache(github),
+            RefreshSecret(github, sources=secret_sources, stores=stores),
+        ):
+            registry[remediator.action] = remediator
+    return registry
+
+
+def settings_thresholds(settings: Settings) -> Callable[[], Thresholds]:
+    fixed = Thresholds(
+        auto=settings.confidence_threshold,
+        conservative_auto=settings.conservative_threshold,
+        approval=settings.approval_threshold,
+    )
+    return lambda: fixed
 
 
 def build_container(settings: Settings, **overrides: Any) -> Container:
@@ -103,10 +262,49 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     if database_url is None and "db" not in overrides:
         database_url, embedded = resolve_database(settings)
     db = overrides.get("db") or Database(create_db_engine(database_url, settings))
-    queue = overrides.get("queue") or InProcessQueue()
+    queue = overrides.get("queue") or build_queue(settings)
+    closers: list[Callable[[], None]] = []
+    github = overrides.get("github")
+    if github is None and settings.github_token is not None:
+        github = build_github_client(settings)
+        closers.append(github.close)
+    analyzer = Analyzer(
+        db,
+        log_sources=overrides.get("log_sources")
+        or {IncidentSource.GITHUB: GitHubLogSource(github)},
+        embedder=build_embedder(settings, overrides),
+        classifier=build_classifier(settings, overrides),
+        weights=ConfidenceWeights(
+            settings.weight_classifier, settings.weight_similarity, settings.weight_history
+        ),
+        k=settings.similar_incidents_k,
+        ef_search=settings.hnsw_ef_search,
+    )
+    rules_config = load_rules_config(settings)
+    secret_sources = [SecretSource.model_validate(e) for e in rules_config.get("secrets", [])]
+    engine, storm = build_decision_engine(settings)
+    decider = DecisionService(
+        db,
+        engine,
+        environment=settings.environment,
+        strategy=settings.effective_strategy,
+        thresholds=overrides.get("thresholds") or settings_thresholds(settings),
+        storm_rule=storm,
+        dry_run=settings.effective_dry_run,
+        secret_names=[source.name for source in secret_sources],
+    )
+    remediators = overrides.get("remediators")
+    if remediators is None:
+        remediators = build_remediators(
+            github, secret_sources=secret_sources, stores=build_secret_stores(settings)
+        )
+    remediation = RemediationService(db, remediators)
     steps = overrides.get("steps")
-    processor = EventProcessor(db, build_steps(settings, db) if steps is None else steps)
-    ingest = IngestService(db, queue, overrides.get("parsers") or build_parsers())
+    processor = EventProcessor(db, [analyzer, decider, remediation] if steps is None else steps)
+    verifier = RunVerifier()
+    ingest = IngestService(
+        db, queue, overrides.get("parsers") or build_parsers(), correlator=verifier
+    )
     return Container(
         settings=settings,
         database_url=database_url or str(db.engine.url),
@@ -114,5 +312,11 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         queue=queue,
         ingest=ingest,
         processor=processor,
+        analyzer=analyzer,
+        decider=decider,
+        remediation=remediation,
+        verifier=verifier,
+        github=github,
         embedded=embedded,
+        closers=closers,
     )

@@ -4,6 +4,7 @@ Nothing in the code base reads ``os.environ`` except this module, and only when 
 ``Settings`` object is constructed.
 """
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -82,6 +83,8 @@ class Settings(BaseSettings):
     storm_targets: int = 5
     shadow_mode: bool = False
     rules_file: Path = Path("config/remediation_rules.yaml")
+    verify_after_minutes: int = 30
+    reconcile_lookback_hours: int = 24
     patterns_file: Path = Path("config/failure_patterns.yaml")
 
     # --- AWS -----------------------------------------------------------------------------
@@ -131,6 +134,11 @@ class Settings(BaseSettings):
         if self.environment is Environment.PROD and self.api_key is None:
             raise ConfigurationError("API_KEY is required when ENVIRONMENT=prod")
         return warnings
+
+
+def process_environment() -> dict[str, str]:
+    """A copy of the process environment, for the env SecretStore (the one other reader)."""
+    return dict(os.environ)
 
 
 @lru_cache(maxsize=1)

@@ -1,6 +1,6 @@
 """Ports: the small interfaces services depend on. Adapters implement them."""
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from app.core.analysis.models import ClassifierVerdict, SimilarIncident
 from app.core.models import FetchedLogs, IncidentTarget
@@ -43,3 +43,29 @@ class SecretStore(Protocol):
     """Name → current secret value from a source of truth (environment, AWS Secrets Manager)."""
 
     def get(self, name: str) -> str: ...
+
+
+class GitHubActions(Protocol):
+    """The GitHub Actions operations the remediators use (GitHubClient implements it)."""
+
+    def get_run(self, repo: str, run_id: int) -> dict[str, Any]: ...
+
+    def list_workflow_runs(
+        self, repo: str, workflow_id: int, *, branch: str | None = None, per_page: int = 5
+    ) -> list[dict[str, Any]]: ...
+
+    def list_runs(
+        self, repo: str, *, status: str | None = None, created_since: Any = None
+    ) -> list[dict[str, Any]]: ...
+
+    def rerun_failed_jobs(self, repo: str, run_id: int) -> None: ...
+
+    def list_caches(
+        self, repo: str, *, ref: str | None = None, key: str | None = None
+    ) -> list[dict[str, Any]]: ...
+
+    def delete_cache(self, repo: str, cache_id: int) -> None: ...
+
+    def get_secrets_public_key(self, repo: str) -> dict[str, str]: ...
+
+    def put_secret(self, repo: str, name: str, *, encrypted_value: str, key_id: str) -> None: ...

@@ -61,6 +61,7 @@ class DecisionService:
         thresholds: Callable[[], Thresholds],
         storm_rule: StormRule,
         dry_run: bool,
+        secret_names: list[str] | None = None,
     ):
         self.db = db
         self.engine = engine
@@ -69,6 +70,7 @@ class DecisionService:
         self.thresholds = thresholds
         self.storm_rule = storm_rule
         self.dry_run = dry_run
+        self.secret_names = secret_names or []
 
     def __call__(self, incident_id: int) -> None:
         """Pipeline step: decide an ``analyzed`` incident."""
@@ -150,7 +152,7 @@ class DecisionService:
                     incident.id, facts.action.value
                 ),
                 target=facts.target,
-                params=_params(incident),
+                params=_params(incident, self.secret_names),
                 status=AttemptStatus.PLANNED,
                 dry_run=self.dry_run,
                 actor=Actor.AUTO,

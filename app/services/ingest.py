@@ -6,21 +6,38 @@ No outbound call happens here: this runs on the webhook's request path.
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from app.adapters.database.engine import Database
 from app.adapters.database.repositories.audit import AuditRepository
 from app.adapters.database.repositories.deliveries import DeliveryRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
 from app.core.enums import IncidentSource
-from app.core.events.models import FailureObserved, Ignored, ParsedEvent, Ping, RunCompleted
+from app.core.errors import IntegrationError
+from app.core.events.models import (
+    FailureObserved,
+    Ignored,
+    IncidentDraft,
+    ParsedEvent,
+    Ping,
+    RunCompleted,
+)
 from app.core.ports import Queue
 from app.core.redaction import mask_mapping
 
 log = logging.getLogger(__name__)
 
 EventParser = Callable[[str, dict[str, Any]], ParsedEvent]
-RunCompletedHandler = Callable[[Any, RunCompleted], int | None]
+
+
+class Correlator(Protocol):
+    """Closes the loop on earlier remediations from what a new delivery says."""
+
+    def run_completed(self, session: Any, event: RunCompleted) -> int | None: ...
+
+    def run_failed_again(
+        self, session: Any, draft: IncidentDraft, new_incident_id: int
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -32,6 +49,7 @@ class IngestOutcome:
     ignored: str | None = None
     ping: bool = False
     duplicate: bool = False
+    created: bool = False
 
 
 class IngestService:
@@ -41,12 +59,12 @@ class IngestService:
         queue: Queue,
         parsers: dict[IncidentSource, EventParser],
         *,
-        on_run_completed: RunCompletedHandler | None = None,
+        correlator: Correlator | None = None,
     ):
         self.db = db
         self.queue = queue
         self.parsers = parsers
-        self.on_run_completed = on_run_completed
+        self.correlator = correlator
 
     def parse(
         self, source: IncidentSource, event_type: str, payload: dict[str, Any]
@@ -82,8 +100,20 @@ class IngestService:
                 ignored_reason=outcome.ignored,
             )
         if outcome.incident_id is not None and outcome.status == "received":
-            self.queue.enqueue(outcome.incident_id)
+            self._enqueue(outcome.incident_id)
         return outcome
+
+    def _enqueue(self, incident_id: int) -> None:
+        """The incident is stored: a queue failure must not fail the delivery. Workers and
+        the sweep claim ``received`` incidents from the database, so it is only delayed."""
+        try:
+            self.queue.enqueue(incident_id)
+        except IntegrationError as exc:
+            log.warning(
+                "incident %s stored but not enqueued (%s); the sweep will pick it up",
+                incident_id,
+                exc,
+            )
 
     def _apply(self, session, event: ParsedEvent) -> IngestOutcome:
         if isinstance(event, Ping):
@@ -101,13 +131,18 @@ class IngestService:
                 actor=event.draft.source.value,
                 details={"dedup_key": event.draft.dedup_key, "title": event.draft.title},
             )
-        return IngestOutcome(incident_id=result.incident_id, status=result.status)
+            if self.correlator is not None:
+                self.correlator.run_failed_again(session, event.draft, result.incident_id)
+        return IngestOutcome(
+            incident_id=result.incident_id, status=result.status, created=result.created
+        )
 
     def _run_completed(self, session, event: RunCompleted) -> IngestOutcome:
-        if self.on_run_completed is not None:
-            incident_id = self.on_run_completed(session, event)
+        if self.correlator is not None:
+            incident_id = self.correlator.run_completed(session, event)
             if incident_id is not None:
-                return IngestOutcome(incident_id=incident_id, status="verifying")
+                incident = IncidentRepository(session).get(incident_id)
+                return IngestOutcome(incident_id=incident_id, status=incident.status)
         return IngestOutcome(ignored=f"workflow_run concluded {event.conclusion!r}")
 
     @staticmethod

@@ -76,7 +76,11 @@ class EventProcessor:
         with self.db.session() as session:
             moved = IncidentRepository(session).transition(
                 incident_id,
-                expected=(IncidentStatus.ANALYZING, IncidentStatus.ANALYZED),
+                expected=(
+                    IncidentStatus.ANALYZING,
+                    IncidentStatus.ANALYZED,
+                    IncidentStatus.REMEDIATING,
+                ),
                 to=IncidentStatus.ESCALATED,
                 decision_reason=reason,
                 last_error=reason,

@@ -5,7 +5,6 @@ OpenAI-compatible server (vLLM, Ollama) reachable at ``NVIDIA_BASE_URL``.
 """
 
 from app.adapters.ai.nvidia.classifier import LLMAnswer, NimClassifier
-
 from app.adapters.ai.nvidia.client import build_nim_http
 from app.adapters.ai.nvidia.embedder import NimEmbedder
 

@@ -4,12 +4,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal_column, or_, select, text, update
+from sqlalchemy import case, func, literal_column, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session
 
 from app.adapters.database.tables import Incident, utcnow
-from app.core.enums import IncidentStatus
+from app.core.enums import WORKING_STATUSES, IncidentStatus
 from app.core.events.models import IncidentDraft
 
 # Fields a run event (authoritative) overwrites and a job event only fills when empty.
@@ -98,22 +98,17 @@ class IncidentRepository:
         return list(self.session.execute(page).scalars()), total
 
     def claim(self, *, worker_id: str, limit: int, stale_after: timedelta) -> list[int]:
-        """Move up to ``limit`` claimable incidents to ``analyzing`` and return their ids.
+        """Claim up to ``limit`` incidents for work and return their ids.
 
-        Claimable: ``received`` (and past ``not_before``), or stuck in a working state longer
-        than ``stale_after`` (its worker died). SKIP LOCKED lets many workers claim at once.
+        Claimable: ``received`` or unclaimed ``remediating`` ones past ``not_before``, and
+        ones stuck in a working state longer than ``stale_after`` (their worker died).
+        ``received`` becomes ``analyzing``; others keep their status. SKIP LOCKED lets many
+        workers claim at once.
         """
         now = utcnow()
         candidates = (
             select(Incident.id)
-            .where(
-                or_(
-                    (Incident.status == IncidentStatus.RECEIVED)
-                    & or_(Incident.not_before.is_(None), Incident.not_before <= now),
-                    (Incident.status == IncidentStatus.ANALYZING)
-                    & (Incident.claimed_at < now - stale_after),
-                )
-            )
+            .where(_claimable(now, stale_after))
             .order_by(Incident.created_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -121,13 +116,7 @@ class IncidentRepository:
         stmt = (
             update(Incident)
             .where(Incident.id.in_(candidates.scalar_subquery()))
-            .values(
-                status=IncidentStatus.ANALYZING,
-                claimed_at=now,
-                claimed_by=worker_id,
-                processing_attempts=Incident.processing_attempts + 1,
-                updated_at=now,
-            )
+            .values(**_claim_values(now, worker_id))
             .returning(Incident.id)
         )
         return list(self.session.execute(stmt).scalars())
@@ -137,21 +126,8 @@ class IncidentRepository:
         now = utcnow()
         stmt = (
             update(Incident)
-            .where(
-                Incident.id == incident_id,
-                or_(
-                    Incident.status == IncidentStatus.RECEIVED,
-                    (Incident.status == IncidentStatus.ANALYZING)
-                    & (Incident.claimed_at < now - stale_after),
-                ),
-            )
-            .values(
-                status=IncidentStatus.ANALYZING,
-                claimed_at=now,
-                claimed_by=worker_id,
-                processing_attempts=Incident.processing_attempts + 1,
-                updated_at=now,
-            )
+            .where(Incident.id == incident_id, _claimable(now, stale_after))
+            .values(**_claim_values(now, worker_id))
         )
         return self.session.execute(stmt).rowcount == 1
 
@@ -186,13 +162,42 @@ class IncidentRepository:
         self.session.execute(stmt)
 
     def release_for_retry(self, incident_id: int, *, error: str, not_before: datetime) -> bool:
-        """Put a claimed incident back so it is tried again later."""
-        return self.transition(
-            incident_id,
-            expected=IncidentStatus.ANALYZING,
-            to=IncidentStatus.RECEIVED,
-            last_error=error,
-            not_before=not_before,
-            claimed_at=None,
-            claimed_by=None,
+        """Let go of a claimed incident so it is tried again later (analysis starts over)."""
+        stmt = (
+            update(Incident)
+            .where(Incident.id == incident_id, Incident.status.in_(list(WORKING_STATUSES)))
+            .values(
+                status=case(
+                    (Incident.status == IncidentStatus.ANALYZING, IncidentStatus.RECEIVED.value),
+                    else_=Incident.status,
+                ),
+                last_error=error,
+                not_before=not_before,
+                claimed_at=None,
+                claimed_by=None,
+                updated_at=utcnow(),
+            )
         )
+        return self.session.execute(stmt).rowcount == 1
+
+
+def _claimable(now: datetime, stale_after: timedelta):
+    ready = or_(Incident.not_before.is_(None), Incident.not_before <= now)
+    return or_(
+        (Incident.status == IncidentStatus.RECEIVED) & ready,
+        (Incident.status == IncidentStatus.REMEDIATING) & Incident.claimed_at.is_(None) & ready,
+        Incident.status.in_(list(WORKING_STATUSES)) & (Incident.claimed_at < now - stale_after),
+    )
+
+
+def _claim_values(now: datetime, worker_id: str) -> dict[str, Any]:
+    return {
+        "status": case(
+            (Incident.status == IncidentStatus.RECEIVED, IncidentStatus.ANALYZING.value),
+            else_=Incident.status,
+        ),
+        "claimed_at": now,
+        "claimed_by": worker_id,
+        "processing_attempts": Incident.processing_attempts + 1,
+        "updated_at": now,
+    }

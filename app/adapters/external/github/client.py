@@ -133,6 +133,16 @@ class GitHubClient:
             max_pages=5,
         )
 
+    def list_workflow_runs(
+        self, repo: str, workflow_id: int, *, branch: str | None = None, per_page: int = 5
+    ) -> list[dict[str, Any]]:
+        """The newest runs of one workflow (optionally on one branch), newest first."""
+        params: dict[str, Any] = {"per_page": per_page}
+        if branch:
+            params["branch"] = branch
+        path = f"/repos/{checked_repo(repo)}/actions/workflows/{int(workflow_id)}/runs"
+        return self.api.request("GET", path, params=params).json().get("workflow_runs", [])
+
     def download_job_log(self, repo: str, job_id: int) -> str | None:
         """The job's plain-text log, or None while GitHub has none yet (404 while running).
 

@@ -1,0 +1,1 @@
+"""Local, model-free stand-ins for the AI services (used offline and in tests)."""

@@ -1,0 +1,34 @@
+"""Shared by the GitHub remediators: params naming one run attempt, and its pre-validation."""
+
+from pydantic import Field
+
+from app.core.ports import GitHubActions
+from app.domain.remediators.base import RemediationResult, StrictParams
+from app.domain.validators.github_run import check_not_superseded, check_run_still_failed
+
+
+class GitHubRunParams(StrictParams):
+    repo: str = Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+    run_id: int = Field(gt=0)
+    run_attempt: int = Field(default=1, ge=1)
+    head_branch: str | None = None
+
+
+class GitHubRunPrevalidation:
+    """The run still exists, still failed, is not superseded, and has not been re-run since."""
+
+    def __init__(self, github: GitHubActions):
+        self.github = github
+
+    def prevalidate(self, params: GitHubRunParams) -> RemediationResult | None:
+        run = self.github.get_run(params.repo, params.run_id)
+        stop = check_run_still_failed(run, decided_attempt=params.run_attempt)
+        if stop is not None:
+            return stop
+        workflow_id = run.get("workflow_id")
+        if workflow_id is None:
+            return None
+        newest = self.github.list_workflow_runs(
+            params.repo, int(workflow_id), branch=run.get("head_branch")
+        )
+        return check_not_superseded(run, newest)

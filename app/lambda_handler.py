@@ -1,0 +1,210 @@
+"""AWS Lambda entry points: HTTP (Mangum), the SQS worker, the scheduled sweep, migrations.
+
+One container per execution environment, built on first use and reused by warm invocations.
+Importing this module is kept cheap on purpose (cold start): FastAPI, Mangum, SQLAlchemy,
+Alembic and boto3 are imported inside the functions that need them, so an invocation loads
+only what its event uses.
+
+Function handlers (one image, one command each):
+    app.lambda_handler.handler          API Gateway HTTP API / REST API, Function URL
+    app.lambda_handler.worker_handler   SQS work queue (partial batch failures)
+    app.lambda_handler.sweep_handler    EventBridge schedule
+    app.lambda_handler.migrate_handler  invoked once per deploy, never at cold start
+"""
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from app.adapters.queue.sqs import parse_incident_message
+from app.core.logs import configure_logging, incident_id_var, request_id_var
+
+if TYPE_CHECKING:
+    from app.bootstrap import Container
+    from app.services.worker import IncidentWorker
+
+log = logging.getLogger(__name__)
+
+SQS_EVENT_SOURCE = "aws:sqs"
+SCHEDULE_SOURCE = "aws.events"
+SCHEDULE_DETAIL_TYPE = "Scheduled Event"
+
+_container: "Container | None" = None
+_owns_container = False
+_http: Any = None  # the Mangum adapter over _container, built on the first HTTP event
+
+
+def use_container(container: "Container") -> None:
+    """Serve every handler with ``container`` (tests). The caller keeps it and closes it."""
+    global _container, _owns_container, _http
+    reset_container_for_tests()
+    _container, _owns_container, _http = container, False, None
+
+
+def reset_container_for_tests() -> None:
+    """Forget the current container (closing it if this module built it)."""
+    global _container, _owns_container, _http
+    if _container is not None and _owns_container:
+        _container.close()
+    _container, _owns_container, _http = None, False, None
+
+
+def get_container() -> "Container":
+    """The execution environment's container, built from settings on first use."""
+    global _container, _owns_container
+    if _container is None:
+        _container = _build_container()
+        _owns_container = True
+    return _container
+
+
+def _build_container() -> "Container":
+    # Imported here, not at module top: settings (pydantic) and the composition root
+    # (SQLAlchemy, services) are loaded by the first invocation, not by the import (cold start).
+    from app.bootstrap import build_container
+    from app.core.errors import ConfigurationError
+    from app.settings_loader import load_settings
+
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    if not settings.database_url:
+        raise ConfigurationError(
+            "DATABASE_URL is required on Lambda (put it in the SECRETS_ARN secret)"
+        )
+    for warning in settings.check_startup():
+        log.warning("!!! %s", warning)
+    # No connection pool: a frozen execution environment must not hold connections open
+    # between invocations (RDS Proxy, when DB_PROXY is set, does the pooling).
+    settings = settings.model_copy(update={"db_null_pool": True})
+    return build_container(settings)
+
+
+def http_adapter() -> Any:
+    """The Mangum adapter over the container's FastAPI app, built once and reused."""
+    global _http
+    container = get_container()
+    if _http is None:
+        # Imported here, not at module top: FastAPI and Mangum load only for HTTP events.
+        from mangum import Mangum
+
+        from app.main import create_app
+
+        # lifespan="off": the container is built above, once per execution environment;
+        # with lifespan on, Mangum would run startup and shutdown on every invocation.
+        _http = Mangum(create_app(container), lifespan="off")
+    return _http
+
+
+@contextmanager
+def _invocation(context: Any) -> Iterator[None]:
+    """Log lines of this invocation carry its Lambda request id."""
+    token = request_id_var.set(getattr(context, "aws_request_id", None))
+    try:
+        yield
+    finally:
+        request_id_var.reset(token)
+
+
+def event_kind(event: Any) -> str | None:
+    """``sqs``, ``schedule``, ``http`` or None for an event this function cannot handle."""
+    if not isinstance(event, dict):
+        return None
+    records = event.get("Records")
+    if isinstance(records, list) and records:
+        first = records[0]
+        if isinstance(first, dict) and first.get("eventSource") == SQS_EVENT_SOURCE:
+            return "sqs"
+        return None
+    if event.get("source") == SCHEDULE_SOURCE and event.get("detail-type") == SCHEDULE_DETAIL_TYPE:
+        return "schedule"
+    # API Gateway REST (1.0) and HTTP API (2.0), Function URLs (2.0) and ALB all carry one.
+    if isinstance(event.get("requestContext"), dict):
+        return "http"
+    return None
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The API function: HTTP events through the FastAPI app; SQS and schedules routed on."""
+    kind = event_kind(event)
+    if kind == "sqs":
+        return worker_handler(event, context)
+    if kind == "schedule":
+        return sweep_handler(event, context)
+    with _invocation(context):
+        if kind == "http":
+            return http_adapter()(event, context)
+        keys = sorted(event)[:20] if isinstance(event, dict) else type(event).__name__
+        log.error("unsupported Lambda event (keys: %s)", keys)
+        return {
+            "error": "unsupported event: expected API Gateway, Function URL, SQS "
+            "or EventBridge scheduled event"
+        }
+
+
+def worker_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The worker function: one SQS batch; only failed messages are returned for retry.
+
+    A redelivered message for an incident that is already taken or processed is acknowledged
+    (the worker's claim makes it a no-op). A poison message or a failing record is reported in
+    ``batchItemFailures``, so SQS retries it and finally moves it to the dead-letter queue.
+    """
+    with _invocation(context):
+        worker = get_container().new_worker()
+        records = event.get("Records") or []
+        failures = [
+            {"itemIdentifier": record.get("messageId")}
+            for record in records
+            if not _process_record(worker, record)
+        ]
+        if failures:
+            log.warning("%d of %d messages failed", len(failures), len(records))
+        return {"batchItemFailures": failures}
+
+
+def _process_record(worker: "IncidentWorker", record: dict[str, Any]) -> bool:
+    """True when the message is done with (processed or nothing to do); False to retry it."""
+    message_id = record.get("messageId")
+    try:
+        incident_id = parse_incident_message(record.get("body"))
+    except ValueError as exc:
+        log.error("poison message %s: %s", message_id, exc)
+        return False
+    token = incident_id_var.set(incident_id)
+    try:
+        processed = worker.process_incident(incident_id)
+    except Exception:  # one record's failure must not fail the others in the batch
+        log.exception(
+            "message %s for incident %s failed; SQS will retry it", message_id, incident_id
+        )
+        return False
+    finally:
+        incident_id_var.reset(token)
+    if not processed:
+        log.info(
+            "incident %s already taken or processed; message %s acknowledged",
+            incident_id,
+            message_id,
+        )
+    return True
+
+
+def sweep_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The sweep function (EventBridge schedule): housekeeping; returns the sweep report."""
+    with _invocation(context):
+        report = get_container().new_sweeper().run()
+        log.info("sweep report: %s", report)
+        return report
+
+
+def migrate_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The migrate function, invoked once per deploy: upgrade the schema to the latest revision."""
+    with _invocation(context):
+        # Imported here, not at module top: Alembic loads only for this deploy step.
+        from app.adapters.database.migrate import current_revision, upgrade
+
+        container = get_container()
+        upgrade(container.database_url)
+        revision = current_revision(container.db.engine)
+        log.info("database migrated to %s", revision)
+        return {"migrated_to": revision}

@@ -1,0 +1,163 @@
+"""Remediation step: execute the planned attempt of a ``remediating`` incident exactly once.
+
+The attempt row exists before any call (written with the decision). Before calling, it is
+marked ``running`` and committed; a worker that dies after the call leaves it ``running``,
+and the retry's pre-validation sees the run already advanced and records success instead of
+calling again.
+"""
+
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+
+from pydantic import ValidationError
+
+from app.adapters.database.engine import Database
+from app.adapters.database.repositories.attempts import AttemptRepository
+from app.adapters.database.repositories.audit import AuditRepository
+from app.adapters.database.repositories.incidents import IncidentRepository
+from app.adapters.database.tables import RemediationAttempt
+from app.core.enums import ActionKind, AttemptStatus, IncidentStatus
+from app.core.errors import CircuitOpenError, IntegrationError
+from app.core.redaction import mask_secrets
+from app.domain.remediators.base import RemediationResult, RemediationStatus, Remediator
+from app.services.pipeline import RetryLater
+
+log = logging.getLogger(__name__)
+
+ATTEMPT_STATUS = {
+    RemediationStatus.SUCCEEDED: AttemptStatus.SUCCEEDED,
+    RemediationStatus.ALREADY_DONE: AttemptStatus.SUCCEEDED,
+    RemediationStatus.FAILED: AttemptStatus.FAILED,
+    RemediationStatus.ABORTED: AttemptStatus.SKIPPED,
+    RemediationStatus.DEFERRED: AttemptStatus.DEFERRED,
+}
+INCIDENT_STATUS = {
+    RemediationStatus.SUCCEEDED: IncidentStatus.VERIFYING,
+    RemediationStatus.ALREADY_DONE: IncidentStatus.VERIFYING,
+    RemediationStatus.FAILED: IncidentStatus.ESCALATED,
+    RemediationStatus.ABORTED: IncidentStatus.ESCALATED,
+}
+MAX_DEFERRALS = 5
+
+
+class RemediationService:
+    def __init__(self, db: Database, registry: Mapping[ActionKind, Remediator]):
+        self.db = db
+        self.registry = dict(registry)
+
+    def __call__(self, incident_id: int) -> None:
+        """Pipeline step: run the open attempt of a ``remediating`` incident."""
+        attempt = self._open_attempt(incident_id)
+        if attempt is None:
+            return
+        remediator = self.registry.get(ActionKind(attempt.action))
+        if remediator is None:
+            self._finish(
+                incident_id,
+                attempt,
+                RemediationResult(
+                    status=RemediationStatus.ABORTED, detail=f"no remediator for {attempt.action}"
+                ),
+            )
+            return
+        try:
+            params = remediator.params_model.model_validate(attempt.params)
+        except ValidationError as exc:
+            self._finish(
+                incident_id,
+                attempt,
+                RemediationResult(
+                    status=RemediationStatus.ABORTED,
+                    detail=f"invalid parameters: {exc.error_count()} error(s)",
+                ),
+            )
+            return
+        result = self._run(remediator, params, attempt)
+        self._finish(incident_id, attempt, result)
+
+    def _open_attempt(self, incident_id: int) -> RemediationAttempt | None:
+        with self.db.session() as session:
+            incident = IncidentRepository(session).get(incident_id)
+            if incident is None or incident.status != IncidentStatus.REMEDIATING:
+                return None
+            attempt = AttemptRepository(session).latest(incident_id)
+            if (
+                attempt is None
+                or attempt.dry_run
+                or attempt.status
+                not in (AttemptStatus.PLANNED, AttemptStatus.RUNNING, AttemptStatus.DEFERRED)
+            ):
+                return None
+            return attempt
+
+    def _run(
+        self, remediator: Remediator, params, attempt: RemediationAttempt
+    ) -> RemediationResult:
+        try:
+            stop = remediator.prevalidate(params)
+            if stop is not None:
+                return stop
+            self._mark_running(attempt)
+            return remediator.execute(params)
+        except CircuitOpenError as exc:
+            return RemediationResult(
+                status=RemediationStatus.FAILED, detail=f"not attempted: {exc}"
+            )
+        except IntegrationError as exc:
+            if exc.retryable and exc.retry_after is not None:
+                return RemediationResult(
+                    status=RemediationStatus.DEFERRED, detail=str(exc), retry_after=exc.retry_after
+                )
+            return RemediationResult(status=RemediationStatus.FAILED, detail=str(exc))
+
+    def _mark_running(self, attempt: RemediationAttempt) -> None:
+        with self.db.session() as session:
+            AttemptRepository(session).set_status(attempt.id, AttemptStatus.RUNNING)
+
+    def _finish(
+        self, incident_id: int, attempt: RemediationAttempt, result: RemediationResult
+    ) -> None:
+        detail = mask_secrets(result.detail)
+        with self.db.session() as session:
+            attempts, incidents = AttemptRepository(session), IncidentRepository(session)
+            if result.status is RemediationStatus.DEFERRED:
+                deferrals = attempts.defer(attempt.id, detail=detail)
+                if deferrals < MAX_DEFERRALS:
+                    AuditRepository(session).append(
+                        "remediation.deferred", incident_id=incident_id, details={"reason": detail}
+                    )
+                    session.commit()
+                    raise RetryLater(
+                        detail, delay=timedelta(seconds=max(30.0, result.retry_after or 0))
+                    )
+                result = RemediationResult(
+                    status=RemediationStatus.FAILED,
+                    detail=f"gave up after {deferrals} deferrals: {detail}",
+                )
+            attempts.finish(
+                attempt.id,
+                status=ATTEMPT_STATUS[result.status],
+                result={"detail": detail, **result.data},
+                error=detail if result.status is RemediationStatus.FAILED else None,
+            )
+            to = INCIDENT_STATUS[result.status]
+            incidents.transition(
+                incident_id,
+                expected=IncidentStatus.REMEDIATING,
+                to=to,
+                claimed_at=None,
+                claimed_by=None,
+                **(
+                    {"decision_reason": f"remediation {result.status.value}: {detail}"}
+                    if to is IncidentStatus.ESCALATED
+                    else {}
+                ),
+            )
+            AuditRepository(session).append(
+                f"remediation.{result.status.value}",
+                incident_id=incident_id,
+                actor=attempt.actor,
+                details={"action": attempt.action, "detail": detail, **result.data},
+            )
+        log.info("incident %s remediation %s: %s", incident_id, result.status.value, detail)

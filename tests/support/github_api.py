@@ -1,0 +1,76 @@
+"""Builders of GitHub REST API responses in their documented shapes, for respx routes."""
+
+import json
+from typing import Any
+
+from tests.conftest import fixture_bytes
+
+API = "https://api.github.com"
+REPO = "octo-org/octo-repo"
+RUN_ID = 289782451
+WORKFLOW_ID = 2823525
+JOB_ID = 399444496
+LOG_HOST = "https://pipelines.actions.example.test"
+
+
+def failed_run(
+    *,
+    attempt: int = 1,
+    conclusion: str = "failure",
+    status: str = "completed",
+    run_id: int = RUN_ID,
+) -> dict[str, Any]:
+    """A run object as GET /repos/{o}/{r}/actions/runs/{id} returns it (from the published example)."""
+    run = json.loads(fixture_bytes("github/derived__workflow_run__completed.failure.payload.json"))[
+        "workflow_run"
+    ]
+    run.update(run_attempt=attempt, conclusion=conclusion, status=status, id=run_id)
+    return run
+
+
+def run_webhook(
+    *, attempt: int = 1, conclusion: str = "failure", run_id: int = RUN_ID, repo: str | None = None
+) -> bytes:
+    payload = json.loads(
+        fixture_bytes("github/derived__workflow_run__completed.failure.payload.json")
+    )
+    payload["workflow_run"].update(run_attempt=attempt, conclusion=conclusion, id=run_id)
+    if repo is not None:
+        payload["repository"]["full_name"] = repo
+    return json.dumps(payload).encode()
+
+
+def attempt_jobs(*, job_id: int = JOB_ID, conclusion: str = "failure") -> dict[str, Any]:
+    return {
+        "total_count": 1,
+        "jobs": [
+            {
+                "id": job_id,
+                "run_id": RUN_ID,
+                "name": "build",
+                "status": "completed",
+                "conclusion": conclusion,
+                "steps": [
+                    {
+                        "name": "Set up job",
+                        "status": "completed",
+                        "conclusion": "success",
+                        "number": 1,
+                    },
+                    {
+                        "name": "Install dependencies",
+                        "status": "completed",
+                        "conclusion": conclusion,
+                        "number": 2,
+                    },
+                ],
+            }
+        ],
+    }
+
+
+def mock_log_download(respx_mock, log_text: str, *, repo: str = REPO, job_id: int = JOB_ID) -> None:
+    respx_mock.get(f"{API}/repos/{repo}/actions/jobs/{job_id}/logs").respond(
+        302, headers={"Location": f"{LOG_HOST}/logs/{job_id}?sig=abc"}
+    )
+    respx_mock.get(f"{LOG_HOST}/logs/{job_id}").respond(200, text=log_text)

@@ -1,0 +1,169 @@
+"""Secrets never survive mask_secrets; ordinary log text does, unchanged."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.core.redaction import MARK, mask_mapping, mask_secrets
+
+# Shaped like real credentials, valid for nothing.
+GITHUB_CLASSIC = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" * 2
+GITHUB_FINE_GRAINED = "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz0123456789"
+JWT = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+    "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0."
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+)
+
+
+@pytest.mark.parametrize("prefix", ["ghp_", "gho_", "ghs_", "ghu_", "ghr_"])
+def test_github_tokens_are_masked(prefix: str) -> None:
+    token = prefix + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+    masked = mask_secrets(f"git push https://github.com/o/r.git # {token}")
+    assert token not in masked
+    assert "[REDACTED:github_token]" in masked
+
+
+def test_fine_grained_github_token_is_masked() -> None:
+    assert mask_secrets(f"GH={GITHUB_FINE_GRAINED} ") == "GH=[REDACTED:github_token] "
+
+
+@pytest.mark.parametrize("kind", ["xoxb", "xoxp", "xoxa", "xoxo", "xoxs", "xoxr"])
+def test_slack_tokens_are_masked(kind: str) -> None:
+    token = f"{kind}-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"
+    assert mask_secrets(f"slack {token} sent") == "slack [REDACTED:slack_token] sent"
+
+
+@pytest.mark.parametrize("key_id", ["AKIAIOSFODNN7EXAMPLE", "ASIAY34FZKBOKMUTVV7A"])
+def test_aws_access_key_ids_are_masked(key_id: str) -> None:
+    assert mask_secrets(f"key {key_id}.") == "key [REDACTED:aws_access_key_id]."
+
+
+def test_labelled_aws_secret_key_keeps_its_label() -> None:
+    masked = mask_secrets("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+    assert masked == f"aws_secret_access_key = {MARK}"
+
+
+def test_jwt_is_masked() -> None:
+    assert mask_secrets(f"id_token {JWT} ok") == "id_token [REDACTED:jwt] ok"
+
+
+def test_nvidia_api_key_is_masked() -> None:
+    masked = mask_secrets("NIM key nvapi-Abc123_def456-GHI789jkl012MNO")
+    assert masked == "NIM key [REDACTED:nvidia_api_key]"
+
+
+def test_private_key_block_is_masked() -> None:
+    block = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----"
+    assert mask_secrets(f"{block}\nnext line") == "[REDACTED:private_key]\nnext line"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Authorization: Bearer abc.def.ghi-0123456789",
+        "authorization: token 0123456789abcdef",
+        "Authorization: Basic dXNlcjpwYXNzd29yZA==",
+    ],
+)
+def test_authorization_header_value_is_masked(header: str) -> None:
+    masked = mask_secrets(f"curl -H '{header}' https://api.github.com")
+    assert masked.startswith("curl -H '" + header.split(":")[0] + f": {MARK}'")
+
+
+def test_bearer_token_outside_a_header_is_masked() -> None:
+    assert mask_secrets("sent Bearer 0123456789abcdefXYZ!") == f"sent Bearer {MARK}!"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("password=hunter2 next", f"password={MARK} next"),
+        ("passwd: hunter2", f"passwd: {MARK}"),
+        ("secret=s3cr3t&x=1", f"secret={MARK}&x=1"),
+        ("token=abc123", f"token={MARK}"),
+        ("api_key=abc123", f"api_key={MARK}"),
+        ("GITHUB_TOKEN=abc123; next", f"GITHUB_TOKEN={MARK}; next"),
+        ('{"password": "two words", "api-key":"x"}', f'{{"password": {MARK}, "api-key":{MARK}}}'),
+    ],
+)
+def test_secret_key_value_pairs_keep_the_key(line: str, expected: str) -> None:
+    assert mask_secrets(line) == expected
+
+
+def test_url_password_is_masked_and_user_kept() -> None:
+    masked = mask_secrets("connect postgres://app:hunter2@db:5432/app failed")
+    assert masked == f"connect postgres://app:{MARK}@db:5432/app failed"
+
+
+def test_values_already_masked_by_ci_are_left_alone() -> None:
+    assert mask_secrets("password: ***") == "password: ***"
+
+
+def test_token_inside_a_longer_word_is_left_alone() -> None:
+    text = "xAKIAIOSFODNN7EXAMPLE and prefixghp_a1B2c3D4e5F6g7H8i9J0k1L2"
+    assert mask_secrets(text) == text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "npm ERR! code ECONNRESET",
+        "##[error]Process completed with exit code 1.",
+        "max_tokens=100 --password-stdin",
+        "error TS2322: Type 'string' is not assignable to type 'number'.",
+        "uses bearer authentication",
+    ],
+)
+def test_ordinary_log_text_is_unchanged(line: str) -> None:
+    assert mask_secrets(line) == line
+
+
+def test_key_after_a_case_changing_character_is_still_masked() -> None:
+    # "İ".lower() is two characters long: the masking must not lose its place.
+    assert mask_secrets("İ PASSWORD=abc") == f"İ PASSWORD={MARK}"
+
+
+def test_mask_mapping_masks_nested_strings_and_keeps_the_rest() -> None:
+    payload = {"env": [{"token": f"token={GITHUB_CLASSIC}"}], "count": 3, "ok": True}
+    masked = mask_mapping(payload)
+    assert masked == {"env": [{"token": "token=[REDACTED:github_token]"}], "count": 3, "ok": True}
+
+
+def test_mask_mapping_keeps_tuples_as_tuples() -> None:
+    assert mask_mapping(("a", "password=x1")) == ("a", f"password={MARK}")
+
+
+_SECRETISH = st.sampled_from(
+    [
+        GITHUB_CLASSIC,
+        JWT,
+        "Authorization: ",
+        "Bearer ",
+        "password=",
+        "token: ",
+        '"secret": "',
+        "https://u:p@h/",
+        "AKIAIOSFODNN7EXAMPLE",
+        MARK,
+        "***",
+        "İ",
+        "\n",
+        " ",
+        "'",
+        '"',
+    ]
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.one_of(st.text(max_size=20), _SECRETISH), max_size=12).map("".join))
+def test_mask_secrets_is_idempotent(text: str) -> None:
+    once = mask_secrets(text)
+    assert mask_secrets(once) == once
+
+
+@settings(max_examples=300)
+@given(st.text())
+def test_mask_secrets_never_raises_on_any_text(text: str) -> None:
+    assert isinstance(mask_secrets(text), str)
