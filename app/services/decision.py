@@ -256,21 +256,23 @@ class DecisionService:
         return parent
 
 
-def _params(incident: Incident) -> dict:
-    return {
-        k: v
-        for k, v in {
-            "repo": incident.repo,
-            "run_id": incident.run_id,
-            "run_attempt": incident.run_attempt,
-            "head_branch": incident.head_branch,
-            "namespace": incident.namespace,
-            "pod": incident.pod,
-            "container": incident.container,
-            "app": incident.app,
-        }.items()
-        if v is not None
+def _params(incident: Incident, secret_names: list[str]) -> dict:
+    """What the remediator needs, taken from the incident (validated again before any call)."""
+    fields = {
+        "repo": incident.repo,
+        "run_id": incident.run_id,
+        "run_attempt": incident.run_attempt,
+        "head_branch": incident.head_branch,
+        "namespace": incident.namespace,
+        "pod": incident.pod,
+        "container": incident.container,
+        "app": incident.app,
     }
+    params = {k: v for k, v in fields.items() if v is not None}
+    named = [n for n in secret_names if n in (incident.excerpt or "")]
+    if len(named) == 1:  # only when the log names exactly one configured secret
+        params["secret_name"] = named[0]
+    return params
 
 
 def _age_days(started: datetime | None, now: datetime) -> float | None:

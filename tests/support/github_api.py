@@ -1,6 +1,7 @@
 """Builders of GitHub REST API responses in their documented shapes, for respx routes."""
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.conftest import fixture_bytes
@@ -11,6 +12,11 @@ RUN_ID = 289782451
 WORKFLOW_ID = 2823525
 JOB_ID = 399444496
 LOG_HOST = "https://pipelines.actions.example.test"
+
+
+def now_iso() -> str:
+    """The published examples date from 2020; a run GitHub would still re-run is recent."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def failed_run(
@@ -24,7 +30,15 @@ def failed_run(
     run = json.loads(fixture_bytes("github/derived__workflow_run__completed.failure.payload.json"))[
         "workflow_run"
     ]
-    run.update(run_attempt=attempt, conclusion=conclusion, status=status, id=run_id)
+    run.update(
+        run_attempt=attempt,
+        conclusion=conclusion,
+        status=status,
+        id=run_id,
+        run_started_at=now_iso(),
+        created_at=now_iso(),
+        updated_at=now_iso(),
+    )
     return run
 
 
@@ -34,7 +48,13 @@ def run_webhook(
     payload = json.loads(
         fixture_bytes("github/derived__workflow_run__completed.failure.payload.json")
     )
-    payload["workflow_run"].update(run_attempt=attempt, conclusion=conclusion, id=run_id)
+    payload["workflow_run"].update(
+        run_attempt=attempt,
+        conclusion=conclusion,
+        id=run_id,
+        run_started_at=now_iso(),
+        updated_at=now_iso(),
+    )
     if repo is not None:
         payload["repository"]["full_name"] = repo
     return json.dumps(payload).encode()

@@ -25,8 +25,11 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     # Paths with at least one separator become <path>/basename (Windows or POSIX).
     (
         re.compile(
-            r"(?<![\w.@+~-])(?!(?:i/o|n/a|y/n)\b)(?=[\w.@+~:\\/-]*[a-z])(?:\b[a-z]:)?(?:[\\/]?[\w.@+~-]+)?(?:[\\/][\w.@+~-]+)*"
-            r"[\\/]([\w.@+~-]+)"
+            r"(?<![\w.@+~-])"  # starts a token
+            r"(?!(?:i/o|n/a|y/n)\b)"  # not an abbreviation
+            r"(?=[\w.@+~:\\/-]*[a-z])"  # has a letter: "0/1" is a count
+            r"(?:\b[a-z]:)?(?:[\\/]?[\w.@+~-]+)?(?:[\\/][\w.@+~-]+)*"  # drive, directories
+            r"[\\/]([\w.@+~-]+)"  # file name
         ),
         r"<path>/\1",
     ),
@@ -38,7 +41,9 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(r"\b\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s?[ap]m)?\b"), "<time>"),
     (
-        re.compile(r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+\d{1,2}\s+[a-z]{3}\s+<time>"),
+        re.compile(
+            r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+\d{1,2}\s+[a-z]{3}\s+\d{4}\s+<time>"
+        ),
         "<time>",
     ),
     (re.compile(r"\b(?:sha\d+:)?(?=[0-9a-f]*\d)[0-9a-f]{7,}\b"), "<n>"),

@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import distinct, func, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlmodel import Session
 
 from app.adapters.database.tables import Incident, RemediationAttempt, utcnow
@@ -49,7 +49,8 @@ class AttemptRepository:
         self, signature_hash: str, *, since: datetime
     ) -> list[int]:
         stmt = (
-            select(distinct(Incident.id))
+            select(Incident.id)
+            .distinct()
             .join(RemediationAttempt, RemediationAttempt.incident_id == Incident.id)
             .where(
                 Incident.signature_hash == signature_hash,
@@ -80,6 +81,22 @@ class AttemptRepository:
             .limit(1)
         )
         return self.session.execute(stmt).scalar_one_or_none()
+
+    def set_status(self, attempt_id: int, status: AttemptStatus) -> None:
+        self.session.execute(
+            update(RemediationAttempt)
+            .where(RemediationAttempt.id == attempt_id)
+            .values(status=status)
+        )
+
+    def defer(self, attempt_id: int, *, detail: str) -> int:
+        """Mark deferred and return how many times this attempt has been deferred."""
+        attempt = self.session.get(RemediationAttempt, attempt_id)
+        deferrals = int(attempt.result.get("deferrals", 0)) + 1
+        attempt.status = AttemptStatus.DEFERRED
+        attempt.result = {**attempt.result, "deferrals": deferrals, "last_deferral": detail}
+        self.session.flush()
+        return deferrals
 
     def finish(
         self,
