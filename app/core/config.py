@@ -87,6 +87,32 @@ class Settings(BaseSettings):
     reconcile_lookback_hours: int = 24
     patterns_file: Path = Path("config/failure_patterns.yaml")
 
+    # --- Kubernetes and Argo CD --------------------------------------------------------
+    k8s_webhook_token: SecretStr | None = None
+    k8s_api_url: str | None = None
+    k8s_token: SecretStr | None = None
+    k8s_ca_file: Path | None = None
+    k8s_in_cluster: bool = False
+    k8s_cluster_name: str = "default"
+    k8s_max_memory: str = "4Gi"
+    k8s_timeout_seconds: float = 10.0
+    argocd_webhook_token: SecretStr | None = None
+    argocd_url: str | None = None
+    argocd_token: SecretStr | None = None
+    argocd_timeout_seconds: float = 15.0
+    argocd_verify_tls: bool = True
+
+    # --- Slack and learning --------------------------------------------------------------
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_channel: str = "#codehealer"
+    slack_base_url: str = "https://slack.com/api/"
+    slack_approver_ids: str = ""
+    slack_approver_group: str | None = None
+    approval_ttl_minutes: int = 30
+    target_precision: float = 0.95
+    public_url: str = "http://127.0.0.1:8000"
+
     # --- AWS -----------------------------------------------------------------------------
     queue_url: str | None = None
     secrets_arn: str | None = None
