@@ -1,6 +1,7 @@
 """The `codehealer` command: serve, worker, db, send-sample (and more as features land)."""
 
 import argparse
+import json
 import logging
 import sys
 import threading
@@ -122,6 +123,137 @@ def cmd_send_sample(args: argparse.Namespace) -> int:
     return 0 if response.status_code < 400 else 1
 
 
+def _database_available(settings: Settings) -> bool:
+    return bool(settings.database_url) or (settings.data_dir / "pgdata" / "PG_VERSION").exists()
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from app.bootstrap import build_classifier, build_container, build_embedder
+    from app.services.analyzer import Analyzer
+
+    settings = _settings(args)
+    raw = sys.stdin.read() if args.path == "-" else Path(args.path).read_text(errors="replace")
+    container = (
+        build_container(settings) if _database_available(settings) and not args.no_db else None
+    )
+    try:
+        if container is not None:
+            from app.adapters.database.migrate import upgrade
+
+            upgrade(container.database_url)
+            analyzer = container.analyzer
+        else:
+            analyzer = Analyzer(
+                None,
+                log_sources={},
+                embedder=build_embedder(settings, {}),
+                classifier=build_classifier(settings, {}),
+                weights=_weights(settings),
+                k=settings.similar_incidents_k,
+            )
+        analysis = analyzer.analyze_text(raw)
+    finally:
+        if container is not None:
+            container.close()
+    print(render_analysis(analysis, as_json=args.json, with_db=container is not None))
+    return 0
+
+
+def _weights(settings: Settings):
+    from app.domain.scoring.confidence import ConfidenceWeights
+
+    return ConfidenceWeights(
+        settings.weight_classifier, settings.weight_similarity, settings.weight_history
+    )
+
+
+def render_analysis(analysis, *, as_json: bool, with_db: bool) -> str:
+    verdict, parts = analysis.verdict, analysis.confidence
+    data = {
+        "category": verdict.category.value,
+        "action": verdict.action.value,
+        "fixability": verdict.fixability.value,
+        "root_cause": verdict.root_cause,
+        "classifier": verdict.classifier,
+        "note": verdict.note,
+        "confidence": parts.model_dump(),
+        "signature": analysis.signature_hash,
+        "evidence": verdict.evidence,
+        "similar": [s.model_dump() for s in analysis.similar],
+    }
+    if as_json:
+        return json.dumps(data, indent=2)
+    lines = [
+        f"category     {data['category']}",
+        f"action       {data['action']}",
+        f"fixability   {data['fixability']}",
+        f"root cause   {data['root_cause']}",
+        f"classifier   {data['classifier']}" + (f" ({data['note']})" if data["note"] else ""),
+        f"confidence   {parts.total:.2f} = classifier {parts.classifier:.2f} · "
+        f"similarity {parts.similarity:.2f} · history {parts.history:.2f}",
+        f"signature    {data['signature'][:16]}",
+        "evidence",
+        *[f"  | {line}" for line in verdict.evidence],
+    ]
+    if not with_db:
+        lines.append("similar      (no database: set DATABASE_URL or run `codehealer serve` once)")
+    else:
+        lines.append("similar" + ("" if analysis.similar else "      none yet"))
+        lines += [
+            f"  #{s.incident_id} {s.similarity:.2f} {s.category}/{s.action} → {s.outcome}"
+            for s in analysis.similar
+        ]
+    return "\n".join(lines)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from app.bootstrap import build_container
+
+    settings = _settings(args)
+    container = build_container(settings)
+    try:
+        print(json.dumps(container.new_sweeper().run(), indent=2, default=str))
+    finally:
+        container.close()
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from app.bootstrap import build_container
+    from app.core.enums import Strategy
+    from app.services.replay import replay
+
+    settings = _settings(args)
+    container = build_container(settings)
+    try:
+        thresholds = container.decider.thresholds()
+        if args.threshold is not None:
+            thresholds = thresholds.model_copy(
+                update={"auto": args.threshold, "conservative_auto": args.threshold}
+            )
+        report = replay(
+            container.decider,
+            since=_since(args.since),
+            strategy=Strategy(args.strategy) if args.strategy else None,
+            thresholds=thresholds,
+        )
+    finally:
+        container.close()
+    print(report.table())
+    return 0
+
+
+def _since(text: str):
+    from datetime import UTC, datetime, timedelta
+
+    units = {"d": "days", "h": "hours", "m": "minutes", "w": "weeks"}
+    if len(text) < 2 or text[-1] not in units or not text[:-1].isdigit():
+        raise SystemExit(
+            f"codehealer: --since takes a number and a unit (7d, 12h, 30m, 2w), got {text!r}"
+        )
+    return datetime.now(UTC) - timedelta(**{units[text[-1]]: int(text[:-1])})
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="codehealer", description=__doc__)
     parser.add_argument("--log-format", choices=["json", "text"], default=None)
@@ -153,6 +285,22 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--delivery-id", default=None)
     sample.add_argument("--secret", default=None, help="default: GITHUB_WEBHOOK_SECRET")
     sample.set_defaults(func=cmd_send_sample)
+    analyze = sub.add_parser("analyze", help="analyze a raw log file (or - for stdin)")
+    analyze.add_argument("path")
+    analyze.add_argument("--json", action="store_true")
+    analyze.add_argument("--no-db", action="store_true", help="skip similar incidents and history")
+    analyze.set_defaults(func=cmd_analyze)
+
+    sweep = sub.add_parser(
+        "sweep", help="close stale attempts, reconcile missed runs, re-claim stuck work"
+    )
+    sweep.set_defaults(func=cmd_sweep)
+
+    what_if = sub.add_parser("replay", help="re-decide stored incidents with other settings")
+    what_if.add_argument("--strategy", choices=["conservative", "slack_first", "hybrid"])
+    what_if.add_argument("--threshold", type=float, default=None, help="auto-fix threshold")
+    what_if.add_argument("--since", default="7d")
+    what_if.set_defaults(func=cmd_replay)
     return parser
 
 

@@ -119,6 +119,8 @@ def mask_mapping(value: Any) -> Any:
         return mask_secrets(value)
     if isinstance(value, dict):
         return {key: mask_mapping(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(mask_mapping(item) for item in value)
+    if isinstance(value, list):
+        return [mask_mapping(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(mask_mapping(item) for item in value)
     return value

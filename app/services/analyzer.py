@@ -48,7 +48,7 @@ class Analysis:
 class Analyzer:
     def __init__(
         self,
-        db: Database,
+        db: Database | None,
         *,
         log_sources: dict[IncidentSource, LogSource],
         embedder: Embedder,
@@ -76,19 +76,16 @@ class Analyzer:
         self._store(incident_id, analysis, logs)
 
     def analyze_text(self, raw: str, *, exclude_id: int | None = None) -> Analysis:
-        """The analysis of one raw log text (also used by ``codehealer analyze``)."""
+        """The analysis of one raw log text (also used by ``codehealer analyze``).
+
+        Without a database (``db=None``) there are no neighbours and no history.
+        """
         excerpt = build_excerpt(raw).text
         template, signature_hash = compute_signature(excerpt)
         passage, query = self._embeddings(template or excerpt, signature_hash)
-        with self.db.session() as session:
-            similar = SimilarIncidentRepository(session).nearest(
-                query, k=self.k, exclude_id=exclude_id, ef_search=self.ef_search
-            )
+        similar = self._neighbours(query, exclude_id)
         verdict = combine_with_neighbours(self.classifier.classify(excerpt, similar), similar)
-        with self.db.session() as session:
-            successes, failures = OutcomeRepository(session).counts(
-                category=verdict.category.value, action=verdict.action.value
-            )
+        successes, failures = self._history(verdict)
         parts = combine(
             verdict.confidence,
             similarity_score(verdict, similar, self.k),
@@ -96,6 +93,22 @@ class Analyzer:
             self.weights,
         )
         return Analysis(excerpt, template, signature_hash, passage, similar, verdict, parts)
+
+    def _neighbours(self, query: list[float], exclude_id: int | None) -> list[SimilarIncident]:
+        if self.db is None:
+            return []
+        with self.db.session() as session:
+            return SimilarIncidentRepository(session).nearest(
+                query, k=self.k, exclude_id=exclude_id, ef_search=self.ef_search
+            )
+
+    def _history(self, verdict: ClassifierVerdict) -> tuple[int, int]:
+        if self.db is None:
+            return 0, 0
+        with self.db.session() as session:
+            return OutcomeRepository(session).counts(
+                category=verdict.category.value, action=verdict.action.value
+            )
 
     def _load(self, incident_id: int) -> IncidentTarget | None:
         with self.db.session() as session:
@@ -122,8 +135,10 @@ class Analyzer:
         return logs
 
     def _embeddings(self, text: str, signature_hash: str) -> tuple[list[float], list[float]]:
-        with self.db.session() as session:
-            passage = SimilarIncidentRepository(session).embedding_for_signature(signature_hash)
+        passage = None
+        if self.db is not None:
+            with self.db.session() as session:
+                passage = SimilarIncidentRepository(session).embedding_for_signature(signature_hash)
         if passage is None:
             passage = self.embedder.embed([text], input_type="passage")[0]
         if not getattr(self.embedder, "asymmetric", False):

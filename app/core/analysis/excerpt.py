@@ -2,8 +2,8 @@
 
 Secrets are masked before anything is kept. Then runner noise (timestamps, ANSI colours,
 group markers) goes, consecutive repeats collapse, and the lines that carry an error marker
-(with a little context) plus the tail of the log are kept within a line and byte budget.
-Error lines win over the tail when the budget is tight.
+(with a little context) plus the tail of the failing step are kept within a line and byte
+budget. Error lines win over the tail when the budget is tight.
 """
 
 import bisect
@@ -153,9 +153,19 @@ def error_line_indexes(lines: Sequence[str]) -> set[int]:
     return {bisect.bisect_right(starts, hit) - 1 for hit in _marker_hits(lowered)}
 
 
+def _failing_step_end(lines: Sequence[str]) -> int:
+    """Where the failing step ends: just after the last ``##[error]`` annotation (and its
+    context), so post-job cleanup does not crowd the step out of the tail; else the log's end."""
+    for index in range(len(lines) - 1, -1, -1):
+        if lines[index].lstrip()[:9].lower() == "##[error]":
+            return min(len(lines), index + 1 + CONTEXT_AFTER)
+    return len(lines)
+
+
 def _priorities(lines: Sequence[str], tail_lines: int) -> list[int]:
     priority = [0] * len(lines)
-    for index in range(max(0, len(lines) - tail_lines), len(lines)):
+    end = _failing_step_end(lines)
+    for index in range(max(0, end - tail_lines), end):
         priority[index] = _TAIL
     errors = error_line_indexes(lines)
     for index in errors:

@@ -25,7 +25,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     # Paths with at least one separator become <path>/basename (Windows or POSIX).
     (
         re.compile(
-            r"(?<![\w.@+~-])"  # starts a token
+            r"(?<![\w.@+~<>-])"  # starts a token (not right after a placeholder)
             r"(?!(?:i/o|n/a|y/n)\b)"  # not an abbreviation
             r"(?=[\w.@+~:\\/-]*[a-z])"  # has a letter: "0/1" is a count
             r"(?:\b[a-z]:)?(?:[\\/]?[\w.@+~-]+)?(?:[\\/][\w.@+~-]+)*"  # drive, directories

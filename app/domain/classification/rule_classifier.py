@@ -49,6 +49,9 @@ class PatternSpec(BaseModel):
     regexes: list[str] = Field(min_length=1)
     requires: list[str] = Field(default_factory=list)
     unless: list[str] = Field(default_factory=list)
+    # Categories this pattern explains (a flaky test is also a failing test): their matches
+    # in the same excerpt are neither rivals nor a reason to withhold an automatic fix.
+    subsumes: list[Category] = Field(default_factory=list)
     fixability: Fixability | None = None
     action: ActionKind | None = None
     transient: bool | None = None
@@ -99,6 +102,7 @@ class CompiledPattern:
     any_of: re.Pattern[str]
     requires: tuple[re.Pattern[str], ...]
     unless: tuple[re.Pattern[str], ...]
+    subsumes: frozenset[Category] = frozenset()
 
     @classmethod
     def build(cls, spec: PatternSpec, defaults: CategoryDefaults) -> "CompiledPattern":
@@ -116,6 +120,7 @@ class CompiledPattern:
             any_of=any_of,
             requires=tuple(re.compile(rx, _FLAGS) for rx in spec.requires),
             unless=tuple(re.compile(rx, _FLAGS) for rx in spec.unless),
+            subsumes=frozenset(spec.subsumes),
         )
 
     @property
@@ -149,11 +154,20 @@ def match_pattern(pattern: CompiledPattern, text: str) -> PatternMatch | None:
     return PatternMatch(pattern, tuple(evidence)) if evidence else None
 
 
+def _relevant(winner: PatternMatch, others: Sequence[PatternMatch]) -> list[PatternMatch]:
+    """Other matches that bear on the verdict: not generic fallbacks, not subsumed."""
+    return [
+        m
+        for m in others
+        if not m.pattern.generic and m.pattern.category not in winner.pattern.subsumes
+    ]
+
+
 def _adjust(winner: PatternMatch, others: Sequence[PatternMatch]) -> tuple[float, list[str]]:
     """Winner's confidence after agreement and ambiguity, and the reasons for the change."""
     confidence = winner.pattern.confidence + min(0.06, 0.02 * (len(winner.evidence) - 1))
     notes: list[str] = []
-    specific = [m for m in others if not m.pattern.generic]
+    specific = _relevant(winner, others)
     agreeing = [m for m in specific if m.pattern.category == winner.pattern.category]
     rivals = [m for m in specific if m.pattern.category != winner.pattern.category]
     if agreeing:
@@ -171,9 +185,7 @@ def _fixability(winner: PatternMatch, others: Sequence[PatternMatch]) -> Fixabil
     """A transient-looking winner next to a code failure is not safe to fix automatically."""
     if winner.pattern.fixability is not Fixability.AUTO:
         return winner.pattern.fixability
-    code_failure = any(
-        m.pattern.fixability is Fixability.MANUAL and not m.pattern.generic for m in others
-    )
+    code_failure = any(m.pattern.fixability is Fixability.MANUAL for m in _relevant(winner, others))
     return Fixability.UNKNOWN if code_failure else Fixability.AUTO
 
 
