@@ -58,6 +58,21 @@ def test_the_tail_of_the_log_is_kept() -> None:
     assert excerpt.text.splitlines() == filler(100)[-10:]
 
 
+def test_the_tail_ends_at_the_failing_step_not_at_post_job_cleanup() -> None:
+    log = actions_log(
+        *filler(40, "step"),
+        "##[error]Process completed with exit code 2.",
+        *filler(40, "Post job cleanup"),
+    )
+    kept = build_excerpt(log, tail_lines=8).text.splitlines()
+    assert kept == [
+        *filler(40, "step")[-5:],
+        "##[error]Process completed with exit code 2.",
+        "Post job cleanup 0",
+        "Post job cleanup 1",
+    ]
+
+
 def test_consecutive_repeated_lines_collapse_into_one() -> None:
     log = "\n".join(["retrying download"] * 50 + ["error: gave up"])
     assert build_excerpt(log).text == "retrying download\nerror: gave up"
@@ -84,7 +99,12 @@ def test_line_cap_prefers_error_lines_over_the_tail() -> None:
 def test_line_cap_keeps_the_first_and_last_errors() -> None:
     errors = [f"error: problem {i}" for i in range(100)]
     kept = build_excerpt("\n".join(errors), max_lines=4).text.splitlines()
-    assert kept == ["error: problem 0", "error: problem 1", "error: problem 98", "error: problem 99"]
+    assert kept == [
+        "error: problem 0",
+        "error: problem 1",
+        "error: problem 98",
+        "error: problem 99",
+    ]
 
 
 def test_byte_cap_is_respected_and_marks_truncation() -> None:

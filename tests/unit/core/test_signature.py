@@ -54,7 +54,9 @@ def test_versions_are_masked() -> None:
 
 
 def test_ip_addresses_and_ports_are_masked() -> None:
-    assert normalize_line("dial tcp 172.217.160.81:443: i/o timeout") == "dial tcp <ip>: i/o timeout"
+    assert (
+        normalize_line("dial tcp 172.217.160.81:443: i/o timeout") == "dial tcp <ip>: i/o timeout"
+    )
 
 
 def test_urls_keep_only_the_host() -> None:
@@ -119,6 +121,15 @@ _SHA = st.text("0123456789abcdef", min_size=7, max_size=40).filter(
 def test_signature_ignores_numbers_and_hex_ids(tokens: list[str], data: st.DataObject) -> None:
     template = " ".join(tokens).replace(" at ", "\n")
     holes = template.count("{}")
-    first = template.format(*data.draw(st.lists(st.one_of(_NUMBER, _SHA), min_size=holes, max_size=holes)))
-    second = template.format(*data.draw(st.lists(st.one_of(_NUMBER, _SHA), min_size=holes, max_size=holes)))
+    first = template.format(
+        *data.draw(st.lists(st.one_of(_NUMBER, _SHA), min_size=holes, max_size=holes))
+    )
+    second = template.format(
+        *data.draw(st.lists(st.one_of(_NUMBER, _SHA), min_size=holes, max_size=holes))
+    )
     assert compute_signature(first) == compute_signature(second)
+
+
+def test_normalizing_a_template_again_changes_nothing() -> None:
+    template = normalize_template(RUN_A)
+    assert normalize_template(template) == template
