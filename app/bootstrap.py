@@ -49,6 +49,7 @@ from app.domain.strategies.conservative import ConservativeStrategy
 from app.domain.strategies.hybrid import HybridStrategy
 from app.domain.strategies.slack_first import SlackFirstStrategy
 from app.services.analyzer import Analyzer
+from app.services.approvals import ApprovalService
 from app.services.decision import DecisionService
 from app.services.github_sweep import Reconciler, StaleAttemptChecker
 from app.services.ingest import EventParser, IngestService
@@ -89,6 +90,7 @@ class Container:
     decider: DecisionService
     remediation: RemediationService
     verifier: RunVerifier
+    approvals: ApprovalService
     github: GitHubClient | None = None
     embedded: EmbeddedPostgres | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)
@@ -292,6 +294,17 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         storm_rule=storm,
         dry_run=settings.effective_dry_run,
         secret_names=[source.name for source in secret_sources],
+        approval_ttl=timedelta(minutes=settings.approval_ttl_minutes),
+    )
+    approvals = ApprovalService(
+        db,
+        queue,
+        approvers=frozenset(u.strip() for u in settings.slack_approver_ids.split(",") if u.strip()),
+        ttl=timedelta(minutes=settings.approval_ttl_minutes),
+        max_per_hour=settings.max_fixes_per_hour,
+        max_per_hour_per_target=settings.max_fixes_per_hour_per_target,
+        dry_run=settings.effective_dry_run,
+        secret_names=[source.name for source in secret_sources],
     )
     remediators = overrides.get("remediators")
     if remediators is None:
@@ -316,6 +329,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         decider=decider,
         remediation=remediation,
         verifier=verifier,
+        approvals=approvals,
         github=github,
         embedded=embedded,
         closers=closers,

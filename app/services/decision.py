@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session
 
 from app.adapters.database.engine import Database
+from app.adapters.database.repositories.approvals import ApprovalRepository
 from app.adapters.database.repositories.attempts import AttemptRepository, hour_ago
 from app.adapters.database.repositories.audit import AuditRepository
 from app.adapters.database.repositories.decision_facts import DecisionFactsRepository
@@ -62,6 +63,7 @@ class DecisionService:
         storm_rule: StormRule,
         dry_run: bool,
         secret_names: list[str] | None = None,
+        approval_ttl: timedelta = timedelta(minutes=30),
     ):
         self.db = db
         self.engine = engine
@@ -71,6 +73,7 @@ class DecisionService:
         self.storm_rule = storm_rule
         self.dry_run = dry_run
         self.secret_names = secret_names or []
+        self.approval_ttl = approval_ttl
 
     def __call__(self, incident_id: int) -> None:
         """Pipeline step: decide an ``analyzed`` incident."""
@@ -152,7 +155,7 @@ class DecisionService:
                     incident.id, facts.action.value
                 ),
                 target=facts.target,
-                params=_params(incident, self.secret_names),
+                params=remediation_params(incident, self.secret_names),
                 status=AttemptStatus.PLANNED,
                 dry_run=self.dry_run,
                 actor=Actor.AUTO,
@@ -161,6 +164,8 @@ class DecisionService:
                 # Recorded as planned; nothing will be called. The incident stays analyzed.
                 status = IncidentStatus.ANALYZED
                 reason = f"{reason} (dry run: planned, not executed)"
+        if decision is Decision.NEEDS_APPROVAL:
+            ApprovalRepository(session).request(incident.id, ttl=self.approval_ttl)
         IncidentRepository(session).transition(
             incident.id,
             expected=IncidentStatus.ANALYZED,
@@ -242,6 +247,8 @@ class DecisionService:
         )
         session.add(parent)
         session.flush()
+        if decision is Decision.NEEDS_APPROVAL:
+            ApprovalRepository(session).request(parent.id, ttl=self.approval_ttl)
         AuditRepository(session).append(
             "decision.made",
             incident_id=parent.id,
@@ -256,7 +263,7 @@ class DecisionService:
         return parent
 
 
-def _params(incident: Incident, secret_names: list[str]) -> dict:
+def remediation_params(incident: Incident, secret_names: list[str]) -> dict:
     """What the remediator needs, taken from the incident (validated again before any call)."""
     fields = {
         "repo": incident.repo,

@@ -238,3 +238,47 @@ class AuditEntry(SQLModel, table=True):
     actor: str = Field(default="system", max_length=100)
     event: str = Field(max_length=64)
     details: dict = _json({})
+
+
+class SlackMessage(SQLModel, table=True):
+    """The one Slack message of an incident (updated in place; replies go in its thread)."""
+
+    __tablename__ = "slack_messages"
+    __table_args__ = (UniqueConstraint("incident_id", name="uq_slack_messages_incident"),)
+
+    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    incident_id: int = _fk("incidents.id", nullable=False)
+    channel: str = Field(max_length=100)
+    ts: str = Field(max_length=40)
+    updated_at: datetime = _ts(nullable=False, default_now=True)
+
+
+class NotificationOutbox(SQLModel, table=True):
+    """Slack work to do. Written in the same transaction as the change it reports, sent later,
+    retried while Slack is down, so a Slack failure never blocks or undoes a remediation."""
+
+    __tablename__ = "notification_outbox"
+    __table_args__ = (Index("ix_notification_outbox_pending", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    incident_id: int = _fk("incidents.id", nullable=False)
+    kind: str = Field(max_length=32)  # message (post or update in place) | reply (thread)
+    text: str = Field(default="")
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = _num(0)
+    next_attempt_at: datetime = _ts(nullable=False, default_now=True)
+    last_error: str | None = None
+    created_at: datetime = _ts(nullable=False, default_now=True)
+    sent_at: datetime | None = _ts()
+
+
+class CalibratedThreshold(SQLModel, table=True):
+    """An auto-fix threshold per action chosen by `codehealer calibrate --apply`."""
+
+    __tablename__ = "calibrated_thresholds"
+
+    action: str = Field(primary_key=True, max_length=64)
+    threshold: float
+    precision_lower_bound: float
+    samples: int
+    computed_at: datetime = _ts(nullable=False, default_now=True)

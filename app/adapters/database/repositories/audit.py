@@ -5,6 +5,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app.adapters.database.repositories.outbox import OutboxRepository
 from app.adapters.database.tables import AuditEntry
 
 
@@ -20,8 +21,13 @@ class AuditRepository:
         actor: str = "system",
         details: dict[str, Any] | None = None,
     ) -> None:
+        details = details or {}
         self.session.add(
-            AuditEntry(incident_id=incident_id, actor=actor, event=event, details=details or {})
+            AuditEntry(incident_id=incident_id, actor=actor, event=event, details=details)
+        )
+        # What a person should see in Slack is queued in the same transaction (the outbox).
+        OutboxRepository(self.session).queue_for_event(
+            event, incident_id=incident_id, actor=actor, details=details
         )
         self.session.flush()
 

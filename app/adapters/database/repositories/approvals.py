@@ -1,0 +1,64 @@
+"""approvals: one pending request per awaiting incident; the first valid click wins."""
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from app.adapters.database.tables import Approval, utcnow
+
+
+class ApprovalRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def request(self, incident_id: int, *, ttl: timedelta) -> Approval:
+        now = utcnow()
+        approval = Approval(
+            incident_id=incident_id,
+            nonce=secrets.token_urlsafe(18),
+            status="pending",
+            requested_at=now,
+            expires_at=now + ttl,
+        )
+        self.session.add(approval)
+        self.session.flush()
+        return approval
+
+    def by_nonce(self, nonce: str) -> Approval | None:
+        return self.session.execute(
+            select(Approval).where(Approval.nonce == nonce)
+        ).scalar_one_or_none()
+
+    def pending_for(self, incident_id: int) -> Approval | None:
+        stmt = (
+            select(Approval)
+            .where(Approval.incident_id == incident_id, Approval.status == "pending")
+            .order_by(Approval.id.desc())
+            .limit(1)
+        )
+        return self.session.execute(stmt).scalar_one_or_none()
+
+    def decide(
+        self, nonce: str, *, incident_id: int, status: str, user: str, now: datetime
+    ) -> bool:
+        """Conditional update: only a pending, unexpired request of this incident moves."""
+        stmt = (
+            update(Approval)
+            .where(
+                Approval.nonce == nonce,
+                Approval.incident_id == incident_id,
+                Approval.status == "pending",
+                Approval.expires_at > now,
+            )
+            .values(status=status, decided_by=user, decided_at=now)
+        )
+        return self.session.execute(stmt).rowcount == 1
+
+    def set_message(self, approval_id: int, *, channel: str, ts: str) -> None:
+        self.session.execute(
+            update(Approval)
+            .where(Approval.id == approval_id)
+            .values(slack_channel=channel, slack_ts=ts)
+        )

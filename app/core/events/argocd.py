@@ -1,0 +1,143 @@
+"""Argo CD notifications → cluster signals. Pure: a payload in, a list of one ClusterSignal out.
+
+The body is the one rendered by the ``codehealer`` webhook templates documented in
+docs/guides/argocd-integration.md (modelled on the catalog's on-sync-failed and
+on-health-degraded): the trigger name in ``kind`` and the app's name, project, revision, sync
+status, health status, operation phase and message. Fields a template could not fill arrive
+as ``<no value>`` or empty and are treated as absent.
+
+Argo CD retries a notification whose delivery failed, so the same (app, revision, phase)
+collapses to one incident; a later notification that the app is Synced and Healthy closes it.
+"""
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+
+from app.core.enums import Category, IncidentKind, IncidentSource, Severity
+from app.core.errors import BadRequestError
+from app.core.events.cluster import ClusterSignal, Resolved, body_hash, bounded_key, present
+from app.core.events.models import FailureObserved, Ignored, IncidentDraft
+from app.core.redaction import mask_secrets
+
+FAILED_PHASES = frozenset({"Failed", "Error"})
+FAILED_HEALTH = frozenset({"Degraded", "Missing"})
+# A trigger that only fires on a failure is the authority when the template left a field empty.
+TRIGGER_FAILURE = {"on-sync-failed": "Failed", "on-health-degraded": "Degraded"}
+# Phase or health → (reason stored on the incident, category hint, severity).
+FAILURE_MAP: dict[str, tuple[str, Category, Severity]] = {
+    "Failed": ("SyncFailed", Category.ARGOCD_SYNC_ERROR, Severity.MEDIUM),
+    "Error": ("SyncError", Category.ARGOCD_SYNC_ERROR, Severity.MEDIUM),
+    "Degraded": ("Degraded", Category.UNKNOWN, Severity.HIGH),
+    "Missing": ("Missing", Category.ARGOCD_SYNC_ERROR, Severity.HIGH),
+}
+DEFAULT_FAILURE = ("Failed", Category.UNKNOWN, Severity.MEDIUM)
+
+
+class _Notification(BaseModel):
+    model_config = ConfigDict(extra="ignore", alias_generator=to_camel, populate_by_name=True)
+
+    app: str = Field(min_length=1)
+    kind: str | None = None
+    app_namespace: str | None = None
+    project: str | None = None
+    revision: str | None = None
+    operation_revision: str | None = None
+    sync_status: str | None = None
+    health_status: str | None = None
+    operation_phase: str | None = None
+    message: str | None = None
+    finished_at: str | None = None
+    repo_url: str | None = Field(default=None, alias="repoURL")
+    dest_server: str | None = None
+    dest_namespace: str | None = None
+    url: str | None = None
+
+
+def app_fingerprint(app: str) -> str:
+    return bounded_key(f"argocd:{app}")
+
+
+def parse_argocd_notification(payload: dict[str, Any]) -> list[ClusterSignal]:
+    """Map one notification body to what CodeHealer does with it.
+
+    Raises:
+        BadRequestError: the body names no application.
+    """
+    try:
+        body = _Notification.model_validate(_present_values(payload))
+    except ValidationError as exc:
+        fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors()[:5])
+        raise BadRequestError(
+            f"Argo CD notification is missing or has invalid fields: {fields}"
+        ) from exc
+    signal = {
+        "source": IncidentSource.ARGOCD,
+        "delivery_id": f"argocd:{body_hash(payload)}",
+        "event_type": f"argocd:{body.kind or 'notification'}"[:100],
+        "payload": payload,
+    }
+    return [ClusterSignal(**signal, event=_classify(body))]
+
+
+def _present_values(payload: dict[str, Any]) -> dict[str, Any]:
+    return {k: present(v) for k, v in payload.items() if not isinstance(v, dict | list)}
+
+
+def failure_of(body: _Notification) -> str | None:
+    """The failed phase or bad health this notification reports, if any."""
+    if body.operation_phase in FAILED_PHASES:
+        return body.operation_phase
+    if body.health_status in FAILED_HEALTH:
+        return body.health_status
+    return TRIGGER_FAILURE.get(body.kind or "")
+
+
+def _classify(body: _Notification) -> FailureObserved | Ignored | Resolved:
+    failure = failure_of(body)
+    if failure is not None:
+        return FailureObserved(draft=_draft(body, failure))
+    if body.health_status == "Healthy" and body.sync_status == "Synced":
+        return Resolved(
+            source=IncidentSource.ARGOCD,
+            fingerprint=app_fingerprint(body.app),
+            reason=f"{body.app} is Synced and Healthy",
+        )
+    return Ignored(
+        reason=f"{body.app}: sync {body.sync_status or '?'}, health {body.health_status or '?'}, "
+        f"operation {body.operation_phase or '?'} is not a failure"
+    )
+
+
+def _draft(body: _Notification, failure: str) -> IncidentDraft:
+    reason, category, severity = FAILURE_MAP.get(failure, DEFAULT_FAILURE)
+    revision = body.operation_revision or body.revision or "unknown"
+    message = mask_secrets(body.message or "")
+    what = f"sync {failure.lower()}" if failure in FAILED_PHASES else f"health {failure}"
+    return IncidentDraft(
+        source=IncidentSource.ARGOCD,
+        kind=IncidentKind.ARGOCD_APP,
+        dedup_key=bounded_key(f"argocd:{body.app}:{revision}:{failure}"),
+        fingerprint=app_fingerprint(body.app),
+        title=f"{body.app}: {what} at {revision[:12]}" + (f" — {message[:200]}" if message else ""),
+        severity=severity,
+        html_url=body.url,
+        app=body.app,
+        namespace=body.dest_namespace,
+        cluster=body.dest_server,
+        reason=reason,
+        details={
+            "trigger": body.kind,
+            "project": body.project,
+            "app_namespace": body.app_namespace,
+            "revision": revision,
+            "sync_status": body.sync_status,
+            "health_status": body.health_status,
+            "operation_phase": body.operation_phase,
+            "message": message,
+            "finished_at": body.finished_at,
+            "repo_url": body.repo_url,
+            "category_hint": category.value,
+        },
+    )
