@@ -53,6 +53,7 @@ from app.services.approvals import ApprovalService
 from app.services.decision import DecisionService
 from app.services.github_sweep import Reconciler, StaleAttemptChecker
 from app.services.ingest import EventParser, IngestService
+from app.services.learning import calibrated_thresholds
 from app.services.pipeline import EventProcessor
 from app.services.remediation import RemediationService
 from app.services.sweep import Sweeper, SweepTask
@@ -246,13 +247,12 @@ def build_remediators(
     return registry
 
 
-def settings_thresholds(settings: Settings) -> Callable[[], Thresholds]:
-    fixed = Thresholds(
+def settings_thresholds(settings: Settings) -> Thresholds:
+    return Thresholds(
         auto=settings.confidence_threshold,
         conservative_auto=settings.conservative_threshold,
         approval=settings.approval_threshold,
     )
-    return lambda: fixed
 
 
 def build_container(settings: Settings, **overrides: Any) -> Container:
@@ -290,9 +290,11 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         engine,
         environment=settings.environment,
         strategy=settings.effective_strategy,
-        thresholds=overrides.get("thresholds") or settings_thresholds(settings),
+        thresholds=overrides.get("thresholds")
+        or calibrated_thresholds(db, settings_thresholds(settings)),
         storm_rule=storm,
-        dry_run=settings.effective_dry_run,
+        dry_run=settings.effective_dry_run or settings.shadow_mode,
+        shadow=settings.shadow_mode,
         secret_names=[source.name for source in secret_sources],
         approval_ttl=timedelta(minutes=settings.approval_ttl_minutes),
     )
@@ -303,7 +305,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         ttl=timedelta(minutes=settings.approval_ttl_minutes),
         max_per_hour=settings.max_fixes_per_hour,
         max_per_hour_per_target=settings.max_fixes_per_hour_per_target,
-        dry_run=settings.effective_dry_run,
+        dry_run=settings.effective_dry_run or settings.shadow_mode,
         secret_names=[source.name for source in secret_sources],
     )
     remediators = overrides.get("remediators")

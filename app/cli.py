@@ -243,6 +243,58 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from app.bootstrap import build_container
+    from app.services.learning import apply_thresholds, calibrate
+
+    settings = _settings(args)
+    container = build_container(settings)
+    try:
+        report = calibrate(
+            container.db, target_precision=settings.target_precision, min_samples=args.min_samples
+        )
+        print(report.render())
+        if args.apply:
+            apply_thresholds(container.db, report.choices)
+            print(f"\napplied {len(report.choices)} threshold(s); decisions use them from now on")
+    finally:
+        container.close()
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from app.bootstrap import build_container
+    from app.services.reports import build_report, render_markdown, render_slack
+
+    settings = _settings(args)
+    container = build_container(settings)
+    try:
+        with container.db.session() as session:
+            report = build_report(
+                session,
+                since=_since(args.since),
+                price_per_1k_tokens=settings.llm_price_per_1k_tokens,
+                minutes_per_manual_fix=settings.minutes_per_manual_fix,
+                max_fixes_per_hour=settings.max_fixes_per_hour,
+            )
+        text = render_slack(report) if args.format == "slack" else render_markdown(report)
+        print(text)
+        if args.post:
+            return _post_report(container, render_slack(report))
+    finally:
+        container.close()
+    return 0
+
+
+def _post_report(container, text: str) -> int:
+    notifier = getattr(container, "notifier", None)
+    if notifier is None or notifier.client is None:
+        print("codehealer: --post needs SLACK_BOT_TOKEN", file=sys.stderr)
+        return 1
+    notifier.client.post_message(container.settings.slack_channel, text, blocks=None)
+    return 0
+
+
 def _since(text: str):
     from datetime import UTC, datetime, timedelta
 
@@ -301,6 +353,18 @@ def build_parser() -> argparse.ArgumentParser:
     what_if.add_argument("--threshold", type=float, default=None, help="auto-fix threshold")
     what_if.add_argument("--since", default="7d")
     what_if.set_defaults(func=cmd_replay)
+    calibrate = sub.add_parser("calibrate", help="reliability table and safe auto-fix thresholds")
+    calibrate.add_argument(
+        "--apply", action="store_true", help="store the thresholds for decisions"
+    )
+    calibrate.add_argument("--min-samples", type=int, default=20)
+    calibrate.set_defaults(func=cmd_calibrate)
+
+    report = sub.add_parser("report", help="what self-healing did, and how often it was right")
+    report.add_argument("--since", default="7d")
+    report.add_argument("--format", choices=["md", "slack"], default="md")
+    report.add_argument("--post", action="store_true", help="post to SLACK_CHANNEL")
+    report.set_defaults(func=cmd_report)
     return parser
 
 

@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     weight_similarity: float = 0.3
     weight_history: float = 0.3
     llm_price_per_1k_tokens: float = 0.0
+    minutes_per_manual_fix: float = 15.0
 
     # --- decisions -----------------------------------------------------------------------
     strategy: Strategy | None = None

@@ -85,7 +85,7 @@ class Analyzer:
         passage, query = self._embeddings(template or excerpt, signature_hash)
         similar = self._neighbours(query, exclude_id)
         verdict = combine_with_neighbours(self.classifier.classify(excerpt, similar), similar)
-        successes, failures = self._history(verdict)
+        successes, failures = self._history(verdict, signature_hash)
         parts = combine(
             verdict.confidence,
             similarity_score(verdict, similar, self.k),
@@ -102,12 +102,14 @@ class Analyzer:
                 query, k=self.k, exclude_id=exclude_id, ef_search=self.ef_search
             )
 
-    def _history(self, verdict: ClassifierVerdict) -> tuple[int, int]:
+    def _history(self, verdict: ClassifierVerdict, signature_hash: str) -> tuple[int, int]:
         if self.db is None:
             return 0, 0
         with self.db.session() as session:
-            return OutcomeRepository(session).counts(
-                category=verdict.category.value, action=verdict.action.value
+            return OutcomeRepository(session).history(
+                category=verdict.category.value,
+                action=verdict.action.value,
+                signature_hash=signature_hash,
             )
 
     def _load(self, incident_id: int) -> IncidentTarget | None:

@@ -62,6 +62,7 @@ class DecisionService:
         thresholds: Callable[[], Thresholds],
         storm_rule: StormRule,
         dry_run: bool,
+        shadow: bool = False,
         secret_names: list[str] | None = None,
         approval_ttl: timedelta = timedelta(minutes=30),
     ):
@@ -72,6 +73,7 @@ class DecisionService:
         self.thresholds = thresholds
         self.storm_rule = storm_rule
         self.dry_run = dry_run
+        self.shadow = shadow
         self.secret_names = secret_names or []
         self.approval_ttl = approval_ttl
 
@@ -163,7 +165,8 @@ class DecisionService:
             if self.dry_run:
                 # Recorded as planned; nothing will be called. The incident stays analyzed.
                 status = IncidentStatus.ANALYZED
-                reason = f"{reason} (dry run: planned, not executed)"
+                mode = "shadow mode" if self.shadow else "dry run"
+                reason = f"{reason} ({mode}: planned, not executed)"
         if decision is Decision.NEEDS_APPROVAL:
             ApprovalRepository(session).request(incident.id, ttl=self.approval_ttl)
         IncidentRepository(session).transition(
@@ -190,6 +193,7 @@ class DecisionService:
                 },
                 "rules": [f.model_dump() for f in outcome.findings],
                 "dry_run": self.dry_run,
+                "shadow": self.shadow,
             },
         )
         log.info("incident %s decided %s: %s", incident.id, decision.value, reason)

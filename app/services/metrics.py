@@ -1,0 +1,113 @@
+"""The KPIs of self-healing, computed in one place for the API, the dashboard and the report."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from app.adapters.database.tables import Approval, Feedback, Incident, RemediationAttempt, utcnow
+from app.core.enums import Actor, AttemptStatus, IncidentKind, IncidentStatus
+
+EXECUTED = (
+    AttemptStatus.SUCCEEDED,
+    AttemptStatus.VERIFIED,
+    AttemptStatus.VERIFICATION_FAILED,
+    AttemptStatus.FAILED,
+    AttemptStatus.RUNNING,
+)
+FALSE_POSITIVE = (AttemptStatus.VERIFICATION_FAILED, AttemptStatus.FAILED)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _count(session: Session, stmt) -> int:
+    return int(session.execute(stmt).scalar_one())
+
+
+def incidents_since(since: datetime):
+    return (
+        select(func.count())
+        .select_from(Incident)
+        .where(Incident.created_at >= since, Incident.kind != IncidentKind.STORM_GROUP)
+    )
+
+
+def auto_fix_figures(session: Session, since: datetime) -> dict[str, Any]:
+    """Auto-resolution and false-positive rates over executed automatic fixes."""
+    auto = select(RemediationAttempt.incident_id, RemediationAttempt.status).where(
+        RemediationAttempt.actor == Actor.AUTO,
+        RemediationAttempt.dry_run.is_(False),
+        RemediationAttempt.started_at >= since,
+        RemediationAttempt.status.in_([s.value for s in EXECUTED]),
+    )
+    rows = session.execute(auto).all()
+    disliked = {
+        i for (i,) in session.execute(select(Feedback.incident_id).where(Feedback.value < 0))
+    }
+    resolved = {
+        i
+        for (i,) in session.execute(
+            select(Incident.id).where(
+                Incident.status == IncidentStatus.RESOLVED, Incident.created_at >= since
+            )
+        )
+    }
+    fixed_ids = {i for i, _ in rows}
+    wrong = {i for i, status in rows if status in FALSE_POSITIVE} | (fixed_ids & disliked)
+    total = _count(session, incidents_since(since))
+    auto_resolved = len(fixed_ids & resolved - disliked)
+    return {
+        "auto_fixes": len(fixed_ids),
+        "auto_resolved": auto_resolved,
+        "auto_resolution_rate": _rate(auto_resolved, total),
+        "false_positives": len(wrong),
+        "false_positive_rate": _rate(len(wrong), len(fixed_ids)),
+    }
+
+
+def summary(
+    session: Session,
+    *,
+    now: datetime | None = None,
+    since: timedelta = timedelta(days=7),
+    max_fixes_per_hour: int = 10,
+) -> dict[str, Any]:
+    """The KPI tiles: volumes, rates, MTTR, pending approvals, hourly budget used."""
+    now = now or utcnow()
+    start = now - since
+    mttr = session.execute(
+        select(func.avg(Incident.mttr_seconds)).where(
+            Incident.resolved_at >= start, Incident.mttr_seconds.is_not(None)
+        )
+    ).scalar_one()
+    pending = _count(
+        session,
+        select(func.count())
+        .select_from(Approval)
+        .where(Approval.status == "pending", Approval.expires_at > now),
+    )
+    used = _count(
+        session,
+        select(func.count())
+        .select_from(RemediationAttempt)
+        .where(
+            RemediationAttempt.started_at >= now - timedelta(hours=1),
+            RemediationAttempt.status.not_in(
+                [AttemptStatus.SKIPPED.value, AttemptStatus.DEFERRED.value]
+            ),
+        ),
+    )
+    return {
+        "window_days": since.days,
+        "incidents_24h": _count(session, incidents_since(now - timedelta(hours=24))),
+        "incidents_7d": _count(session, incidents_since(now - timedelta(days=7))),
+        "incidents_in_window": _count(session, incidents_since(start)),
+        **auto_fix_figures(session, start),
+        "mttr_seconds": round(float(mttr), 1) if mttr is not None else None,
+        "pending_approvals": pending,
+        "remediations_last_hour": used,
+        "hourly_budget": max_fixes_per_hour,
+    }

@@ -1,0 +1,217 @@
+"""`codehealer report`: what self-healing did, how often it was right, what keeps breaking."""
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, cast, func, select
+from sqlmodel import Session
+
+from app.adapters.database.tables import (
+    Approval,
+    Incident,
+    RemediationAttempt,
+    WebhookDelivery,
+    utcnow,
+)
+from app.core.enums import Decision, IncidentKind
+from app.services.metrics import summary
+
+
+def grouped_counts(session: Session, column, since: datetime) -> dict[str, int]:
+    rows = session.execute(
+        select(column, func.count())
+        .where(Incident.created_at >= since, Incident.kind != IncidentKind.STORM_GROUP)
+        .group_by(column)
+    )
+    return {str(k or "unknown"): int(n) for k, n in sorted(rows, key=lambda r: -r[1])}
+
+
+def top_signatures(session: Session, since: datetime, limit: int = 5) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(
+            Incident.signature_hash,
+            func.count(),
+            func.min(Incident.title),
+            func.min(Incident.category),
+        )
+        .where(
+            Incident.created_at >= since,
+            Incident.signature_hash.is_not(None),
+            Incident.kind != IncidentKind.STORM_GROUP,
+        )
+        .group_by(Incident.signature_hash)
+        .having(func.count() > 1)
+        .order_by(func.count().desc())
+        .limit(limit)
+    )
+    return [{"signature": s[:12], "count": n, "example": t, "category": c} for s, n, t, c in rows]
+
+
+def shadow_comparison(session: Session, since: datetime) -> dict[str, dict[str, Any]]:
+    """Per action: CodeHealer's shadow AUTO_FIX decisions against what people did.
+
+    People "did the fix" when they approved it or re-ran the run themselves (a later attempt of
+    the same run arrived by webhook while we had executed nothing).
+    """
+    incidents = (
+        session.execute(
+            select(Incident).where(
+                Incident.created_at >= since,
+                Incident.decision.is_not(None),
+                Incident.kind != IncidentKind.STORM_GROUP,
+            )
+        )
+        .scalars()
+        .all()
+    )
+    approved = {
+        i
+        for (i,) in session.execute(
+            select(Approval.incident_id).where(Approval.status == "approved")
+        )
+    }
+    executed = {
+        i
+        for (i,) in session.execute(
+            select(RemediationAttempt.incident_id).where(RemediationAttempt.dry_run.is_(False))
+        )
+    }
+    stats: dict[str, dict[str, int]] = defaultdict(lambda: {"tp": 0, "fp": 0, "fn": 0})
+    for incident in incidents:
+        if not incident.action or incident.action == "none":
+            continue
+        human = incident.id in approved or (
+            incident.id not in executed and _rerun_by_hand(session, incident)
+        )
+        predicted = incident.decision == Decision.AUTO_FIX
+        key = "tp" if predicted and human else "fp" if predicted else "fn" if human else None
+        if key:
+            stats[incident.action][key] += 1
+    return {
+        action: {
+            **s,
+            "precision": _ratio(s["tp"], s["tp"] + s["fp"]),
+            "recall": _ratio(s["tp"], s["tp"] + s["fn"]),
+        }
+        for action, s in stats.items()
+    }
+
+
+def _rerun_by_hand(session: Session, incident: Incident) -> bool:
+    if incident.repo is None or incident.run_id is None:
+        return False
+    run = WebhookDelivery.payload["workflow_run"]
+    later = select(func.count()).where(
+        WebhookDelivery.event_type == "workflow_run",
+        WebhookDelivery.payload["repository"]["full_name"].astext == incident.repo,
+        run["id"].astext == str(incident.run_id),
+        cast(run["run_attempt"].astext, Integer) > (incident.run_attempt or 1),
+    )
+    return session.execute(later).scalar_one() > 0
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return round(a / b, 3) if b else None
+
+
+def build_report(
+    session: Session,
+    *,
+    since: datetime,
+    price_per_1k_tokens: float,
+    minutes_per_manual_fix: float,
+    max_fixes_per_hour: int,
+) -> dict[str, Any]:
+    now = utcnow()
+    kpis = summary(session, now=now, since=now - since, max_fixes_per_hour=max_fixes_per_hour)
+    prompt, completion = session.execute(
+        select(
+            func.coalesce(func.sum(Incident.llm_prompt_tokens), 0),
+            func.coalesce(func.sum(Incident.llm_completion_tokens), 0),
+        ).where(Incident.created_at >= since)
+    ).one()
+    tokens = int(prompt) + int(completion)
+    return {
+        **kpis,
+        "since": since.isoformat(),
+        "by_source": grouped_counts(session, Incident.source, since),
+        "by_category": grouped_counts(session, Incident.category, since),
+        "top_signatures": top_signatures(session, since),
+        "llm_tokens": tokens,
+        "llm_cost": round(tokens / 1000 * price_per_1k_tokens, 4),
+        "engineer_hours_saved": round(kpis["auto_resolved"] * minutes_per_manual_fix / 60, 2),
+        "shadow": shadow_comparison(session, since),
+    }
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.1f}%"
+
+
+def _mttr(seconds: float | None) -> str:
+    if seconds is None:
+        return "n/a"
+    minutes = seconds / 60
+    return f"{minutes:.1f} min" if minutes < 120 else f"{minutes / 60:.1f} h"
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    lines = [
+        f"# CodeHealer report (since {report['since'][:10]})",
+        "",
+        "| figure | value |",
+        "|---|---|",
+        f"| incidents | {report['incidents_in_window']} |",
+        f"| auto-fixes executed | {report['auto_fixes']} |",
+        f"| auto-resolution rate | {_pct(report['auto_resolution_rate'])} |",
+        f"| false-positive rate | {_pct(report['false_positive_rate'])} |",
+        f"| MTTR | {_mttr(report['mttr_seconds'])} |",
+        f"| pending approvals | {report['pending_approvals']} |",
+        f"| LLM tokens / cost | {report['llm_tokens']} / {report['llm_cost']:.2f} |",
+        f"| engineer time saved | {report['engineer_hours_saved']} h |",
+        "",
+        "## Incidents by source",
+        *[f"- {k}: {v}" for k, v in report["by_source"].items()],
+        "",
+        "## Incidents by category",
+        *[f"- {k}: {v}" for k, v in report["by_category"].items()],
+        "",
+        "## Top recurring signatures (toil worth a permanent fix)",
+        *(
+            [
+                f"- `{s['signature']}` ×{s['count']} ({s['category']}): {s['example']}"
+                for s in report["top_signatures"]
+            ]
+            or ["- none recurring"]
+        ),
+    ]
+    if report["shadow"]:
+        lines += [
+            "",
+            "## Shadow mode: decisions against what people did",
+            "| action | TP | FP | FN | precision | recall |",
+            "|---|---|---|---|---|---|",
+            *[
+                f"| {a} | {s['tp']} | {s['fp']} | {s['fn']} | {s['precision']} | {s['recall']} |"
+                for a, s in report["shadow"].items()
+            ],
+        ]
+    return "\n".join(lines)
+
+
+def render_slack(report: dict[str, Any]) -> str:
+    """Slack mrkdwn: the same figures, compact."""
+    top = ", ".join(f"`{s['signature']}`×{s['count']}" for s in report["top_signatures"]) or "none"
+    return "\n".join(
+        [
+            f"*CodeHealer report* since {report['since'][:10]}",
+            f"• incidents {report['incidents_in_window']} · auto-fixes {report['auto_fixes']} · "
+            f"auto-resolution {_pct(report['auto_resolution_rate'])} · "
+            f"false positives {_pct(report['false_positive_rate'])}",
+            f"• MTTR {_mttr(report['mttr_seconds'])} · pending approvals {report['pending_approvals']}",
+            f"• LLM tokens {report['llm_tokens']} (cost {report['llm_cost']:.2f}) · "
+            f"time saved {report['engineer_hours_saved']} h",
+            f"• recurring: {top}",
+        ]
+    )
