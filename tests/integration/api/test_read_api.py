@@ -75,3 +75,13 @@ def test_api_key_is_required_when_set(client, container):
     assert client.get("/api/v1/incidents").status_code == 401
     assert client.get("/api/v1/incidents", headers={"X-API-Key": "wrong"}).status_code == 401
     assert client.get("/api/v1/incidents", headers={"X-API-Key": "s3cret"}).status_code == 200
+
+
+def test_metrics_summary_counts_the_incidents(client):
+    _post_failure(client, 201)
+    _post_failure(client, 202)
+    summary = client.get("/api/v1/metrics/summary").json()
+    assert summary["incidents_24h"] == 2
+    assert summary["incidents_7d"] == 2
+    assert summary["pending_approvals"] == 0
+    assert summary["hourly_budget"] == 10
