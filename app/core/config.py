@@ -110,7 +110,12 @@ class Settings(BaseSettings):
     slack_base_url: str = "https://slack.com/api/"
     slack_approver_ids: str = ""
     slack_approver_group: str | None = None
-    approval_ttl_minutes: int = 30
+    approval_ttl_minutes: int = Field(
+        default=30,
+        validation_alias=AliasChoices(
+            "APPROVAL_TTL", "APPROVAL_TTL_MINUTES", "approval_ttl_minutes"
+        ),
+    )
     target_precision: float = 0.95
     public_url: str = "http://127.0.0.1:8000"
 

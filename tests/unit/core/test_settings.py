@@ -1,0 +1,47 @@
+"""Settings: every variable is documented, secrets are secret, defaults follow the environment."""
+
+from pathlib import Path
+
+import pytest
+
+from app.core.config import Settings
+
+ENV_EXAMPLE = Path(__file__).parents[3] / ".env.example"
+
+
+def env_name(field: str) -> str:
+    alias = Settings.model_fields[field].validation_alias
+    return alias.choices[0] if alias is not None else field.upper()
+
+
+@pytest.mark.parametrize("field", sorted(Settings.model_fields))
+def test_every_setting_is_in_env_example_with_a_comment(field):
+    lines = ENV_EXAMPLE.read_text().splitlines()
+    name = env_name(field)
+    index = next(i for i, line in enumerate(lines) if line.startswith(f"{name}="))
+    assert lines[index - 1].startswith("#")
+
+
+def test_tokens_are_secret_strings():
+    settings = Settings(_env_file=None, github_token="ghp_x", slack_bot_token="xoxb-1")
+    assert "ghp_x" not in repr(settings) and "xoxb-1" not in repr(settings)
+
+
+def test_prod_defaults_to_the_conservative_strategy():
+    assert Settings(_env_file=None, environment="prod").effective_strategy == "conservative"
+    assert Settings(_env_file=None, environment="dev").effective_strategy == "slack_first"
+
+
+def test_dry_run_defaults_on_until_a_token_is_set():
+    assert Settings(_env_file=None).effective_dry_run is True
+    assert Settings(_env_file=None, github_token="t").effective_dry_run is False
+
+
+def test_weights_must_add_up_to_one():
+    with pytest.raises(ValueError):
+        Settings(_env_file=None, weight_classifier=0.9)
+
+
+def test_approval_ttl_reads_the_documented_name(monkeypatch):
+    monkeypatch.setenv("APPROVAL_TTL", "45")
+    assert Settings(_env_file=None).approval_ttl_minutes == 45
