@@ -23,6 +23,7 @@ from app.adapters.database.engine import Database, create_db_engine
 from app.adapters.database.migrate import current_revision, head_revision
 from app.adapters.external.github.client import GitHubClient, build_github_client
 from app.adapters.external.github.logs import GitHubLogSource
+from app.adapters.metrics.emf import EmfMetrics
 from app.adapters.queue.factory import build_queue
 from app.adapters.queue.in_process import InProcessQueue
 from app.adapters.secrets.aws import AwsSecretStore, secrets_manager_client
@@ -30,6 +31,7 @@ from app.adapters.secrets.env import EnvSecretStore
 from app.core.config import Settings, process_environment
 from app.core.enums import ActionKind, IncidentSource, Strategy
 from app.core.events.github import parse_github_event
+from app.core.metrics import Metrics, NullMetrics
 from app.core.ports import Classifier, Embedder, GitHubActions, Queue, SecretStore
 from app.domain.classification.rule_classifier import RuleClassifier
 from app.domain.decisions.engine import DecisionEngine
@@ -75,6 +77,8 @@ KNOWN_OVERRIDES = frozenset(
         "github",
         "log_sources",
         "thresholds",
+        "remediators",
+        "metrics",
     }
 )
 
@@ -155,6 +159,12 @@ def resolve_database(settings: Settings) -> tuple[str, EmbeddedPostgres | None]:
         return settings.database_url, None
     embedded = EmbeddedPostgres(settings.data_dir).start()
     return embedded.ensure_database(), embedded
+
+
+def build_metrics(settings: Settings) -> Metrics:
+    if settings.metrics_backend == "emf":
+        return EmfMetrics(environment=settings.environment.value)
+    return NullMetrics()
 
 
 def build_parsers() -> dict[IncidentSource, EventParser]:
@@ -265,6 +275,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         database_url, embedded = resolve_database(settings)
     db = overrides.get("db") or Database(create_db_engine(database_url, settings))
     queue = overrides.get("queue") or build_queue(settings)
+    metrics = overrides.get("metrics") or build_metrics(settings)
     closers: list[Callable[[], None]] = []
     github = overrides.get("github")
     if github is None and settings.github_token is not None:
@@ -281,6 +292,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         ),
         k=settings.similar_incidents_k,
         ef_search=settings.hnsw_ef_search,
+        metrics=metrics,
     )
     rules_config = load_rules_config(settings)
     secret_sources = [SecretSource.model_validate(e) for e in rules_config.get("secrets", [])]
@@ -297,6 +309,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         shadow=settings.shadow_mode,
         secret_names=[source.name for source in secret_sources],
         approval_ttl=timedelta(minutes=settings.approval_ttl_minutes),
+        metrics=metrics,
     )
     approvals = ApprovalService(
         db,
@@ -313,12 +326,12 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         remediators = build_remediators(
             github, secret_sources=secret_sources, stores=build_secret_stores(settings)
         )
-    remediation = RemediationService(db, remediators)
+    remediation = RemediationService(db, remediators, metrics=metrics)
     steps = overrides.get("steps")
     processor = EventProcessor(db, [analyzer, decider, remediation] if steps is None else steps)
     verifier = RunVerifier()
     ingest = IngestService(
-        db, queue, overrides.get("parsers") or build_parsers(), correlator=verifier
+        db, queue, overrides.get("parsers") or build_parsers(), correlator=verifier, metrics=metrics
     )
     return Container(
         settings=settings,

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     environment: Environment = Environment.DEV
     log_level: str = "INFO"
     log_format: str = Field(default="json", description="json | text")
+    metrics_backend: str = Field(default="none", description="none | emf (CloudWatch)")
     database_url: str | None = None
     data_dir: Path = Field(
         default=Path(".codehealer"),

@@ -9,3 +9,13 @@ class Metrics(Protocol):
     def count(self, name: str, value: float = 1, **dimensions: str) -> None: ...
 
     def timing(self, name: str, ms: float, **dimensions: str) -> None: ...
+
+
+class NullMetrics:
+    """The ``Metrics`` port that records nothing (local runs, tests)."""
+
+    def count(self, name: str, value: float = 1, **dimensions: str) -> None:
+        return None
+
+    def timing(self, name: str, ms: float, **dimensions: str) -> None:
+        return None

@@ -2,6 +2,7 @@
 confidence, stored on the incident, which moves from ``analyzing`` to ``analyzed``."""
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from app.core.analysis.models import ClassifierVerdict, ConfidenceParts, Similar
 from app.core.analysis.signature import compute_signature
 from app.core.enums import IncidentSource, IncidentStatus
 from app.core.errors import CircuitOpenError, IntegrationError
+from app.core.metrics import Metrics, NullMetrics
 from app.core.models import FetchedLogs, IncidentTarget
 from app.core.ports import Classifier, Embedder, LogSource
 from app.core.redaction import mask_secrets
@@ -56,6 +58,7 @@ class Analyzer:
         weights: ConfidenceWeights,
         k: int = 5,
         ef_search: int = 100,
+        metrics: Metrics | None = None,
     ):
         self.db = db
         self.log_sources = log_sources
@@ -65,6 +68,7 @@ class Analyzer:
         self.k = k
         self.ef_search = ef_search
         self._query_cache: dict[str, list[float]] = {}
+        self.metrics = metrics or NullMetrics()
 
     def __call__(self, incident_id: int) -> None:
         """Pipeline step: analyze an incident the worker holds in ``analyzing``."""
@@ -84,7 +88,7 @@ class Analyzer:
         template, signature_hash = compute_signature(excerpt)
         passage, query = self._embeddings(template or excerpt, signature_hash)
         similar = self._neighbours(query, exclude_id)
-        verdict = combine_with_neighbours(self.classifier.classify(excerpt, similar), similar)
+        verdict = combine_with_neighbours(self._classify(excerpt, similar), similar)
         successes, failures = self._history(verdict, signature_hash)
         parts = combine(
             verdict.confidence,
@@ -93,6 +97,16 @@ class Analyzer:
             self.weights,
         )
         return Analysis(excerpt, template, signature_hash, passage, similar, verdict, parts)
+
+    def _classify(self, excerpt: str, similar: list[SimilarIncident]) -> ClassifierVerdict:
+        started = time.perf_counter()
+        verdict = self.classifier.classify(excerpt, similar)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        self.metrics.timing("classifier_latency", elapsed_ms, classifier=verdict.classifier)
+        tokens = verdict.prompt_tokens + verdict.completion_tokens
+        if tokens:
+            self.metrics.count("llm_tokens", tokens, classifier=verdict.classifier)
+        return verdict
 
     def _neighbours(self, query: list[float], exclude_id: int | None) -> list[SimilarIncident]:
         if self.db is None:

@@ -30,6 +30,7 @@ from app.core.enums import (
     IncidentStatus,
     Strategy,
 )
+from app.core.metrics import Metrics, NullMetrics
 from app.domain.decisions.engine import DecisionEngine
 from app.domain.decisions.models import RERUN_ACTIONS, DecisionFacts, DecisionOutcome, Thresholds
 from app.domain.rules.storm import StormRule
@@ -65,6 +66,7 @@ class DecisionService:
         shadow: bool = False,
         secret_names: list[str] | None = None,
         approval_ttl: timedelta = timedelta(minutes=30),
+        metrics: Metrics | None = None,
     ):
         self.db = db
         self.engine = engine
@@ -76,16 +78,19 @@ class DecisionService:
         self.shadow = shadow
         self.secret_names = secret_names or []
         self.approval_ttl = approval_ttl
+        self.metrics = metrics or NullMetrics()
 
     def __call__(self, incident_id: int) -> None:
         """Pipeline step: decide an ``analyzed`` incident."""
+        # Read before taking the lock: holding one connection while asking for another
+        # would let a hundred concurrent deciders exhaust the pool.
+        thresholds = self.thresholds()
         with self.db.session() as session:
             AttemptRepository(session).lock_blast_radius()
             incident = IncidentRepository(session).get(incident_id)
             if incident is None or incident.status != IncidentStatus.ANALYZED or incident.decision:
                 return
             facts = self.gather_facts(session, incident)
-            thresholds = self.thresholds()
             outcome = self.engine.decide(facts, strategy=self.strategy, thresholds=thresholds)
             if self.storm_rule.is_storm(facts) and incident.signature_hash:
                 self._group_storm(session, incident, outcome)
@@ -196,6 +201,7 @@ class DecisionService:
                 "shadow": self.shadow,
             },
         )
+        self.metrics.count("decisions", decision=decision.value, source=facts.source.value)
         log.info("incident %s decided %s: %s", incident.id, decision.value, reason)
 
     def _group_storm(self, session: Session, incident: Incident, outcome: DecisionOutcome) -> None:

@@ -22,6 +22,7 @@ from app.core.events.models import (
     Ping,
     RunCompleted,
 )
+from app.core.metrics import Metrics, NullMetrics
 from app.core.ports import Queue
 from app.core.redaction import mask_mapping
 
@@ -60,11 +61,13 @@ class IngestService:
         parsers: dict[IncidentSource, EventParser],
         *,
         correlator: Correlator | None = None,
+        metrics: Metrics | None = None,
     ):
         self.db = db
         self.queue = queue
         self.parsers = parsers
         self.correlator = correlator
+        self.metrics = metrics or NullMetrics()
 
     def parse(
         self, source: IncidentSource, event_type: str, payload: dict[str, Any]
@@ -125,6 +128,7 @@ class IngestService:
         assert isinstance(event, FailureObserved)
         result = IncidentRepository(session).upsert(event.draft)
         if result.created:
+            self.metrics.count("incidents_created", source=event.draft.source.value)
             AuditRepository(session).append(
                 "incident.created",
                 incident_id=result.incident_id,

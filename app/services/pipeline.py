@@ -13,6 +13,7 @@ from app.adapters.database.repositories.audit import AuditRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
 from app.adapters.database.tables import utcnow
 from app.core.enums import IncidentStatus
+from app.core.logs import incident_id_var
 from app.core.redaction import mask_secrets
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,13 @@ class EventProcessor:
         self.max_attempts = max_attempts
 
     def process(self, incident_id: int) -> None:
+        token = incident_id_var.set(incident_id)  # every log line of this work carries the id
+        try:
+            self._run(incident_id)
+        finally:
+            incident_id_var.reset(token)
+
+    def _run(self, incident_id: int) -> None:
         try:
             for step in self.steps:
                 step(incident_id)

@@ -19,6 +19,7 @@ from app.adapters.database.repositories.incidents import IncidentRepository
 from app.adapters.database.tables import RemediationAttempt
 from app.core.enums import ActionKind, AttemptStatus, IncidentStatus
 from app.core.errors import CircuitOpenError, IntegrationError
+from app.core.metrics import Metrics, NullMetrics
 from app.core.redaction import mask_secrets
 from app.domain.remediators.base import RemediationResult, RemediationStatus, Remediator
 from app.services.pipeline import RetryLater
@@ -42,9 +43,16 @@ MAX_DEFERRALS = 5
 
 
 class RemediationService:
-    def __init__(self, db: Database, registry: Mapping[ActionKind, Remediator]):
+    def __init__(
+        self,
+        db: Database,
+        registry: Mapping[ActionKind, Remediator],
+        *,
+        metrics: Metrics | None = None,
+    ):
         self.db = db
         self.registry = dict(registry)
+        self.metrics = metrics or NullMetrics()
 
     def __call__(self, incident_id: int) -> None:
         """Pipeline step: run the open attempt of a ``remediating`` incident."""
@@ -160,4 +168,7 @@ class RemediationService:
                 actor=attempt.actor,
                 details={"action": attempt.action, "detail": detail, **result.data},
             )
+        self.metrics.count(
+            "remediation_outcomes", action=attempt.action, status=result.status.value
+        )
         log.info("incident %s remediation %s: %s", incident_id, result.status.value, detail)

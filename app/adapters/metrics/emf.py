@@ -91,13 +91,3 @@ class EmfMetrics:
         stream = self._stream if self._stream is not None else sys.stdout
         stream.write(line + "\n")
         stream.flush()
-
-
-class NullMetrics:
-    """The ``Metrics`` port that records nothing (local runs, tests)."""
-
-    def count(self, name: str, value: float = 1, **dimensions: str) -> None:
-        return None
-
-    def timing(self, name: str, ms: float, **dimensions: str) -> None:
-        return None

@@ -215,7 +215,7 @@ def _event(payload: dict[str, Any], default_cluster: str) -> ClusterSignal:
         pod=pod,
         container=container,
         owner=(owner_kind, owner_name),
-        target=f"{obj.kind.lower()}/{obj.name}",
+        target=f"{(owner_kind or obj.kind).lower()}/{owner_name or obj.name}",
         reason=reason,
         title=f"{namespace or '-'}/{obj.name}: {reason} — {message[:200]}",
         details={

@@ -4,146 +4,67 @@
 # snapshot and Performance Insights; RDS Proxy in front of the database;
 # reserved Lambda concurrency; a customer managed KMS key for the application
 # secret (30-day recovery window); immutable image tags; 90-day log retention.
+#
+# The modules are wired once in modules/stack; this root only chooses the
+# prod values. Outputs: outputs.tf; state moves from the former layout: moved.tf.
 
 locals {
   environment = "prod"
-  name_prefix = "${var.project}-${local.environment}"
+}
 
+module "stack" {
+  source = "../../modules/stack"
+
+  environment = local.environment
+  project     = var.project
+
+  vpc_id             = var.vpc_id
+  private_subnet_ids = var.private_subnet_ids
+
+  # Image and functions.
+  ecr_image_tag_mutability = "IMMUTABLE"
+  ecr_force_delete         = false
+  ecr_max_image_count      = 50
+  image_tag                = var.image_tag
+  image_architecture       = var.image_architecture
   default_function_settings = {
     api     = { memory_size = 1024, timeout = 30, reserved_concurrency = 50 }
     worker  = { memory_size = 1769, timeout = 600, reserved_concurrency = 20 }
     sweep   = { memory_size = 512, timeout = 120, reserved_concurrency = 1 }
     migrate = { memory_size = 512, timeout = 600, reserved_concurrency = 1 }
   }
+  function_overrides             = var.function_overrides
+  log_level                      = var.log_level
+  extra_environment_variables    = var.extra_environment_variables
+  worker_batch_size              = var.worker_batch_size
+  worker_batching_window_seconds = var.worker_batching_window_seconds
+  worker_maximum_concurrency     = var.worker_maximum_concurrency
 
-  function_settings = {
-    for fn, d in local.default_function_settings : fn => {
-      memory_size          = coalesce(try(var.function_overrides[fn].memory_size, null), d.memory_size)
-      timeout              = coalesce(try(var.function_overrides[fn].timeout, null), d.timeout)
-      reserved_concurrency = coalesce(try(var.function_overrides[fn].reserved_concurrency, null), d.reserved_concurrency)
-    }
-  }
+  # Application secret.
+  secret_create_kms_key          = true
+  secret_recovery_window_in_days = 30
 
-  function_names = { for fn in keys(local.function_settings) : fn => "${local.name_prefix}-${fn}" }
-}
+  # HTTP entry point.
+  use_function_url           = var.use_function_url
+  api_throttling_burst_limit = 200
+  api_throttling_rate_limit  = 100
 
-module "ecr" {
-  source = "../../modules/ecr"
+  # Database.
+  db_engine_version                = var.db_engine_version
+  db_instance_class                = var.db_instance_class
+  db_allocated_storage             = var.db_allocated_storage
+  db_max_allocated_storage         = var.db_max_allocated_storage
+  db_multi_az                      = var.db_multi_az
+  db_deletion_protection           = var.db_deletion_protection
+  db_skip_final_snapshot           = false
+  db_apply_immediately             = false
+  db_performance_insights_enabled  = true
+  enable_rds_proxy                 = var.enable_rds_proxy
+  db_master_password_rotation_days = var.db_master_password_rotation_days
+  db_proxy_auth_secret_arns        = var.db_proxy_auth_secret_arns
 
-  repository_name      = local.name_prefix
-  function_name_prefix = local.name_prefix
-  image_tag_mutability = "IMMUTABLE"
-  force_delete         = false
-  max_image_count      = 50
-}
-
-module "secrets" {
-  source = "../../modules/secrets"
-
-  name                    = "${var.project}/${local.environment}/app"
-  create_kms_key          = true
-  recovery_window_in_days = 30
-}
-
-module "sqs" {
-  source = "../../modules/sqs"
-
-  name                               = "${local.name_prefix}-jobs"
-  worker_timeout_seconds             = local.function_settings.worker.timeout
-  maximum_batching_window_in_seconds = var.worker_batching_window_seconds
-  max_receive_count                  = 5
-}
-
-module "monitoring" {
-  source = "../../modules/monitoring"
-
-  name_prefix = local.name_prefix
-  functions = {
-    for fn, s in local.function_settings : fn => {
-      function_name   = local.function_names[fn]
-      timeout_seconds = s.timeout
-    }
-  }
-  log_retention_days           = var.log_retention_days
-  alarm_emails                 = var.alarm_emails
-  queue_name                   = module.sqs.queue_name
-  dlq_name                     = module.sqs.dlq_name
-  max_receive_count_hint       = 5
-  error_rate_threshold_percent = 2
-}
-
-module "iam" {
-  source = "../../modules/iam"
-
-  name_prefix        = local.name_prefix
-  log_group_arns     = module.monitoring.log_group_arns
-  secret_arn         = module.secrets.secret_arn
-  secret_kms_key_arn = module.secrets.kms_key_arn
-  queue_arn          = module.sqs.queue_arn
-}
-
-module "lambda" {
-  source = "../../modules/lambda"
-
-  name_prefix                 = local.name_prefix
-  environment                 = local.environment
-  image_repository_url        = module.ecr.repository_url
-  image_tag                   = var.image_tag
-  architecture                = var.image_architecture
-  function_settings           = local.function_settings
-  role_arns                   = module.iam.role_arns
-  log_group_names             = module.monitoring.log_group_names
-  vpc_id                      = var.vpc_id
-  subnet_ids                  = var.private_subnet_ids
-  secret_arn                  = module.secrets.secret_arn
-  queue_url                   = module.sqs.queue_url
-  queue_arn                   = module.sqs.queue_arn
-  db_proxy_enabled            = var.enable_rds_proxy
-  log_level                   = var.log_level
-  extra_environment_variables = var.extra_environment_variables
-
-  worker_batch_size                         = var.worker_batch_size
-  worker_maximum_batching_window_in_seconds = var.worker_batching_window_seconds
-  worker_maximum_concurrency                = var.worker_maximum_concurrency
-  sweep_schedule_expression                 = "rate(5 minutes)"
-}
-
-module "rds" {
-  source = "../../modules/rds"
-
-  identifier               = local.name_prefix
-  vpc_id                   = var.vpc_id
-  subnet_ids               = var.private_subnet_ids
-  client_security_group_id = module.lambda.security_group_id
-
-  engine_version        = var.db_engine_version
-  instance_class        = var.db_instance_class
-  allocated_storage     = var.db_allocated_storage
-  max_allocated_storage = var.db_max_allocated_storage
-
-  multi_az                     = var.db_multi_az
-  deletion_protection          = var.db_deletion_protection
-  skip_final_snapshot          = false
-  backup_retention_period      = 7
-  apply_immediately            = false
-  performance_insights_enabled = true
-  log_retention_days           = var.log_retention_days
-
-  master_password_rotation_days = var.db_master_password_rotation_days
-
-  enable_proxy           = var.enable_rds_proxy
-  proxy_auth_secret_arns = var.db_proxy_auth_secret_arns
-}
-
-module "api_gateway" {
-  source = "../../modules/api_gateway"
-
-  name                 = local.name_prefix
-  lambda_function_name = module.lambda.function_names["api"]
-  lambda_invoke_arn    = module.lambda.invoke_arns["api"]
-  use_function_url     = var.use_function_url
-  log_retention_days   = var.log_retention_days
-
-  throttling_burst_limit = 200
-  throttling_rate_limit  = 100
+  # Monitoring.
+  log_retention_days                 = var.log_retention_days
+  alarm_emails                       = var.alarm_emails
+  alarm_error_rate_threshold_percent = 2
 }

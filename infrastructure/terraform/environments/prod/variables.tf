@@ -1,3 +1,7 @@
+# Settings of the prod environment, passed to modules/stack. The validations
+# shared by every environment are on the stack module's variables;
+# only the prod-specific ones are here.
+
 variable "aws_region" {
   description = "AWS region of the stack."
   type        = string
@@ -8,11 +12,6 @@ variable "project" {
   description = "Project name; prefixes every resource name (<project>-prod-...)."
   type        = string
   default     = "codehealer"
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.project))
-    error_message = "project must be 2-21 lowercase letters, digits or hyphens, starting with a letter."
-  }
 }
 
 variable "tags" {
@@ -26,21 +25,11 @@ variable "tags" {
 variable "vpc_id" {
   description = "Existing VPC to deploy into."
   type        = string
-
-  validation {
-    condition     = can(regex("^vpc-[0-9a-f]+$", var.vpc_id))
-    error_message = "vpc_id must look like vpc-0123456789abcdef0."
-  }
 }
 
 variable "private_subnet_ids" {
   description = "Private subnets in at least two availability zones, with outbound HTTPS through a NAT gateway (GitHub, Slack, LLM API) or VPC endpoints."
   type        = list(string)
-
-  validation {
-    condition     = length(var.private_subnet_ids) >= 2 && alltrue([for s in var.private_subnet_ids : can(regex("^subnet-[0-9a-f]+$", s))])
-    error_message = "private_subnet_ids needs at least two subnet IDs (subnet-...) in different availability zones."
-  }
 }
 
 # --- image and functions -------------------------------------------------------
@@ -48,11 +37,6 @@ variable "private_subnet_ids" {
 variable "image_tag" {
   description = "Tag of the image (built from Dockerfile.lambda and pushed to the ECR repository) to deploy, e.g. the git commit SHA."
   type        = string
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.image_tag))
-    error_message = "image_tag must be a valid Docker tag."
-  }
 }
 
 variable "image_architecture" {
@@ -69,21 +53,6 @@ variable "function_overrides" {
     reserved_concurrency = optional(number)
   }))
   default = {}
-
-  validation {
-    condition     = length(setsubtract(toset(keys(var.function_overrides)), toset(["api", "worker", "sweep", "migrate"]))) == 0
-    error_message = "function_overrides keys must be among api, worker, sweep, migrate."
-  }
-
-  validation {
-    condition     = alltrue([for o in values(var.function_overrides) : o.timeout == null ? true : (o.timeout >= 1 && o.timeout <= 900)])
-    error_message = "Function timeouts must be between 1 and 900 seconds (the Lambda maximum)."
-  }
-
-  validation {
-    condition     = try(var.function_overrides["api"].timeout, null) == null ? true : var.function_overrides["api"].timeout <= 30
-    error_message = "The api function timeout must not exceed 30 seconds, the HTTP API integration limit."
-  }
 }
 
 variable "log_level" {
@@ -96,14 +65,6 @@ variable "extra_environment_variables" {
   description = "Additional non-secret environment variables for every function."
   type        = map(string)
   default     = {}
-
-  validation {
-    condition = length(setintersection(toset(keys(var.extra_environment_variables)), toset([
-      "DATABASE_URL", "GITHUB_WEBHOOK_SECRET", "GITHUB_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET",
-      "NVIDIA_API_KEY", "API_KEY", "ARGOCD_WEBHOOK_TOKEN", "K8S_WEBHOOK_TOKEN",
-    ]))) == 0
-    error_message = "Secrets (DATABASE_URL, tokens, keys) belong in the Secrets Manager secret, not in plain environment variables."
-  }
 }
 
 variable "worker_batch_size" {
@@ -136,11 +97,6 @@ variable "db_engine_version" {
   description = "PostgreSQL version (16 or later)."
   type        = string
   default     = "16"
-
-  validation {
-    condition     = try(tonumber(split(".", var.db_engine_version)[0]) >= 16, false)
-    error_message = "db_engine_version must be PostgreSQL 16 or later."
-  }
 }
 
 variable "db_instance_class" {

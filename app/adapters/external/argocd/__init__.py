@@ -1,0 +1,1 @@
+"""Argo CD API: a small httpx client, the application status log source."""

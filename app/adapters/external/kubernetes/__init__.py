@@ -1,0 +1,1 @@
+"""Kubernetes API: a small httpx client, the pod log source."""

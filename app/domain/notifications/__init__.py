@@ -1,0 +1,1 @@
+"""Slack notifications: Block Kit messages built from incident views (pure)."""

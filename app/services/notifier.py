@@ -1,0 +1,333 @@
+"""Slack delivery of the notification outbox: one message per incident, updated in place.
+
+The outbox rows are written in the same transaction as the change they report; this service
+sends them later. A Slack failure never raises into the pipeline: the row is rescheduled with
+exponential backoff and given up after ``max_attempts``.
+"""
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from app.adapters.database.engine import Database
+from app.adapters.database.repositories.approvals import ApprovalRepository
+from app.adapters.database.repositories.attempts import AttemptRepository
+from app.adapters.database.repositories.incidents import IncidentRepository
+from app.adapters.database.repositories.outbox import OutboxRepository
+from app.adapters.database.repositories.slack_messages import SlackMessageRepository
+from app.adapters.database.tables import (
+    Approval,
+    Incident,
+    NotificationOutbox,
+    RemediationAttempt,
+    SlackMessage,
+    utcnow,
+)
+from app.adapters.external.slack.client import SlackClient
+from app.core.enums import IncidentKind
+from app.core.errors import SlackError
+from app.core.redaction import mask_secrets
+from app.domain.notifications.blocks import (
+    AttemptView,
+    IncidentCard,
+    SimilarView,
+    incident_blocks,
+    incident_text,
+    reply_text,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+MAX_ATTEMPTS = 10
+BASE_DELAY = timedelta(seconds=30)
+MAX_DELAY = timedelta(hours=1)
+EXCERPT_TAIL_LINES = 8
+
+
+@dataclass
+class _Batch:
+    """One ``deliver_pending`` run: its clock, its counters, and whether Slack is down."""
+
+    now: datetime
+    counts: Counter = field(default_factory=Counter)
+    down: SlackError | None = None
+
+
+class SlackNotifier:
+    def __init__(
+        self,
+        db: Database,
+        client: SlackClient | None,
+        *,
+        channel: str,
+        public_url: str,
+        max_attempts: int = MAX_ATTEMPTS,
+    ):
+        self.db = db
+        self.client = client
+        self.channel = channel
+        self.public_url = public_url
+        self.max_attempts = max_attempts
+
+    def deliver_pending(self, limit: int = 20, *, now: datetime | None = None) -> dict[str, int]:
+        """Send due outbox rows. Never raises; returns counts (sent, failed, skipped, busy)."""
+        batch = _Batch(now=now or utcnow())
+        try:
+            with self.db.session() as session:
+                outbox = OutboxRepository(session)
+                if self.client is None:
+                    batch.counts["skipped"] += outbox.skip_all_pending()
+                    return dict(batch.counts)
+                rows = outbox.due(limit=limit, now=batch.now)
+                for incident_id, group in _by_incident(rows).items():
+                    self._deliver_isolated(session, incident_id, group, batch)
+        except Exception:  # the notifier is a side effect: log it, never fail the caller
+            log.exception("slack delivery run failed; pending rows stay pending")
+            batch.counts["errors"] += 1
+        return dict(batch.counts)
+
+    # --- one incident ------------------------------------------------------------------------
+    def _deliver_isolated(
+        self, session: Session, incident_id: int, rows: list[NotificationOutbox], batch: _Batch
+    ) -> None:
+        """A bug with one incident's rows (bad data, a card that fails) spares the others."""
+        try:
+            with session.begin_nested():
+                self._deliver_incident(session, incident_id, rows, batch)
+        except Exception as exc:
+            log.exception("slack delivery for incident %s failed unexpectedly", incident_id)
+            self._failed(OutboxRepository(session), rows, type(exc).__name__, batch, incident_id)
+
+    def _deliver_incident(
+        self, session: Session, incident_id: int, rows: list[NotificationOutbox], batch: _Batch
+    ) -> None:
+        outbox, messages = OutboxRepository(session), SlackMessageRepository(session)
+        incident = IncidentRepository(session).get(incident_id)
+        if incident is None:
+            self._give_up(outbox, rows, "the incident no longer exists", batch)
+            return
+        owner = self._message_owner(session, incident)
+        if not messages.try_lock_incident(owner.id):
+            batch.counts["busy"] += len(rows)  # another sender has it; these stay pending
+            return
+        updates = [r for r in rows if r.kind == "message"]
+        replies = [r for r in rows if r.kind == "reply"]
+        unknown = [r for r in rows if r.kind not in ("message", "reply")]
+        if unknown:
+            self._give_up(outbox, unknown, "unknown outbox kind", batch)
+        root = messages.for_incident(owner.id)
+        if updates or (replies and root is None):
+            try:
+                root = self._post_or_update(session, owner, root, batch)
+            except SlackError as exc:
+                failed = updates if root else updates + replies
+                self._failed(outbox, failed, str(exc), batch, owner.id, retry_after=exc.retry_after)
+                if root is None:
+                    return
+            else:
+                for row in updates:
+                    self._sent(outbox, row, batch)
+        for row in replies:
+            self._reply(outbox, root, row, batch)
+
+    def _message_owner(self, session: Session, incident: Incident) -> Incident:
+        """A storm member without a message of its own reports in its group's message."""
+        if incident.parent_id is None or SlackMessageRepository(session).for_incident(incident.id):
+            return incident
+        return IncidentRepository(session).get(incident.parent_id) or incident
+
+    def _post_or_update(
+        self, session: Session, incident: Incident, root: SlackMessage | None, batch: _Batch
+    ) -> SlackMessage:
+        approval = self._open_approval(session, incident.id, batch.now)
+        attempt = AttemptRepository(session).latest(incident.id)
+        card = build_card(incident, approval=approval, attempt=attempt, public_url=self.public_url)
+        text, blocks = incident_text(card), incident_blocks(card)
+        messages = SlackMessageRepository(session)
+        if root is None:
+            channel, ts = self._send(
+                batch, lambda: self.client.post_message(self.channel, text, blocks)
+            )
+            root = messages.add(incident.id, channel=channel, ts=ts)
+        else:
+            self._send(
+                batch, lambda: self.client.update_message(root.channel, root.ts, text, blocks)
+            )
+            messages.touch(root.id)
+        if approval is not None and approval.slack_ts != root.ts:
+            ApprovalRepository(session).set_message(approval.id, channel=root.channel, ts=root.ts)
+        return root
+
+    def _reply(
+        self, outbox: OutboxRepository, root: SlackMessage, row: NotificationOutbox, batch: _Batch
+    ) -> None:
+        text = reply_text(row.text)
+        try:
+            self._send(
+                batch, lambda: self.client.post_message(root.channel, text, [], thread_ts=root.ts)
+            )
+        except SlackError as exc:
+            self._failed(
+                outbox, [row], str(exc), batch, row.incident_id, retry_after=exc.retry_after
+            )
+            return
+        self._sent(outbox, row, batch)
+
+    @staticmethod
+    def _open_approval(session: Session, incident_id: int, now: datetime) -> Approval | None:
+        approval = ApprovalRepository(session).pending_for(incident_id)
+        if approval is None or approval.expires_at <= now:
+            return None  # an expired request shows no buttons
+        return approval
+
+    # --- bookkeeping -------------------------------------------------------------------------
+    def _send(self, batch: _Batch, call: Callable[[], T]) -> T:
+        """One Slack call, unless an earlier call in this run found Slack unavailable."""
+        if batch.down is not None:
+            raise batch.down
+        try:
+            return call()
+        except SlackError as exc:
+            if exc.retryable:
+                batch.down = exc  # the rest of this run would only hit the same wall
+            raise
+
+    @staticmethod
+    def _sent(outbox: OutboxRepository, row: NotificationOutbox, batch: _Batch) -> None:
+        outbox.mark_sent(row.id)
+        batch.counts["sent"] += 1
+
+    def _failed(
+        self,
+        outbox: OutboxRepository,
+        rows: list[NotificationOutbox],
+        error: str,
+        batch: _Batch,
+        incident_id: int,
+        *,
+        retry_after: float | None = None,
+    ) -> None:
+        """Reschedule with exponential backoff (30 s · 2^attempts, at most 1 h), or give up."""
+        error = mask_secrets(error)[:500]
+        for row in rows:
+            delay = min(MAX_DELAY, BASE_DELAY * 2**row.attempts)
+            if retry_after:
+                delay = max(delay, timedelta(seconds=retry_after))
+            give_up = row.attempts + 1 >= self.max_attempts
+            outbox.mark_failed(row.id, error=error, retry_at=batch.now + delay, give_up=give_up)
+            batch.counts["gave_up" if give_up else "failed"] += 1
+        if rows:
+            log.warning(
+                "slack delivery for incident %s failed (%d row(s) rescheduled): %s",
+                incident_id,
+                len(rows),
+                error,
+            )
+
+    def _give_up(
+        self, outbox: OutboxRepository, rows: list[NotificationOutbox], reason: str, batch: _Batch
+    ) -> None:
+        for row in rows:
+            outbox.mark_failed(row.id, error=reason, retry_at=batch.now, give_up=True)
+            batch.counts["gave_up"] += 1
+        log.warning("slack delivery of %d outbox row(s) abandoned: %s", len(rows), reason)
+
+
+# --- the card -------------------------------------------------------------------------------
+def build_card(
+    incident: Incident,
+    *,
+    approval: Approval | None,
+    attempt: RemediationAttempt | None,
+    public_url: str,
+) -> IncidentCard:
+    """The view model of an incident's Slack message, from its rows."""
+    details = incident.details or {}
+    attempt_result = (attempt.result or {}) if attempt is not None else {}
+    return IncidentCard(
+        incident_id=incident.id,
+        public_url=public_url,
+        title=incident.title or f"{incident.source} {incident.kind}",
+        status=incident.status,
+        source=incident.source,
+        kind=incident.kind,
+        severity=incident.severity,
+        target=incident_target_text(incident),
+        run_url=incident.html_url,
+        category=incident.category,
+        root_cause=incident.root_cause,
+        action=incident.action,
+        evidence=_evidence(incident),
+        confidence=incident.confidence,
+        confidence_classifier=incident.confidence_classifier,
+        confidence_similarity=incident.confidence_similarity,
+        confidence_history=incident.confidence_history,
+        similar=_similar(incident.similar),
+        decision=incident.decision,
+        decision_reason=incident.decision_reason,
+        approval_nonce=approval.nonce if approval else None,
+        approval_expires_at=approval.expires_at if approval else None,
+        attempt=_attempt_view(attempt),
+        auto_sync_disabled=bool(
+            details.get("auto_sync_disabled") or attempt_result.get("auto_sync_disabled")
+        ),
+        storm_group=incident.kind == IncidentKind.STORM_GROUP,
+        occurrences=incident.occurrences,
+        parent_id=incident.parent_id,
+    )
+
+
+def incident_target_text(incident: Incident) -> str:
+    if incident.repo:
+        parts = (incident.repo, incident.workflow_name, incident.head_branch)
+        return " · ".join(p for p in parts if p)
+    if incident.app:
+        return incident.app
+    parts = (incident.cluster, incident.namespace, incident.pod or incident.owner_name)
+    return "/".join(p for p in parts if p)
+
+
+def _evidence(incident: Incident) -> list[str]:
+    lines = [str(line) for line in incident.evidence or [] if line]
+    if lines or not incident.excerpt:
+        return lines
+    tail = [line for line in incident.excerpt.splitlines() if line.strip()]
+    return tail[-EXCERPT_TAIL_LINES:]
+
+
+def _similar(items: list) -> list[SimilarView]:
+    views = []
+    for item in items or []:
+        try:
+            views.append(SimilarView.model_validate(item))
+        except ValidationError:
+            continue  # an old or partial entry is left out, not fatal
+    return views
+
+
+def _attempt_view(attempt: RemediationAttempt | None) -> AttemptView | None:
+    if attempt is None:
+        return None
+    detail = (attempt.result or {}).get("detail") or attempt.error
+    return AttemptView(
+        action=attempt.action,
+        status=attempt.status,
+        dry_run=attempt.dry_run,
+        actor=attempt.actor,
+        actor_id=attempt.actor_id,
+        detail=str(detail) if detail else None,
+    )
+
+
+def _by_incident(rows: list[NotificationOutbox]) -> dict[int, list[NotificationOutbox]]:
+    groups: dict[int, list[NotificationOutbox]] = defaultdict(list)
+    for row in rows:  # ``due`` returns rows oldest first; the order within a group is kept
+        groups[row.incident_id].append(row)
+    return groups

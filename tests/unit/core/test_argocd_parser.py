@@ -1,0 +1,77 @@
+"""Argo CD notification bodies (the codehealer webhook templates) → cluster signals."""
+
+import json
+
+import pytest
+
+from app.core.enums import Category, IncidentKind, IncidentSource
+from app.core.errors import BadRequestError
+from app.core.events.argocd import parse_argocd_notification
+from app.core.events.cluster import Resolved
+from app.core.events.models import FailureObserved, Ignored
+from tests.conftest import fixture_bytes
+
+REVISION = "53e28ff20cc530b9ada2173fbbd64d48338583ba"
+
+
+def body(name: str) -> dict:
+    return json.loads(fixture_bytes(f"argocd/{name}"))
+
+
+def only_event(payload: dict):
+    [signal] = parse_argocd_notification(payload)
+    return signal.event
+
+
+def test_sync_failed_becomes_an_app_incident_keyed_by_revision_and_phase():
+    event = only_event(body("codehealer__on-sync-failed.json"))
+    assert isinstance(event, FailureObserved)
+    draft = event.draft
+    assert (draft.source, draft.kind) == (IncidentSource.ARGOCD, IncidentKind.ARGOCD_APP)
+    assert draft.dedup_key == f"argocd:guestbook:{REVISION}:Failed"
+    assert draft.fingerprint == "argocd:guestbook"
+    assert draft.app == "guestbook"
+    assert draft.namespace == "guestbook"
+    assert draft.reason == "SyncFailed"
+    assert draft.details["category_hint"] == Category.ARGOCD_SYNC_ERROR.value
+    assert "spec.template.spec.containers[0].image" in draft.details["message"]
+
+
+def test_health_degraded_is_keyed_by_health():
+    draft = only_event(body("codehealer__on-health-degraded.json")).draft
+    assert draft.dedup_key == f"argocd:guestbook:{REVISION}:Degraded"
+    assert draft.reason == "Degraded"
+
+
+def test_synced_and_healthy_resolves_the_app():
+    event = only_event(body("codehealer__on-sync-succeeded.json"))
+    assert isinstance(event, Resolved)
+    assert event.fingerprint == "argocd:guestbook"
+    assert event.coalesce_key is None
+
+
+def test_unrendered_fields_are_absent_and_the_trigger_decides():
+    draft = only_event(body("codehealer__on-sync-failed.no-operation-state.json")).draft
+    assert draft.dedup_key == "argocd:guestbook:unknown:Failed"
+    assert draft.details["revision"] == "unknown"
+    assert draft.details["message"] == ""
+
+
+def test_progressing_app_is_ignored():
+    payload = body("codehealer__on-sync-succeeded.json")
+    payload.update(kind="on-sync-running", healthStatus="Progressing", operationPhase="Running")
+    assert isinstance(only_event(payload), Ignored)
+
+
+def test_same_notification_gives_the_same_delivery_id():
+    first = parse_argocd_notification(body("codehealer__on-sync-failed.json"))[0]
+    again = parse_argocd_notification(body("codehealer__on-sync-failed.json"))[0]
+    assert first.delivery_id == again.delivery_id
+    assert first.event_type == "argocd:on-sync-failed"
+
+
+def test_body_without_app_is_a_bad_request():
+    payload = body("codehealer__on-sync-failed.json")
+    payload["app"] = "<no value>"
+    with pytest.raises(BadRequestError, match="app"):
+        parse_argocd_notification(payload)
