@@ -6,6 +6,7 @@ import uuid
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 
 from app.core.errors import CodeHealerError, IntegrationError
 from app.core.redaction import mask_secrets
@@ -31,6 +32,21 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         log.warning("%s %s -> 422: %s", request.method, request.url.path, errors)
         return JSONResponse({"error": "ValidationError", "detail": errors}, status_code=422)
+
+    @app.exception_handler(OperationalError)
+    async def _database_down(request: Request, exc: OperationalError) -> JSONResponse:
+        # Nothing was stored: 503 tells the sender to deliver again later.
+        log.error(
+            "%s %s -> 503: database unavailable (%s)",
+            request.method,
+            request.url.path,
+            type(exc.orig).__name__ if exc.orig else "OperationalError",
+        )
+        return JSONResponse(
+            {"error": "DatabaseUnavailable", "detail": "try again later"},
+            status_code=503,
+            headers={"Retry-After": "30"},
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
