@@ -57,3 +57,16 @@ def require_api_key(
 
 
 ApiKeyGuard = Depends(require_api_key)
+
+
+ERROR_BODY = {
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {"error": {"type": "string"}, "detail": {}},
+            }
+        }
+    }
+}
+AUTH_RESPONSES = {401: {"description": "Missing or wrong X-API-Key", **ERROR_BODY}}

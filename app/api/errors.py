@@ -26,12 +26,18 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's documented 422 shape (HTTPValidationError), with input values left out:
+        # they may carry secrets.
         errors = [
-            {"loc": list(e.get("loc", ())), "msg": mask_secrets(str(e.get("msg", "")))}
+            {
+                "loc": list(e.get("loc", ())),
+                "msg": mask_secrets(str(e.get("msg", ""))),
+                "type": str(e.get("type", "value_error")),
+            }
             for e in exc.errors()[:10]
         ]
         log.warning("%s %s -> 422: %s", request.method, request.url.path, errors)
-        return JSONResponse({"error": "ValidationError", "detail": errors}, status_code=422)
+        return JSONResponse({"detail": errors}, status_code=422)
 
     @app.exception_handler(OperationalError)
     async def _database_down(request: Request, exc: OperationalError) -> JSONResponse:

@@ -15,7 +15,7 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/ready")
+@router.get("/ready", responses={503: {"description": "Database unreachable or schema behind"}})
 async def ready(container: ContainerDep) -> JSONResponse:
     """The database answers and its schema is at the latest migration."""
     state = await run_in_threadpool(container.readiness)

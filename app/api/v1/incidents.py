@@ -5,12 +5,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
-from app.api.deps import ApiKeyGuard, ContainerDep
+from app.api.deps import AUTH_RESPONSES, ERROR_BODY, ApiKeyGuard, ContainerDep
 from app.core.enums import IncidentSource, IncidentStatus
 from app.core.errors import NotFoundError
 from app.services.incident_views import IncidentQuery
 
-router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"], dependencies=[ApiKeyGuard])
+router = APIRouter(
+    prefix="/api/v1/incidents",
+    tags=["incidents"],
+    dependencies=[ApiKeyGuard],
+    responses=AUTH_RESPONSES,
+)
 
 
 @router.get("")
@@ -36,7 +41,7 @@ async def list_incidents(
     )
 
 
-@router.get("/{incident_id}")
+@router.get("/{incident_id}", responses={404: {"description": "No such incident", **ERROR_BODY}})
 async def get_incident(container: ContainerDep, incident_id: int) -> dict[str, Any]:
     """One incident with its deliveries, remediation attempts, approvals and audit entries."""
     detail = await run_in_threadpool(IncidentQuery(container.db).detail, incident_id)

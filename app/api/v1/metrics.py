@@ -6,10 +6,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
-from app.api.deps import ApiKeyGuard, ContainerDep
+from app.api.deps import AUTH_RESPONSES, ApiKeyGuard, ContainerDep
 from app.services.metrics import summary
 
-router = APIRouter(prefix="/api/v1/metrics", tags=["metrics"], dependencies=[ApiKeyGuard])
+router = APIRouter(
+    prefix="/api/v1/metrics", tags=["metrics"], dependencies=[ApiKeyGuard], responses=AUTH_RESPONSES
+)
 
 
 @router.get("/summary")

@@ -289,7 +289,11 @@ def _incident_exists(container: Container, incident_id: int) -> bool:
 def post_outcome(client: SlackClient | None, channel: str | None, user: str, text: str) -> None:
     """Tell the person who clicked what happened (runs after the response is sent)."""
     if client is None or channel is None:
-        log.info("outcome for %s not posted (no Slack client or channel): %s", user, text[:200])
+        log.info(
+            "outcome for %s not posted (no Slack client or channel): %s",
+            user,
+            mask_secrets(text)[:200],
+        )
         return
     try:
         client.post_ephemeral(channel, user, reply_text(text))

@@ -41,7 +41,24 @@ def outcome_response(outcome: IngestOutcome) -> JSONResponse:
     return JSONResponse(body, status_code=202)
 
 
-@router.post("/github", status_code=202)
+GITHUB_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"type": "object", "additionalProperties": True}}
+        },
+    },
+    "responses": {
+        "200": {"description": "Ping, or a redelivery of a delivery already stored"},
+        "400": {"description": "Malformed body or missing headers"},
+        "401": {"description": "Missing or wrong X-Hub-Signature-256"},
+        "413": {"description": "Body over the size limit"},
+        "503": {"description": "Database unavailable: deliver again later"},
+    },
+}
+
+
+@router.post("/github", status_code=202, openapi_extra=GITHUB_BODY)
 async def github_webhook(
     request: Request,
     container: ContainerDep,
