@@ -21,13 +21,19 @@ from app.adapters.ai.nvidia.embedder import NimEmbedder
 from app.adapters.database.embedded import EmbeddedPostgres
 from app.adapters.database.engine import Database, create_db_engine
 from app.adapters.database.migrate import current_revision, head_revision
+from app.adapters.external.argocd.client import ArgoCDClient, build_argocd_client
+from app.adapters.external.argocd.logs import ArgoAppLogSource
 from app.adapters.external.github.client import GitHubClient, build_github_client
 from app.adapters.external.github.logs import GitHubLogSource
+from app.adapters.external.kubernetes.client import KubernetesClient, build_kubernetes_client
+from app.adapters.external.kubernetes.logs import KubernetesLogSource
+from app.adapters.external.slack.client import SlackClient, build_slack_client
 from app.adapters.metrics.emf import EmfMetrics
 from app.adapters.queue.factory import build_queue
 from app.adapters.queue.in_process import InProcessQueue
 from app.adapters.secrets.aws import AwsSecretStore, secrets_manager_client
 from app.adapters.secrets.env import EnvSecretStore
+from app.core.cluster_ports import ArgoCDApi, KubernetesApi
 from app.core.config import Settings, process_environment
 from app.core.enums import ActionKind, IncidentSource, Strategy
 from app.core.events.github import parse_github_event
@@ -36,10 +42,16 @@ from app.core.ports import Classifier, Embedder, GitHubActions, Queue, SecretSto
 from app.domain.classification.rule_classifier import RuleClassifier
 from app.domain.decisions.engine import DecisionEngine
 from app.domain.decisions.models import Thresholds
+from app.domain.remediators.argocd_hard_refresh import ArgoHardRefresh
+from app.domain.remediators.argocd_rollback import ArgoRollback
+from app.domain.remediators.argocd_sync import ArgoSync
 from app.domain.remediators.base import Remediator
 from app.domain.remediators.refresh_secret import RefreshSecret, SecretSource
 from app.domain.remediators.rerun_failed_jobs import RerunFailedJobs
 from app.domain.remediators.rerun_no_cache import RerunNoCache
+from app.domain.remediators.restart_pod import RestartPod
+from app.domain.remediators.rollout_restart import RolloutRestart
+from app.domain.remediators.scale_memory import ScaleMemory
 from app.domain.rules.blacklist import BlacklistRule
 from app.domain.rules.blast_radius import BlastRadiusRule
 from app.domain.rules.fixability import FixabilityRule
@@ -52,10 +64,12 @@ from app.domain.strategies.hybrid import HybridStrategy
 from app.domain.strategies.slack_first import SlackFirstStrategy
 from app.services.analyzer import Analyzer
 from app.services.approvals import ApprovalService
+from app.services.cluster_sweep import ClusterVerificationChecker
 from app.services.decision import DecisionService
 from app.services.github_sweep import Reconciler, StaleAttemptChecker
 from app.services.ingest import EventParser, IngestService
 from app.services.learning import calibrated_thresholds
+from app.services.notifier import SlackNotifier
 from app.services.pipeline import EventProcessor
 from app.services.remediation import RemediationService
 from app.services.sweep import Sweeper, SweepTask
@@ -79,6 +93,9 @@ KNOWN_OVERRIDES = frozenset(
         "thresholds",
         "remediators",
         "metrics",
+        "slack",
+        "kubernetes",
+        "argocd",
     }
 )
 
@@ -96,7 +113,11 @@ class Container:
     remediation: RemediationService
     verifier: RunVerifier
     approvals: ApprovalService
+    notifier: SlackNotifier
     github: GitHubClient | None = None
+    slack: SlackClient | None = None
+    kubernetes: KubernetesClient | None = None
+    argocd: ArgoCDClient | None = None
     embedded: EmbeddedPostgres | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -110,6 +131,7 @@ class Container:
             claim_timeout=timedelta(seconds=s.worker_claim_timeout_seconds),
             wakeup=self.queue if isinstance(self.queue, InProcessQueue) else None,
             worker_id=worker_id,
+            notify=self.notifier.deliver_pending,
         )
 
     def new_sweeper(self) -> Sweeper:
@@ -130,6 +152,10 @@ class Container:
                 repositories=repositories,
                 lookback=timedelta(hours=s.reconcile_lookback_hours),
             )
+        tasks["cluster_verification"] = ClusterVerificationChecker(
+            self.db, kubernetes=self.kubernetes, argocd=self.argocd
+        )
+        tasks["slack"] = self.notifier.deliver_pending
         return Sweeper(worker=self.new_worker(worker_id="sweep"), tasks=tasks)
 
     def readiness(self) -> dict[str, Any]:
@@ -244,17 +270,28 @@ def build_remediators(
     *,
     secret_sources: list[SecretSource],
     stores: dict[str, SecretStore],
+    kubernetes: KubernetesApi | None = None,
+    argocd: ArgoCDApi | None = None,
+    max_memory: str = "4Gi",
 ) -> dict[ActionKind, Remediator]:
-    """Registry keyed by action. An action without an entry is never executed (it escalates)."""
-    registry: dict[ActionKind, Remediator] = {}
+    """Registry keyed by action. An action without an entry is never executed (it escalates):
+    integrations that are not configured contribute nothing."""
+    remediators: list[Remediator] = []
     if github is not None:
-        for remediator in (
+        remediators += [
             RerunFailedJobs(github),
             RerunNoCache(github),
             RefreshSecret(github, sources=secret_sources, stores=stores),
-        ):
-            registry[remediator.action] = remediator
-    return registry
+        ]
+    if kubernetes is not None:
+        remediators += [
+            RestartPod(kubernetes),
+            RolloutRestart(kubernetes),
+            ScaleMemory(kubernetes, max_memory=max_memory),
+        ]
+    if argocd is not None:
+        remediators += [ArgoSync(argocd), ArgoHardRefresh(argocd), ArgoRollback(argocd)]
+    return {remediator.action: remediator for remediator in remediators}
 
 
 def settings_thresholds(settings: Settings) -> Thresholds:
@@ -281,10 +318,24 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     if github is None and settings.github_token is not None:
         github = build_github_client(settings)
         closers.append(github.close)
+    kubernetes = overrides.get("kubernetes")
+    if kubernetes is None:
+        kubernetes = build_kubernetes_client(settings, environ=process_environment())
+        if kubernetes is not None:
+            closers.append(kubernetes.close)
+    argocd = overrides.get("argocd")
+    if argocd is None:
+        argocd = build_argocd_client(settings)
+        if argocd is not None:
+            closers.append(argocd.close)
     analyzer = Analyzer(
         db,
         log_sources=overrides.get("log_sources")
-        or {IncidentSource.GITHUB: GitHubLogSource(github)},
+        or {
+            IncidentSource.GITHUB: GitHubLogSource(github),
+            IncidentSource.KUBERNETES: KubernetesLogSource(kubernetes),
+            IncidentSource.ARGOCD: ArgoAppLogSource(argocd),
+        },
         embedder=build_embedder(settings, overrides),
         classifier=build_classifier(settings, overrides),
         weights=ConfidenceWeights(
@@ -324,7 +375,12 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     remediators = overrides.get("remediators")
     if remediators is None:
         remediators = build_remediators(
-            github, secret_sources=secret_sources, stores=build_secret_stores(settings)
+            github,
+            secret_sources=secret_sources,
+            stores=build_secret_stores(settings),
+            kubernetes=kubernetes,
+            argocd=argocd,
+            max_memory=settings.k8s_max_memory,
         )
     remediation = RemediationService(db, remediators, metrics=metrics)
     steps = overrides.get("steps")
@@ -332,6 +388,10 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     verifier = RunVerifier()
     ingest = IngestService(
         db, queue, overrides.get("parsers") or build_parsers(), correlator=verifier, metrics=metrics
+    )
+    slack = overrides["slack"] if "slack" in overrides else build_slack_client(settings)
+    notifier = SlackNotifier(
+        db, slack, channel=settings.slack_channel, public_url=settings.public_url
     )
     return Container(
         settings=settings,
@@ -345,6 +405,10 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         remediation=remediation,
         verifier=verifier,
         approvals=approvals,
+        notifier=notifier,
+        slack=slack,
+        kubernetes=kubernetes,
+        argocd=argocd,
         github=github,
         embedded=embedded,
         closers=closers,

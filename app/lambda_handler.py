@@ -159,6 +159,7 @@ def worker_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         ]
         if failures:
             log.warning("%d of %d messages failed", len(failures), len(records))
+        get_container().notifier.deliver_pending()  # never raises; Slack is best effort
         return {"batchItemFailures": failures}
 
 

@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from app.api.errors import install_error_handlers
-from app.api.v1 import health, incidents, metrics, webhooks
+from app.api.v1 import cluster_webhooks, health, incidents, metrics, slack, webhooks
 from app.bootstrap import Container
 
 
@@ -15,6 +15,13 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     install_error_handlers(app)
-    for router in (health.router, webhooks.router, incidents.router, metrics.router):
+    for router in (
+        health.router,
+        webhooks.router,
+        cluster_webhooks.router,
+        incidents.router,
+        metrics.router,
+        slack.router,
+    ):
         app.include_router(router)
     return app

@@ -2,7 +2,8 @@
 # Static checks and offline tests of the Terraform under infrastructure/terraform.
 #
 #   terraform fmt -check -recursive   (once, on the whole tree)
-#   per environment (dev, prod):
+#   for modules/stack (the wiring shared by every environment) and for each
+#   environment (dev, prod):
 #     terraform init -backend=false -input=false
 #     terraform validate
 #     terraform test                   (mock AWS provider: no credentials, no network)
@@ -22,6 +23,9 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tf_root="${repo_root}/infrastructure/terraform"
 mirror_dir="${TF_PLUGIN_MIRROR_DIR:-/opt/tf-plugins}"
 environments=(dev prod)
+# Configurations checked with init/validate/test, relative to infrastructure/terraform.
+configs=(modules/stack)
+for env in "${environments[@]}"; do configs+=("environments/${env}"); done
 
 if ! command -v terraform >/dev/null 2>&1; then
   echo "ci_terraform: SKIPPED - terraform is not on PATH, so fmt/init/validate/test of infrastructure/terraform were not run."
@@ -63,7 +67,7 @@ trap cleanup EXIT
 
 # Copy the tree without any local .terraform state a developer may have.
 tar -C "${tf_root}" --exclude='.terraform' --exclude='*.tfstate' --exclude='*.tfstate.*' -cf - . | tar -C "${work_dir}" -xf -
-# Provider plugins are shared between environments through a cache dir.
+# Provider plugins are shared between configurations through a cache dir.
 export TF_PLUGIN_CACHE_DIR="${work_dir}/.plugin-cache"
 mkdir -p "${TF_PLUGIN_CACHE_DIR}"
 
@@ -83,20 +87,21 @@ step() {
 step "terraform fmt -check -recursive infrastructure/terraform" \
   terraform fmt -check -recursive -diff "${tf_root}" || true
 
-for env in "${environments[@]}"; do
-  env_dir="${work_dir}/environments/${env}"
-  if [[ ! -d "${env_dir}" ]]; then
-    echo "ci_terraform: FAILED: environments/${env} is missing" >&2
-    failures+=("environments/${env} missing")
+for config in "${configs[@]}"; do
+  config_dir="${work_dir}/${config}"
+  label="${config#environments/}"
+  if [[ ! -d "${config_dir}" ]]; then
+    echo "ci_terraform: FAILED: ${config} is missing" >&2
+    failures+=("${config} missing")
     continue
   fi
-  export TF_DATA_DIR="${work_dir}/.data/${env}"
-  step "[${env}] terraform init -backend=false" \
-    terraform -chdir="${env_dir}" init -backend=false -input=false -no-color || continue
-  step "[${env}] terraform validate" \
-    terraform -chdir="${env_dir}" validate -no-color || true
-  step "[${env}] terraform test" \
-    terraform -chdir="${env_dir}" test -no-color || true
+  export TF_DATA_DIR="${work_dir}/.data/${config//\//_}"
+  step "[${label}] terraform init -backend=false" \
+    terraform -chdir="${config_dir}" init -backend=false -input=false -no-color || continue
+  step "[${label}] terraform validate" \
+    terraform -chdir="${config_dir}" validate -no-color || true
+  step "[${label}] terraform test" \
+    terraform -chdir="${config_dir}" test -no-color || true
 done
 unset TF_DATA_DIR
 
@@ -106,4 +111,4 @@ if ((${#failures[@]} > 0)); then
   exit 1
 fi
 
-echo "ci_terraform: all terraform checks passed (${environments[*]})"
+echo "ci_terraform: all terraform checks passed (${configs[*]})"

@@ -2,12 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
 
 from app.bootstrap import Container
 from app.core.config import Settings
 from app.core.errors import AuthenticationError, BadRequestError, PayloadTooLargeError
 from app.core.security import tokens_equal
+
+# Incident ids are Postgres BIGINTs: anything outside that range is a 422, not a database error.
+IncidentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def get_container(request: Request) -> Container:

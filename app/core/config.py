@@ -143,10 +143,16 @@ class Settings(BaseSettings):
 
     @property
     def effective_dry_run(self) -> bool:
-        """Dry-run unless explicitly switched off, and always when no credentials exist."""
+        """DRY_RUN when set; otherwise dry-run until some integration has credentials to act."""
         if self.dry_run is not None:
             return self.dry_run
-        return self.github_token is None
+        can_act = (
+            self.github_token is not None
+            or self.argocd_token is not None
+            or self.k8s_token is not None
+            or self.k8s_in_cluster
+        )
+        return not can_act
 
     @property
     def requires_api_key(self) -> bool:

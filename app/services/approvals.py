@@ -96,13 +96,7 @@ class ApprovalService:
                     incident_id,
                 )
             if request.expires_at <= now:
-                approvals.decide(
-                    nonce,
-                    incident_id=incident_id,
-                    status="expired",
-                    user=user_id,
-                    now=request.expires_at,
-                )
+                approvals.expire(nonce, incident_id=incident_id, user=user_id, now=now)
                 return ApprovalResult(
                     ApprovalOutcome.EXPIRED,
                     "This request expired — re-analyze the incident.",

@@ -283,7 +283,12 @@ def remediation_params(incident: Incident, secret_names: list[str]) -> dict:
         "namespace": incident.namespace,
         "pod": incident.pod,
         "container": incident.container,
+        "owner_kind": incident.owner_kind,
+        "owner_name": incident.owner_name,
         "app": incident.app,
+        "revision": (incident.details or {}).get("revision")
+        if incident.source == "argocd"
+        else None,
     }
     params = {k: v for k, v in fields.items() if v is not None}
     named = [n for n in secret_names if n in (incident.excerpt or "")]

@@ -33,14 +33,8 @@ from app.adapters.external.slack.client import SlackClient
 from app.core.enums import IncidentKind
 from app.core.errors import SlackError
 from app.core.redaction import mask_secrets
-from app.domain.notifications.blocks import (
-    AttemptView,
-    IncidentCard,
-    SimilarView,
-    incident_blocks,
-    incident_text,
-    reply_text,
-)
+from app.domain.notifications.blocks import incident_blocks, incident_text, reply_text
+from app.domain.notifications.models import AttemptView, IncidentCard, SimilarView
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -86,34 +80,51 @@ class SlackNotifier:
                     batch.counts["skipped"] += outbox.skip_all_pending()
                     return dict(batch.counts)
                 rows = outbox.due(limit=limit, now=batch.now)
-                for incident_id, group in _by_incident(rows).items():
-                    self._deliver_isolated(session, incident_id, group, batch)
+                for owner, group in self._by_message_owner(session, rows, batch):
+                    self._deliver_isolated(session, owner, group, batch)
         except Exception:  # the notifier is a side effect: log it, never fail the caller
             log.exception("slack delivery run failed; pending rows stay pending")
             batch.counts["errors"] += 1
         return dict(batch.counts)
 
     # --- one incident ------------------------------------------------------------------------
+    def _by_message_owner(
+        self, session: Session, rows: list[NotificationOutbox], batch: _Batch
+    ) -> list[tuple[Incident, list[NotificationOutbox]]]:
+        """Rows grouped by the incident whose message they change, so each message changes
+        once per run (a storm's members all report in the group's message)."""
+        owners: dict[int, tuple[Incident, list[NotificationOutbox]]] = {}
+        incidents = IncidentRepository(session)
+        for incident_id, group in _by_incident(rows).items():
+            incident = incidents.get(incident_id)
+            if incident is None:
+                self._give_up(OutboxRepository(session), group, "the incident is gone", batch)
+                continue
+            owner = self._message_owner(session, incident)
+            owners.setdefault(owner.id, (owner, []))[1].extend(group)
+        return [(owner, sorted(group, key=lambda r: r.id)) for owner, group in owners.values()]
+
+    def _message_owner(self, session: Session, incident: Incident) -> Incident:
+        """A storm member without a message of its own reports in its group's message."""
+        if incident.parent_id is None or SlackMessageRepository(session).for_incident(incident.id):
+            return incident
+        return IncidentRepository(session).get(incident.parent_id) or incident
+
     def _deliver_isolated(
-        self, session: Session, incident_id: int, rows: list[NotificationOutbox], batch: _Batch
+        self, session: Session, owner: Incident, rows: list[NotificationOutbox], batch: _Batch
     ) -> None:
-        """A bug with one incident's rows (bad data, a card that fails) spares the others."""
+        """A bug with one message's rows (bad data, a card that fails) spares the others."""
         try:
             with session.begin_nested():
-                self._deliver_incident(session, incident_id, rows, batch)
+                self._deliver_incident(session, owner, rows, batch)
         except Exception as exc:
-            log.exception("slack delivery for incident %s failed unexpectedly", incident_id)
-            self._failed(OutboxRepository(session), rows, type(exc).__name__, batch, incident_id)
+            log.exception("slack delivery for incident %s failed unexpectedly", owner.id)
+            self._failed(OutboxRepository(session), rows, type(exc).__name__, batch, owner.id)
 
     def _deliver_incident(
-        self, session: Session, incident_id: int, rows: list[NotificationOutbox], batch: _Batch
+        self, session: Session, owner: Incident, rows: list[NotificationOutbox], batch: _Batch
     ) -> None:
         outbox, messages = OutboxRepository(session), SlackMessageRepository(session)
-        incident = IncidentRepository(session).get(incident_id)
-        if incident is None:
-            self._give_up(outbox, rows, "the incident no longer exists", batch)
-            return
-        owner = self._message_owner(session, incident)
         if not messages.try_lock_incident(owner.id):
             batch.counts["busy"] += len(rows)  # another sender has it; these stay pending
             return
@@ -137,12 +148,6 @@ class SlackNotifier:
         for row in replies:
             self._reply(outbox, root, row, batch)
 
-    def _message_owner(self, session: Session, incident: Incident) -> Incident:
-        """A storm member without a message of its own reports in its group's message."""
-        if incident.parent_id is None or SlackMessageRepository(session).for_incident(incident.id):
-            return incident
-        return IncidentRepository(session).get(incident.parent_id) or incident
-
     def _post_or_update(
         self, session: Session, incident: Incident, root: SlackMessage | None, batch: _Batch
     ) -> SlackMessage:
@@ -153,12 +158,12 @@ class SlackNotifier:
         messages = SlackMessageRepository(session)
         if root is None:
             channel, ts = self._send(
-                batch, lambda: self.client.post_message(self.channel, text, blocks)
+                batch, lambda: self._slack.post_message(self.channel, text, blocks)
             )
             root = messages.add(incident.id, channel=channel, ts=ts)
         else:
             self._send(
-                batch, lambda: self.client.update_message(root.channel, root.ts, text, blocks)
+                batch, lambda: self._slack.update_message(root.channel, root.ts, text, blocks)
             )
             messages.touch(root.id)
         if approval is not None and approval.slack_ts != root.ts:
@@ -171,7 +176,7 @@ class SlackNotifier:
         text = reply_text(row.text)
         try:
             self._send(
-                batch, lambda: self.client.post_message(root.channel, text, [], thread_ts=root.ts)
+                batch, lambda: self._slack.post_message(root.channel, text, [], thread_ts=root.ts)
             )
         except SlackError as exc:
             self._failed(
@@ -188,6 +193,12 @@ class SlackNotifier:
         return approval
 
     # --- bookkeeping -------------------------------------------------------------------------
+    @property
+    def _slack(self) -> SlackClient:
+        if self.client is None:  # deliver_pending never gets here without a client
+            raise RuntimeError("Slack is not configured")
+        return self.client
+
     def _send(self, batch: _Batch, call: Callable[[], T]) -> T:
         """One Slack call, unless an earlier call in this run found Slack unavailable."""
         if batch.down is not None:

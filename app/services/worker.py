@@ -4,6 +4,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 from app.adapters.database.engine import Database
@@ -29,6 +30,7 @@ class IncidentWorker:
         claim_timeout: timedelta = timedelta(minutes=10),
         wakeup: InProcessQueue | None = None,
         worker_id: str | None = None,
+        notify: Callable[[], object] | None = None,
     ):
         self.db = db
         self.processor = processor
@@ -37,6 +39,7 @@ class IncidentWorker:
         self.claim_timeout = claim_timeout
         self.wakeup = wakeup
         self.worker_id = worker_id or default_worker_id()
+        self.notify = notify
 
     def claim(self) -> list[int]:
         with self.db.session() as session:
@@ -75,11 +78,14 @@ class IncidentWorker:
         log.info("worker %s started", self.worker_id)
         while not stop.is_set():
             try:
-                if self.run_once():
-                    continue
+                done = self.run_once()
             except Exception:  # the loop must survive a database blip
                 log.exception("worker loop error; retrying in %.1fs", self.poll_seconds)
                 stop.wait(self.poll_seconds)
+                continue
+            if self.notify is not None:
+                self.notify()  # Slack delivery never raises; backed-off rows come due when idle
+            if done:
                 continue
             if self.wakeup is not None:
                 self.wakeup.wait(self.poll_seconds)

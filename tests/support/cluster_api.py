@@ -199,7 +199,9 @@ def application(**status_changes: Any) -> dict[str, Any]:
 
 
 def healthy_application() -> dict[str, Any]:
-    app = application(sync={"status": "Synced", "revision": BAD_REVISION}, health={"status": "Healthy"})
+    app = application(
+        sync={"status": "Synced", "revision": BAD_REVISION}, health={"status": "Healthy"}
+    )
     app["status"]["operationState"]["phase"] = "Succeeded"
     return app
 

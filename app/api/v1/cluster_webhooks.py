@@ -34,6 +34,21 @@ ARGOCD_GET_HINT = (
 )
 
 AuthorizationHeader = Annotated[str | None, Header()]
+CLUSTER_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"type": "object", "additionalProperties": True}}
+        },
+    },
+    "responses": {
+        "202": {"description": "Recorded: the incidents touched, and whether one was extended"},
+        "400": {"description": "Not JSON, or not a body this endpoint understands"},
+        "401": {"description": "Missing or wrong bearer token, or no token configured"},
+        "413": {"description": "Body over the size limit"},
+        "503": {"description": "Database unavailable: deliver again later"},
+    },
+}
 
 
 def require_bearer(expected: SecretStr | None, header: str | None, *, setting: str) -> None:
@@ -89,7 +104,9 @@ def kubernetes_token(container: ContainerDep, authorization: AuthorizationHeader
 
 # Route-level dependencies run first: a request without the token is refused before its body
 # is read.
-@router.post("/argocd", status_code=202, dependencies=[Depends(argocd_token)])
+@router.post(
+    "/argocd", status_code=202, dependencies=[Depends(argocd_token)], openapi_extra=CLUSTER_BODY
+)
 async def argocd_webhook(container: ContainerDep, body: RawBody) -> JSONResponse:
     """Receive an Argo CD notification (the codehealer webhook template)."""
     return await _ingest(container, body, parse_argocd_notification)
@@ -105,7 +122,12 @@ async def argocd_webhook_get() -> JSONResponse:
     )
 
 
-@router.post("/kubernetes", status_code=202, dependencies=[Depends(kubernetes_token)])
+@router.post(
+    "/kubernetes",
+    status_code=202,
+    dependencies=[Depends(kubernetes_token)],
+    openapi_extra=CLUSTER_BODY,
+)
 async def kubernetes_webhook(container: ContainerDep, body: RawBody) -> JSONResponse:
     """Receive a Kubernetes Event (kubernetes-event-exporter) or an Alertmanager webhook."""
     cluster = container.settings.k8s_cluster_name

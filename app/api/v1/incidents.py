@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
-from app.api.deps import AUTH_RESPONSES, ERROR_BODY, ApiKeyGuard, ContainerDep
+from app.api.deps import AUTH_RESPONSES, ERROR_BODY, ApiKeyGuard, ContainerDep, IncidentId
 from app.core.enums import IncidentSource, IncidentStatus
 from app.core.errors import NotFoundError
 from app.services.incident_views import IncidentQuery
@@ -42,7 +42,7 @@ async def list_incidents(
 
 
 @router.get("/{incident_id}", responses={404: {"description": "No such incident", **ERROR_BODY}})
-async def get_incident(container: ContainerDep, incident_id: int) -> dict[str, Any]:
+async def get_incident(container: ContainerDep, incident_id: IncidentId) -> dict[str, Any]:
     """One incident with its deliveries, remediation attempts, approvals and audit entries."""
     detail = await run_in_threadpool(IncidentQuery(container.db).detail, incident_id)
     if detail is None:

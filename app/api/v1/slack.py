@@ -169,7 +169,14 @@ def _button_value(action: SlackAction) -> ButtonValue | None:
 
 
 # --- the endpoint ----------------------------------------------------------------------------
-@router.post("/interactions")
+@router.post(
+    "/interactions",
+    responses={
+        400: {"description": "Malformed interaction payload"},
+        401: {"description": "Missing or wrong Slack signature, or no signing secret configured"},
+        413: {"description": "Body over the size limit"},
+    },
+)
 async def slack_interactions(
     container: ContainerDep,
     body: VerifiedSlackBody,

@@ -120,7 +120,9 @@ def _draft(body: _Notification, failure: str) -> IncidentDraft:
         kind=IncidentKind.ARGOCD_APP,
         dedup_key=bounded_key(f"argocd:{body.app}:{revision}:{failure}"),
         fingerprint=app_fingerprint(body.app),
-        title=f"{body.app}: {what} at {revision[:12]}" + (f" — {message[:200]}" if message else ""),
+        title=(
+            f"{body.app}: {what} at {revision[:12]}" + (f" — {message[:200]}" if message else "")
+        )[:500],
         severity=severity,
         html_url=body.url,
         app=body.app,

@@ -7,12 +7,10 @@ limits; a last pass masks every text again before the blocks leave this module.
 
 import json
 import re
-from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from app.core.redaction import mask_secrets
+from app.domain.notifications.models import AttemptView, IncidentCard
 
 APPROVE_ACTION = "codehealer_approve"
 REJECT_ACTION = "codehealer_reject"
@@ -50,60 +48,6 @@ STATUS_EMOJI = {
 _USER_ID = re.compile(r"[UWB][A-Z0-9]{2,30}")
 _MENTION_ESCAPED = re.compile(r"&lt;@([UW][A-Z0-9]{2,30})&gt;")
 _UNSAFE_URL_CHARS = {"|": "%7C", ">": "%3E", "<": "%3C", " ": "%20"}
-
-
-class SimilarView(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    incident_id: int
-    similarity: float
-    outcome: str | None = None
-    category: str | None = None
-
-
-class AttemptView(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    action: str
-    status: str
-    dry_run: bool = False
-    actor: str = "auto"
-    actor_id: str | None = None
-    detail: str | None = None
-
-
-class IncidentCard(BaseModel):
-    """What the Slack message of one incident shows; built by the notifier from the rows."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    incident_id: int
-    public_url: str
-    title: str
-    status: str
-    source: str
-    kind: str
-    severity: str = "medium"
-    target: str = ""
-    run_url: str | None = None
-    category: str | None = None
-    root_cause: str | None = None
-    action: str | None = None
-    evidence: list[str] = Field(default_factory=list)
-    confidence: float | None = None
-    confidence_classifier: float | None = None
-    confidence_similarity: float | None = None
-    confidence_history: float | None = None
-    similar: list[SimilarView] = Field(default_factory=list)
-    decision: str | None = None
-    decision_reason: str | None = None
-    approval_nonce: str | None = None
-    approval_expires_at: datetime | None = None
-    attempt: AttemptView | None = None
-    auto_sync_disabled: bool = False
-    storm_group: bool = False
-    occurrences: int = 1
-    parent_id: int | None = None
 
 
 # --- public ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ from typing import Any, ClassVar
 
 from app.core.cluster_ports import KubeObject, KubernetesApi
 from app.core.enums import ActionKind
+from app.core.errors import ConfigurationError
 from app.domain.remediators.base import RemediationResult, RemediationStatus
 from app.domain.remediators.k8s_quantity import format_memory, parse_quantity
 from app.domain.remediators.k8s_workload import (
@@ -30,7 +31,10 @@ class ScaleMemory:
     def __init__(self, kube: KubernetesApi, *, max_memory: str = "4Gi", factor: float = FACTOR):
         self.kube = kube
         self.max_memory = max_memory
-        self.max_bytes = parse_quantity(max_memory)
+        try:
+            self.max_bytes = parse_quantity(max_memory)
+        except ValueError as exc:
+            raise ConfigurationError(f"K8S_MAX_MEMORY={max_memory!r}: {exc}") from exc
         self.factor = factor
 
     def describe(self, params: WorkloadParams) -> str:

@@ -99,7 +99,12 @@ def test_the_same_argo_notification_four_times_is_one_incident(http, container):
     answers = [argo(http, body) for _ in range(4)]
     assert {a.status_code for a in answers} == {202}
     assert len({a.json()["incident_ids"][0] for a in answers}) == 1
-    assert [a.json()["results"][0].get("duplicate", False) for a in answers] == [False, True, True, True]
+    assert [a.json()["results"][0].get("duplicate", False) for a in answers] == [
+        False,
+        True,
+        True,
+        True,
+    ]
     assert count(container, Incident) == 1
     assert count(container, WebhookDelivery) == 1
 
@@ -112,7 +117,9 @@ def test_argo_notifications_of_one_app_revision_and_phase_coalesce(http, contain
     assert again["coalesced"] is True
     [incident] = incidents(container)
     assert incident.occurrences == 2
-    assert incident.dedup_key.startswith("argocd:guestbook:53e28ff20cc530b9ada2173fbbd64d48338583ba:Failed#")
+    assert incident.dedup_key.startswith(
+        "argocd:guestbook:53e28ff20cc530b9ada2173fbbd64d48338583ba:Failed#"
+    )
 
 
 def test_argo_healthy_notification_resolves_the_open_app_incident(http, container):
@@ -149,7 +156,10 @@ def test_alertmanager_group_with_two_alerts_opens_two_incidents(http, container)
     body = fixture_json("kubernetes/alertmanager__kubecontainerwaiting.two-alerts.firing.json")
     answer = k8s(http, body).json()
     assert len(answer["incident_ids"]) == 2
-    assert {i.reason for i in incidents(container)} == {"ImagePullBackOff", "CreateContainerConfigError"}
+    assert {i.reason for i in incidents(container)} == {
+        "ImagePullBackOff",
+        "CreateContainerConfigError",
+    }
     assert count(container, WebhookDelivery) == 2
 
 
@@ -220,5 +230,7 @@ def test_body_over_the_limit_is_413(http, container):
 
 def _audit(container, incident_id: int) -> list[AuditEntry]:
     with container.db.session() as session:
-        stmt = select(AuditEntry).where(AuditEntry.incident_id == incident_id).order_by(AuditEntry.id)
+        stmt = (
+            select(AuditEntry).where(AuditEntry.incident_id == incident_id).order_by(AuditEntry.id)
+        )
         return list(session.execute(stmt).scalars())

@@ -136,6 +136,26 @@ def test_later_events_update_the_message_in_place_and_reply_in_its_thread(
     assert root.body.get("thread_ts") is None
 
 
+def test_a_storm_group_gets_one_message_however_many_members_it_has(container, notifier, fake):
+    storm = [
+        analyzed_incident(
+            repo=f"org/storm-{i}", run_id=8000 + i, signature="registry 503", confidence=0.7
+        )
+        for i in range(8)
+    ]
+    for incident_id in insert(container, *storm):
+        container.decider(incident_id)
+
+    notifier.deliver_pending()
+
+    [post] = fake.calls_to("chat.postMessage")
+    assert "Storm" in post.body["text"]
+    assert fake.calls_to("chat.update") == []
+    assert {r.status for r in outbox(container)} == {"sent"}
+    with container.db.session() as session:
+        assert len(session.execute(select(SlackMessage)).scalars().all()) == 1
+
+
 def test_a_reply_for_an_incident_without_a_message_posts_the_message_first(
     container, notifier, fake
 ):

@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.core.enums import Category, IncidentKind, IncidentSource
 from app.core.errors import BadRequestError
@@ -75,3 +77,28 @@ def test_body_without_app_is_a_bad_request():
     payload["app"] = "<no value>"
     with pytest.raises(BadRequestError, match="app"):
         parse_argocd_notification(payload)
+
+
+JSON_VALUE = (
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30) | st.lists(st.integers())
+)
+FIELDS = [
+    "kind",
+    "app",
+    "revision",
+    "operationRevision",
+    "syncStatus",
+    "healthStatus",
+    "operationPhase",
+    "message",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=8), JSON_VALUE, max_size=8))
+def test_any_json_object_parses_or_is_a_bad_request(payload):
+    try:
+        [signal] = parse_argocd_notification(payload)
+    except BadRequestError:
+        return
+    assert signal.delivery_id.startswith("argocd:")

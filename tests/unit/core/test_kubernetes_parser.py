@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.core.enums import Category, IncidentKind, IncidentSource, Severity
 from app.core.errors import BadRequestError
@@ -32,7 +34,11 @@ def test_backoff_event_becomes_a_crashloop_failure_of_the_pod():
     draft = only_draft("event-exporter__pod-backoff.warning.json")
     assert draft.source is IncidentSource.KUBERNETES
     assert draft.kind is IncidentKind.K8S_POD
-    assert (draft.cluster, draft.namespace, draft.pod) == ("prod-eu-1", "shop", "checkout-7d9f8b6c5-x2lqz")
+    assert (draft.cluster, draft.namespace, draft.pod) == (
+        "prod-eu-1",
+        "shop",
+        "checkout-7d9f8b6c5-x2lqz",
+    )
     assert draft.container == "checkout"
     assert draft.reason == "CrashLoopBackOff"
     assert draft.details["category_hint"] == Category.K8S_CRASHLOOP.value
@@ -75,7 +81,9 @@ def test_failed_errimagepull_is_an_image_pull_failure():
 
 
 def test_empty_cluster_name_falls_back_to_the_configured_one():
-    draft = only_draft("event-exporter__pod-failed-errimagepull.warning.json", default_cluster="edge")
+    draft = only_draft(
+        "event-exporter__pod-failed-errimagepull.warning.json", default_cluster="edge"
+    )
     assert draft.cluster == "edge"
 
 
@@ -154,3 +162,35 @@ def test_alertmanager_version_other_than_4_is_a_bad_request():
     body["version"] = "3"
     with pytest.raises(BadRequestError, match="version"):
         parse_kubernetes_payload(body)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+SHAPED = st.fixed_dictionaries(
+    {},
+    optional={
+        "involvedObject": JSON,
+        "alerts": JSON,
+        "groupKey": JSON,
+        "version": JSON,
+        "type": JSON,
+        "reason": JSON,
+        "message": JSON,
+        "status": JSON,
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(SHAPED)
+def test_any_json_object_parses_or_is_a_bad_request(payload):
+    try:
+        signals = parse_kubernetes_payload(payload)
+    except BadRequestError:
+        return
+    assert all(s.delivery_id for s in signals)

@@ -12,14 +12,12 @@ from app.domain.notifications.blocks import (
     MAX_HEADER_TEXT,
     MAX_SECTION_TEXT,
     REJECT_ACTION,
-    AttemptView,
-    IncidentCard,
-    SimilarView,
     confidence_bar,
     incident_blocks,
     incident_text,
     reply_text,
 )
+from app.domain.notifications.models import AttemptView, IncidentCard, SimilarView
 
 NONCE = "n0nce-abcdefghijklmnopqrstu"
 PLANTED = "ghp_" + "A1b2C3d4E5" * 3 + "f6G7h8"  # 36 characters after the prefix

@@ -56,6 +56,19 @@ class ApprovalRepository:
         )
         return self.session.execute(stmt).rowcount == 1
 
+    def expire(self, nonce: str, *, incident_id: int, user: str, now: datetime) -> bool:
+        stmt = (
+            update(Approval)
+            .where(
+                Approval.nonce == nonce,
+                Approval.incident_id == incident_id,
+                Approval.status == "pending",
+                Approval.expires_at <= now,
+            )
+            .values(status="expired", decided_by=user, decided_at=now)
+        )
+        return self.session.execute(stmt).rowcount == 1
+
     def set_message(self, approval_id: int, *, channel: str, ts: str) -> None:
         self.session.execute(
             update(Approval)

@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from app.adapters.database.tables import NotificationOutbox, utcnow
+from app.core.redaction import mask_secrets
 
 # Audit events a person should see in Slack, and the thread reply each one gets
 # (None: the incident message is updated in place, no reply).
@@ -44,7 +45,9 @@ class OutboxRepository:
                 detail=details.get("detail", ""),
                 mttr=_duration(details.get("mttr_seconds")),
             )
-            self.session.add(NotificationOutbox(incident_id=incident_id, kind="reply", text=text))
+            self.session.add(
+                NotificationOutbox(incident_id=incident_id, kind="reply", text=mask_secrets(text))
+            )
 
     def due(self, *, limit: int, now: datetime | None = None) -> list[NotificationOutbox]:
         """Pending rows whose time has come, oldest first, locked so two senders never share."""

@@ -92,12 +92,10 @@ output "effective_settings" {
   value = {
     environment                = var.environment
     function_environment       = module.lambda.environment_variables
-    function_timeouts          = module.lambda.timeouts
     reserved_concurrency       = module.lambda.reserved_concurrency
     worker_maximum_concurrency = module.lambda.worker_event_source_mapping.maximum_concurrency
     log_retention_days         = module.monitoring.log_group_retention_in_days
     database                   = module.rds.settings
-    db_address                 = module.rds.address
     db_proxy_endpoint          = module.rds.proxy_endpoint
     secret_kms_key_arn         = module.secrets.kms_key_arn
   }

@@ -144,13 +144,18 @@ def test_previous_log_asks_for_the_previous_container_tail(respx_mock, kube):
     route = respx_mock.get(f"{POD_PATH}/log").respond(200, text="panic: boom\n")
     assert kube.read_pod_log(NS, POD, container="checkout") == "panic: boom\n"
     params = route.calls.last.request.url.params
-    assert (params["previous"], params["tailLines"], params["container"]) == ("true", "200", "checkout")
+    assert (params["previous"], params["tailLines"], params["container"]) == (
+        "true",
+        "200",
+        "checkout",
+    )
 
 
 @respx.mock(base_url=K8S)
 def test_no_previous_container_is_none(respx_mock, kube):
     respx_mock.get(f"{POD_PATH}/log").respond(
-        400, json={"kind": "Status", "message": 'previous terminated container "checkout" not found'}
+        400,
+        json={"kind": "Status", "message": 'previous terminated container "checkout" not found'},
     )
     assert kube.read_pod_log(NS, POD) is None
 
@@ -158,7 +163,10 @@ def test_no_previous_container_is_none(respx_mock, kube):
 @respx.mock(base_url=K8S)
 def test_owner_chain_follows_replicaset_to_deployment(respx_mock, kube):
     respx_mock.get(RS_PATH).respond(200, json=replicaset())
-    assert kube.owner_chain(NS, pod()) == [("ReplicaSet", "checkout-7d9f8b6c5"), ("Deployment", "checkout")]
+    assert kube.owner_chain(NS, pod()) == [
+        ("ReplicaSet", "checkout-7d9f8b6c5"),
+        ("Deployment", "checkout"),
+    ]
 
 
 def test_names_that_could_steer_the_path_are_refused(kube):
@@ -208,7 +216,9 @@ def test_client_has_no_delete_operation():
 def test_log_source_joins_state_events_and_previous_log(respx_mock, kube):
     respx_mock.get(POD_PATH).respond(200, json=pod())
     respx_mock.get(f"/api/v1/namespaces/{NS}/events").respond(200, json=event_list(backoff_event()))
-    respx_mock.get(f"{POD_PATH}/log").respond(200, text="java.lang.OutOfMemoryError: Java heap space\n")
+    respx_mock.get(f"{POD_PATH}/log").respond(
+        200, text="java.lang.OutOfMemoryError: Java heap space\n"
+    )
     text = KubernetesLogSource(kube).fetch(target()).text
     for expected in (
         "Reason: CrashLoopBackOff",

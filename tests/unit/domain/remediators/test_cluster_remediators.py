@@ -10,10 +10,11 @@ from pydantic import SecretStr, ValidationError
 
 from app.adapters.external.argocd.client import build_argocd_client
 from app.adapters.external.kubernetes.client import build_kubernetes_client
+from app.core.errors import ConfigurationError
+from app.domain.remediators.argocd_app import ArgoAppParams
 from app.domain.remediators.argocd_hard_refresh import ArgoHardRefresh
 from app.domain.remediators.argocd_rollback import ArgoRollback, ArgoRollbackParams, rollback_target
 from app.domain.remediators.argocd_sync import ArgoSync
-from app.domain.remediators.argocd_app import ArgoAppParams
 from app.domain.remediators.base import RemediationStatus
 from app.domain.remediators.k8s_quantity import format_memory, parse_quantity
 from app.domain.remediators.k8s_workload import PodParams, WorkloadParams
@@ -176,7 +177,9 @@ def test_rollout_restart_with_a_named_owner_does_not_read_the_pod(respx_mock, ku
     respx_mock.get(DEPLOYMENT_PATH).respond(200, json=deployment())
     patch = respx_mock.patch(DEPLOYMENT_PATH).respond(200, json=deployment())
     params = WorkloadParams(namespace=NS, owner_kind="Deployment", owner_name="checkout")
-    assert run(RolloutRestart(kube, clock=lambda: NOW), params).status is RemediationStatus.SUCCEEDED
+    assert (
+        run(RolloutRestart(kube, clock=lambda: NOW), params).status is RemediationStatus.SUCCEEDED
+    )
     assert patch.call_count == 1
 
 
@@ -317,7 +320,9 @@ def test_argocd_hard_refresh_asks_for_refresh_hard(respx_mock, argocd):
 
 
 @respx.mock(base_url=ARGO)
-def test_argocd_rollback_disables_auto_sync_then_rolls_back_to_the_last_deployment(respx_mock, argocd):
+def test_argocd_rollback_disables_auto_sync_then_rolls_back_to_the_last_deployment(
+    respx_mock, argocd
+):
     respx_mock.get(APP_PATH).respond(200, json=application())
     patch = respx_mock.patch(APP_PATH).respond(200, json=application())
     rollback = respx_mock.post(f"{APP_PATH}/rollback").respond(200, json=application())
@@ -378,3 +383,8 @@ def test_rollback_target_of_a_revision_that_never_deployed_is_the_newest_entry()
 def test_rollback_without_an_earlier_deployment_is_aborted():
     app = application(history=[{"id": 1, "revision": BAD_REVISION}])
     assert rollback_target(app, BAD_REVISION) is None
+
+
+def test_an_invalid_maximum_is_a_configuration_error(kube):
+    with pytest.raises(ConfigurationError, match="K8S_MAX_MEMORY"):
+        ScaleMemory(kube, max_memory="a lot")

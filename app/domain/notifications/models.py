@@ -1,0 +1,59 @@
+"""The view model of an incident's Slack message: what the notifier reads from the rows."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SimilarView(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    incident_id: int
+    similarity: float
+    outcome: str | None = None
+    category: str | None = None
+
+
+class AttemptView(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    action: str
+    status: str
+    dry_run: bool = False
+    actor: str = "auto"
+    actor_id: str | None = None
+    detail: str | None = None
+
+
+class IncidentCard(BaseModel):
+    """What the Slack message of one incident shows; built by the notifier from the rows."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    incident_id: int
+    public_url: str
+    title: str
+    status: str
+    source: str
+    kind: str
+    severity: str = "medium"
+    target: str = ""
+    run_url: str | None = None
+    category: str | None = None
+    root_cause: str | None = None
+    action: str | None = None
+    evidence: list[str] = Field(default_factory=list)
+    confidence: float | None = None
+    confidence_classifier: float | None = None
+    confidence_similarity: float | None = None
+    confidence_history: float | None = None
+    similar: list[SimilarView] = Field(default_factory=list)
+    decision: str | None = None
+    decision_reason: str | None = None
+    approval_nonce: str | None = None
+    approval_expires_at: datetime | None = None
+    attempt: AttemptView | None = None
+    auto_sync_disabled: bool = False
+    storm_group: bool = False
+    occurrences: int = 1
+    parent_id: int | None = None
