@@ -32,6 +32,7 @@ locals {
       QUEUE_URL                    = var.queue_url
       DB_PROXY                     = tostring(var.db_proxy_enabled)
       LOG_LEVEL                    = var.log_level
+      METRICS_BACKEND              = "emf"
       WORKER_CLAIM_TIMEOUT_SECONDS = tostring(local.worker_claim_timeout_seconds)
     },
   )
