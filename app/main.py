@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from app.api import dashboard
 from app.api.errors import install_error_handlers
 from app.api.v1 import cluster_webhooks, health, incidents, metrics, slack, webhooks
 from app.bootstrap import Container
@@ -22,6 +23,7 @@ def create_app(container: Container) -> FastAPI:
         incidents.router,
         metrics.router,
         slack.router,
+        dashboard.router,
     ):
         app.include_router(router)
     return app
