@@ -186,3 +186,37 @@ class ResilientClient:
             retryable=retryable,
             retry_after=wait,
         )
+
+
+def resilient_client(
+    http: httpx.Client,
+    *,
+    name: str,
+    error_cls: type[IntegrationError],
+    sleep: Callable[[float], None] = time.sleep,
+    max_attempts: int = 3,
+) -> ResilientClient:
+    """The usual retry point of an integration: bounded tries and a breaker that opens after
+    five failures in a row and probes again after a minute."""
+    return ResilientClient(
+        http,
+        name=name,
+        error_cls=error_cls,
+        policy=RetryPolicy(max_attempts=max_attempts),
+        breaker=CircuitBreaker(threshold=5, reset_after=60),
+        sleep=sleep,
+    )
+
+
+class IntegrationClient:
+    """Base of the typed clients over one ``ResilientClient``."""
+
+    def __init__(self, api: ResilientClient):
+        self.api = api
+
+    @property
+    def breaker(self) -> CircuitBreaker:
+        return self.api.breaker
+
+    def close(self) -> None:
+        self.api.client.close()

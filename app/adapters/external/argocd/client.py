@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from app.adapters.external.http import CircuitBreaker, ResilientClient, RetryPolicy
+from app.adapters.external.http import IntegrationClient, resilient_client
 from app.core.cluster_ports import KubeObject, OperationInProgressError
 from app.core.config import Settings
 from app.core.errors import ArgoCDError
@@ -53,30 +53,11 @@ def build_argocd_client(
         transport=transport,
         follow_redirects=False,
     )
-    return ArgoCDClient(
-        ResilientClient(
-            http,
-            name="argocd",
-            error_cls=ArgoCDError,
-            policy=RetryPolicy(max_attempts=3),
-            breaker=CircuitBreaker(threshold=5, reset_after=60),
-            sleep=sleep,
-        )
-    )
+    return ArgoCDClient(resilient_client(http, name="argocd", error_cls=ArgoCDError, sleep=sleep))
 
 
-class ArgoCDClient:
+class ArgoCDClient(IntegrationClient):
     """Implements ``app.core.cluster_ports.ArgoCDApi``."""
-
-    def __init__(self, api: ResilientClient):
-        self.api = api
-
-    @property
-    def breaker(self) -> CircuitBreaker:
-        return self.api.breaker
-
-    def close(self) -> None:
-        self.api.client.close()
 
     def get_application(self, name: str, *, refresh: str | None = None) -> KubeObject:
         """GET the application; ``refresh="hard"`` also drops the manifest cache first."""

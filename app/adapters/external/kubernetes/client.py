@@ -21,9 +21,8 @@ from typing import Any
 import httpx
 
 from app.adapters.external.http import (
-    CircuitBreaker,
-    ResilientClient,
-    RetryPolicy,
+    IntegrationClient,
+    resilient_client,
     retry_after_seconds,
 )
 from app.core.cluster_ports import Eviction, EvictionOutcome, KubeObject
@@ -164,29 +163,12 @@ def build_kubernetes_client(
         follow_redirects=False,
     )
     return KubernetesClient(
-        ResilientClient(
-            http,
-            name="kubernetes",
-            error_cls=KubernetesError,
-            policy=RetryPolicy(max_attempts=3),
-            breaker=CircuitBreaker(threshold=5, reset_after=60),
-            sleep=sleep,
-        )
+        resilient_client(http, name="kubernetes", error_cls=KubernetesError, sleep=sleep)
     )
 
 
-class KubernetesClient:
+class KubernetesClient(IntegrationClient):
     """Implements ``app.core.cluster_ports.KubernetesApi``."""
-
-    def __init__(self, api: ResilientClient):
-        self.api = api
-
-    @property
-    def breaker(self) -> CircuitBreaker:
-        return self.api.breaker
-
-    def close(self) -> None:
-        self.api.client.close()
 
     # --- reads ---------------------------------------------------------------------------
     def get_pod(self, namespace: str, name: str) -> KubeObject | None:
