@@ -62,23 +62,23 @@ class IntegrationError(CodeHealerError):
 
 
 class GitHubError(IntegrationError):
-    pass
+    """The GitHub API failed or refused."""
 
 
 class KubernetesError(IntegrationError):
-    pass
+    """The Kubernetes API server failed or refused."""
 
 
 class ArgoCDError(IntegrationError):
-    pass
+    """The Argo CD API failed or refused."""
 
 
 class SlackError(IntegrationError):
-    pass
+    """The Slack Web API failed or refused."""
 
 
 class LLMError(IntegrationError):
-    pass
+    """The LLM or embedding service failed or answered something unusable."""
 
 
 class CircuitOpenError(IntegrationError):

@@ -1,5 +1,6 @@
 """Parsers take anything a sender can post: they return an event or raise BadRequestError."""
 
+import contextlib
 import json
 
 from hypothesis import given, settings
@@ -23,10 +24,8 @@ REAL = json.loads(fixture_bytes("github/derived__workflow_run__completed.failure
 @settings(max_examples=300, deadline=None)
 @given(event=EVENTS, payload=st.dictionaries(st.text(max_size=12), JSON, max_size=6))
 def test_arbitrary_objects_never_raise_anything_but_bad_request(event, payload):
-    try:
+    with contextlib.suppress(BadRequestError):
         parse_github_event(event, payload)
-    except BadRequestError:
-        pass
 
 
 @settings(max_examples=200, deadline=None)
@@ -34,7 +33,5 @@ def test_arbitrary_objects_never_raise_anything_but_bad_request(event, payload):
 def test_a_real_payload_with_one_field_replaced_never_crashes(key, value):
     payload = json.loads(json.dumps(REAL))
     payload["workflow_run"][key] = value
-    try:
+    with contextlib.suppress(BadRequestError):
         parse_github_event("workflow_run", payload)
-    except BadRequestError:
-        pass
