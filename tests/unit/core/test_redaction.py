@@ -167,3 +167,37 @@ def test_mask_secrets_is_idempotent(text: str) -> None:
 @given(st.text())
 def test_mask_secrets_never_raises_on_any_text(text: str) -> None:
     assert isinstance(mask_secrets(text), str)
+
+
+_TOKENS = st.sampled_from(
+    [
+        "ghp_" + "A1b2" * 9,
+        "github_pat_11ABCDEFG0_" + "x" * 59,
+        "xoxb-123456789012-abcdefghij",
+        "AKIAABCDEFGHIJKLMNOP",
+        "nvapi-" + "z" * 40,
+        "password=hunter22",
+        "Authorization: token abc",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+        "https://user:pa55@host.example/x",
+    ]
+)
+_FIELDS = st.one_of(
+    st.text(max_size=30),
+    st.builds(lambda a, t, b: a + t + b, st.text(max_size=10), _TOKENS, st.text(max_size=10)),
+)
+_PAYLOADS = st.recursive(
+    _FIELDS | st.integers() | st.none(),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=15,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(payload=st.dictionaries(st.text(max_size=8), _PAYLOADS, max_size=5))
+def test_mask_mapping_fast_path_gives_the_same_result_as_masking_every_field(payload):
+    from app.core.redaction import _mask_each
+
+    assert mask_mapping(payload) == _mask_each(payload)
