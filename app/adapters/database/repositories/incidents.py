@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import case, func, literal_column, or_, select, text, update
@@ -25,6 +26,26 @@ _RUN_FIELDS = (
     "run_started_at",
     "fingerprint",
 )
+
+
+@lru_cache(maxsize=2)
+def _merge_on_conflict(authoritative: bool) -> dict[str, Any]:
+    """The ON CONFLICT ... SET clause, built once per kind of event (it is on the hot path)."""
+    excluded, table = insert(Incident).excluded, Incident.__table__.c
+    merged: dict[str, Any] = {
+        name: (
+            func.coalesce(excluded[name], table[name])
+            if authoritative
+            else func.coalesce(table[name], excluded[name])
+        )
+        for name in _RUN_FIELDS
+    }
+    merged["failed_jobs"] = text(
+        "(SELECT coalesce(jsonb_agg(DISTINCT e), '[]'::jsonb) FROM "
+        "jsonb_array_elements(incidents.failed_jobs || excluded.failed_jobs) AS e)"
+    )
+    merged["updated_at"] = func.now()
+    return merged
 
 
 @dataclass(frozen=True)
@@ -53,24 +74,15 @@ class IncidentRepository:
         values["kind"] = draft.kind.value
         values["severity"] = draft.severity.value
         values["failed_jobs"] = [job.model_dump() for job in draft.failed_jobs]
-        stmt = insert(Incident).values(**values)
-        excluded, table = stmt.excluded, Incident.__table__.c
-        merged = {
-            name: (
-                func.coalesce(excluded[name], table[name])
-                if draft.authoritative
-                else func.coalesce(table[name], excluded[name])
+        stmt = (
+            insert(Incident)
+            .values(**values)
+            .on_conflict_do_update(
+                constraint="uq_incidents_source_dedup_key",
+                set_=_merge_on_conflict(draft.authoritative),
             )
-            for name in _RUN_FIELDS
-        }
-        merged["failed_jobs"] = text(
-            "(SELECT coalesce(jsonb_agg(DISTINCT e), '[]'::jsonb) FROM "
-            "jsonb_array_elements(incidents.failed_jobs || excluded.failed_jobs) AS e)"
+            .returning(Incident.id, Incident.status, literal_column("(xmax = 0)").label("created"))
         )
-        merged["updated_at"] = func.now()
-        stmt = stmt.on_conflict_do_update(
-            constraint="uq_incidents_source_dedup_key", set_=merged
-        ).returning(Incident.id, Incident.status, literal_column("(xmax = 0)").label("created"))
         row = self.session.execute(stmt).one()
         return UpsertResult(incident_id=row.id, status=row.status, created=bool(row.created))
 
