@@ -3,6 +3,7 @@
 import argparse
 import json
 import logging
+import signal
 import sys
 import threading
 import uuid
@@ -28,6 +29,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from app.adapters.database.migrate import upgrade
+    from app.adapters.queue.in_process import InProcessQueue
     from app.bootstrap import build_container
     from app.main import create_app
 
@@ -46,7 +48,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log.info("CodeHealer listening on http://%s:%s", args.host, args.port)
         uvicorn.run(create_app(container), host=args.host, port=args.port, log_config=None)
     finally:
+        # Ctrl-C reaches every process of the terminal's group (uv and this one): a second
+        # SIGINT must not cut the clean shutdown of the worker and the embedded database short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         stop.set()
+        if isinstance(container.queue, InProcessQueue):
+            container.queue.wake()
         if worker_thread is not None:
             worker_thread.join(timeout=30)
         container.close()

@@ -12,6 +12,10 @@ class InProcessQueue:
         self.enqueued += 1
         self._wake.set()
 
+    def wake(self) -> None:
+        """Wake a waiting worker without enqueuing (shutdown)."""
+        self._wake.set()
+
     def wait(self, timeout: float) -> None:
         """Block until something is enqueued or ``timeout`` seconds pass."""
         self._wake.wait(timeout)
