@@ -6,6 +6,7 @@ process id; the PostgreSQL data folder is a temporary directory deleted on exit.
 """
 
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -56,13 +57,11 @@ def command_line() -> str:
 
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
-    try:
+    with contextlib.suppress(OSError):  # no /proc: keep what platform says
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    except OSError:
-        pass
     try:
         mem_kib = int(Path("/proc/meminfo").read_text().split()[1])
         mem = f"{mem_kib / 1024 / 1024:.0f} GiB RAM"
@@ -344,11 +343,9 @@ class CpuMeter:
         t = self.proc.cpu_times()
         total = t.user + t.system + t.children_user + t.children_system
         for child in self.proc.children(recursive=True):
-            try:
+            with contextlib.suppress(self.psutil.Error):  # a child that just exited
                 c = child.cpu_times()
                 total += c.user + c.system
-            except self.psutil.Error:
-                pass
         return total
 
 

@@ -20,6 +20,7 @@ Usage: python benchmarks/fake_github.py --port 8765 [--log-file tests/fixtures/c
 """
 
 import argparse
+import contextlib
 import json
 import re
 import sys
@@ -129,8 +130,8 @@ def handler_for(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
         # and the client's delayed ACK hold every body back by ~40 ms.
         disable_nagle_algorithm = True
 
-        def log_message(self, *args) -> None:  # quiet
-            pass
+        def log_message(self, *args) -> None:
+            """Quiet: the benchmark prints its own figures."""
 
         def _send(
             self,
@@ -210,9 +211,8 @@ def main() -> None:
     server = ThreadingHTTPServer(("127.0.0.1", args.port), handler_for(fake))
     server.daemon_threads = True
     try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever(poll_interval=0.2)
     finally:
         server.server_close()
     sys.exit(0)

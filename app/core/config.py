@@ -1,11 +1,10 @@
-"""Settings: built once at startup (``get_settings``) or by a test, then passed down.
+"""Settings: built once at startup (the CLI, the Lambda loader) or by a test, then passed down.
 
 Nothing in the code base reads ``os.environ`` except this module, and only when a
 ``Settings`` object is constructed.
 """
 
 import os
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
@@ -178,9 +177,3 @@ class Settings(BaseSettings):
 def process_environment() -> dict[str, str]:
     """A copy of the process environment, for the env SecretStore (the one other reader)."""
     return dict(os.environ)
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process-wide settings, read from the environment on first use."""
-    return Settings()

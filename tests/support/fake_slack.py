@@ -141,8 +141,8 @@ class _Handler(BaseHTTPRequestHandler):
     fake: FakeSlack
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # quiet test output
-        pass
+    def log_message(self, format: str, *args: Any) -> None:
+        """Requests are recorded on the FakeSlack, not printed."""
 
     def do_GET(self) -> None:
         self._handle()

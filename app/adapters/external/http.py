@@ -195,6 +195,7 @@ def resilient_client(
     error_cls: type[IntegrationError],
     sleep: Callable[[float], None] = time.sleep,
     max_attempts: int = 3,
+    max_concurrency: int = 8,
 ) -> ResilientClient:
     """The usual retry point of an integration: bounded tries and a breaker that opens after
     five failures in a row and probes again after a minute."""
@@ -204,6 +205,7 @@ def resilient_client(
         error_cls=error_cls,
         policy=RetryPolicy(max_attempts=max_attempts),
         breaker=CircuitBreaker(threshold=5, reset_after=60),
+        max_concurrency=max_concurrency,
         sleep=sleep,
     )
 

@@ -143,13 +143,6 @@ class IncidentRepository:
         )
         return self.session.execute(stmt).rowcount == 1
 
-    def count_stuck(self, *, stale_after: timedelta) -> int:
-        stmt = select(func.count()).where(
-            Incident.status == IncidentStatus.ANALYZING,
-            Incident.claimed_at < utcnow() - stale_after,
-        )
-        return self.session.execute(stmt).scalar_one()
-
     def transition(
         self,
         incident_id: int,

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from app.adapters.external.http import CircuitBreaker, ResilientClient, RetryPolicy
+from app.adapters.external.http import CircuitBreaker, ResilientClient, resilient_client
 from app.core.config import Settings
 from app.core.errors import GitHubError
 
@@ -54,26 +54,20 @@ def build_github_client(
         follow_redirects=False,
         headers={"User-Agent": "codehealer"},
     )
-    policy = RetryPolicy(max_attempts=settings.github_max_retries)
-    breaker = CircuitBreaker(threshold=5, reset_after=60)
+
+    def retry_point(http: httpx.Client, name: str) -> ResilientClient:
+        return resilient_client(
+            http,
+            name=name,
+            error_cls=GitHubError,
+            sleep=sleep,
+            max_attempts=settings.github_max_retries,
+            max_concurrency=settings.github_max_concurrency,
+        )
+
     return GitHubClient(
-        ResilientClient(
-            api,
-            name="github",
-            error_cls=GitHubError,
-            policy=policy,
-            breaker=breaker,
-            max_concurrency=settings.github_max_concurrency,
-            sleep=sleep,
-        ),
-        ResilientClient(
-            blobs,
-            name="github-logs",
-            error_cls=GitHubError,
-            policy=policy,
-            max_concurrency=settings.github_max_concurrency,
-            sleep=sleep,
-        ),
+        retry_point(api, "github"),
+        retry_point(blobs, "github-logs"),
         api_url=settings.github_api_url,
     )
 
