@@ -1,17 +1,16 @@
 """Where the CPU of one webhook ingest goes: the steps of `IngestService.ingest` timed one by one
-(CPU time of this process, sequential, no HTTP), beside cheaper forms of the two costliest
-steps, and the statements one ingest sends to PostgreSQL.
+(CPU time of this process, sequential, no HTTP), and the statements one ingest sends to
+PostgreSQL.
 
 Companion of bench_ingest.py: that one measures the server; this one says why it costs what
 it does. Runs against a throwaway embedded PostgreSQL with the migrated schema.
 
 Rows:
-- json.loads / parse_github_event: request parsing.
-- mask_mapping(payload): the current masking, every string of the ~20 KB payload through
-  every secret rule; beside it, the same rules run once over the serialized payload.
-- incident upsert: `IncidentRepository.upsert` in its own session (as ingest runs it), beside
-  the same INSERT ... ON CONFLICT built once with bind parameters and executed with a dict.
-- session checkout: an empty session (pool checkout with pre-ping, BEGIN, COMMIT).
+- parse_json_object / parse_github_event: request parsing.
+- mask_mapping(payload): the secret rules over every string of the ~20 KB payload.
+- the ingest statement (delivery + incident upsert + audit entry in one statement) through the
+  application's session, beside the same SQL on a bare psycopg connection, and an empty
+  session (pool checkout with pre-ping, commit): the session's own share.
 - full ingest: `IngestService.ingest` end to end.
 
 Usage: python benchmarks/ingest_breakdown.py [--n 300]
@@ -41,65 +40,23 @@ def timed(label: str, fn, n: int) -> float:
     return cpu_ms
 
 
-def prebuilt_upsert():
-    """The statement IncidentRepository.upsert builds per call, built once with bindparams."""
-    from sqlalchemy import bindparam, func, literal_column, text
-    from sqlalchemy.dialects.postgresql import insert
-
-    from app.adapters.database.repositories.incidents import _RUN_FIELDS
-    from app.adapters.database.tables import Incident
-
-    table = Incident.__table__
-
-    def build(columns: list[str], authoritative: bool):
-        base = insert(table)
-        excluded = base.excluded
-        merged = {
-            name: (
-                func.coalesce(excluded[name], table.c[name])
-                if authoritative
-                else func.coalesce(table.c[name], excluded[name])
-            )
-            for name in _RUN_FIELDS
-        }
-        merged["failed_jobs"] = text(
-            "(SELECT coalesce(jsonb_agg(DISTINCT e), '[]'::jsonb) FROM "
-            "jsonb_array_elements(incidents.failed_jobs || excluded.failed_jobs) AS e)"
-        )
-        merged["updated_at"] = func.now()
-        return (
-            base.values({c: bindparam(c, type_=table.c[c].type) for c in columns})
-            .on_conflict_do_update(constraint="uq_incidents_source_dedup_key", set_=merged)
-            .returning(table.c.id, table.c.status, literal_column("(xmax = 0)").label("created"))
-        )
-
-    return build
-
-
-def draft_values(draft) -> dict:
-    values = draft.model_dump(exclude={"authoritative", "failed_jobs"}, mode="python")
-    values["source"] = draft.source.value
-    values["kind"] = draft.kind.value
-    values["severity"] = draft.severity.value
-    values["failed_jobs"] = [job.model_dump() for job in draft.failed_jobs]
-    return values
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=300, help="repetitions per row")
     args = parser.parse_args(argv)
     n = max(10, min(args.n, 5000))
 
+    import psycopg
     from sqlalchemy import event
 
     from app.adapters.database.migrate import upgrade
-    from app.adapters.database.repositories.incidents import IncidentRepository
+    from app.adapters.database.repositories import ingest as ingest_sql
+    from app.api.v1.webhooks import parse_json_object
     from app.bootstrap import build_container
     from app.core.config import Settings
     from app.core.enums import IncidentSource
     from app.core.events.github import parse_github_event
-    from app.core.redaction import mask_mapping, mask_secrets
+    from app.core.redaction import mask_mapping
 
     banner("ingest breakdown: CPU per step of one webhook ingest (no HTTP)")
     pg = ThrowawayPostgres().start()
@@ -115,38 +72,37 @@ def main(argv: list[str] | None = None) -> int:
         print(f"payload: {FAILURE_FIXTURE.name}, {len(raw)} bytes, {n} repetitions per row\n")
 
         print("request parsing")
-        timed("json.loads(body)", lambda i: json.loads(raw), n)
+        timed("parse_json_object(body)", lambda i: parse_json_object(raw), n)
         timed(
             "parse_github_event(payload)", lambda i: parse_github_event("workflow_run", payload), n
         )
         print("masking the stored payload")
-        timed("mask_mapping(payload)  [current]", lambda i: mask_mapping(payload), n)
-        timed(
-            "mask_secrets(json.dumps(payload))  [one pass over the text]",
-            lambda i: mask_secrets(json.dumps(payload)),
-            n,
-        )
-        same = mask_secrets(json.dumps(payload)) == json.dumps(payload)
-        print(f"  (this payload holds nothing to mask: one pass finds nothing = {same})")
+        timed("mask_mapping(payload)", lambda i: mask_mapping(payload), n)
+        print(f"  (nothing to mask in this payload: {mask_mapping(payload) is payload})")
 
-        print("incident upsert, own session")
+        print("the ingest statement (delivery + incident upsert + audit entry)")
 
-        def current(i):
+        def delivery(i: int) -> ingest_sql.DeliveryRow:
+            return ingest_sql.DeliveryRow("github", f"d#{i}", "workflow_run", raw.decode())
+
+        def through_session(i):
             draft = event_.draft.model_copy(update={"dedup_key": f"a#{next(counter)}"})
             with container.db.session() as session:
-                IncidentRepository(session).upsert(draft)
+                ingest_sql.IngestRepository(session).record_failure(delivery(next(counter)), draft)
 
-        timed("IncidentRepository.upsert  [current]", current, n)
-        build = prebuilt_upsert()
-        columns = list(draft_values(event_.draft))
-        statement = build(columns, event_.draft.authoritative)
+        timed("IngestRepository.record_failure in a session", through_session, n)
+        sql = ingest_sql._RECORD_FAILURE_SQL[True]
+        with psycopg.connect(pg.server_url("bench_breakdown")) as conn:
 
-        def prebuilt(i):
-            draft = event_.draft.model_copy(update={"dedup_key": f"b#{next(counter)}"})
-            with container.db.session() as session:
-                session.connection().execute(statement, draft_values(draft)).one()
+            def bare(i):
+                draft = event_.draft.model_copy(update={"dedup_key": f"b#{next(counter)}"})
+                params = ingest_sql._draft_params(draft)
+                params.update(ingest_sql._delivery_params(delivery(next(counter))))
+                params["audit_details"] = "{}"
+                conn.execute(sql, params).fetchone()
+                conn.commit()
 
-        timed("same upsert built once, executed with a dict", prebuilt, n)
+            timed("same SQL, bare psycopg connection (BEGIN, statement, COMMIT)", bare, n)
 
         def empty(i):
             with container.db.session() as session:
@@ -162,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
 
         def ingest(i):
             body = raw.replace(b"289782451", str(600_000_000 + next(counter)).encode())
-            p = json.loads(body)
+            p = parse_json_object(body)
             parsed = container.ingest.parse(IncidentSource.GITHUB, "workflow_run", p)
             container.ingest.ingest(
                 source=IncidentSource.GITHUB,
@@ -170,9 +126,10 @@ def main(argv: list[str] | None = None) -> int:
                 event_type="workflow_run",
                 payload=p,
                 event=parsed,
+                body=body,
             )
 
-        timed("IngestService.ingest (parse + store + enqueue)", ingest, n)
+        timed("IngestService.ingest (parse + mask + store + enqueue)", ingest, n)
         event.listen(container.db.engine, "before_cursor_execute", count)
         for i in range(20):
             ingest(i)

@@ -42,14 +42,26 @@ _AUTH_HEADER = re.compile(
 )
 _BEARER = re.compile(r"bearer[ \t]++" + _NOT_MASKED + r"(?P<value>[a-z0-9._~+/=-]{16,})")
 # key=value / key: value / "key": "value" where the key names a secret; the key stays visible.
-# Anchored on the keyword itself, so ``access_token=`` matches on ``token=``.
-_PAIR = re.compile(
-    r"(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key)"
+# Anchored on the keyword itself, so ``access_token=`` matches on ``token=``. One pattern per
+# keyword family, each starting with a literal: one alternation of them all would make the
+# engine try every position of the text (5x slower on a 20 KB payload).
+_PAIR_VALUE = (
     r"[\"']?+[ \t]*+[:=][ \t]*+"
     + _NOT_MASKED
     + r"(?P<value>\"[^\"\r\n]*\"|'[^'\r\n]*'|[\"']?+[^\s\"',;&]+)"
 )
-_SPAN_RULES = (_AUTH_HEADER, _BEARER, _PAIR)
+_PAIRS = tuple(
+    re.compile(keyword + _PAIR_VALUE)
+    for keyword in (
+        r"pass(?:word|wd|phrase)",
+        r"secret",
+        r"token",
+        r"api[_-]?key",
+        r"access[_-]?key",
+        r"private[_-]?key",
+    )
+)
+_SPAN_RULES = (_AUTH_HEADER, _BEARER, *_PAIRS)
 _SPAN_RULES_ANY_CASE = tuple(re.compile(rule.pattern, re.IGNORECASE) for rule in _SPAN_RULES)
 
 # scheme://user:password@host — keep the user, mask the password.
@@ -126,15 +138,20 @@ def mask_mapping(value: Any) -> Any:
     return _mask_each(value)
 
 
-def _strings(value: Any) -> Iterable[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _strings(item)
+def _strings(value: Any) -> list[str]:
+    """Every string in ``value`` (in no particular order), without recursion: a generator per
+    level costs about as much as the secret rules on a 20 KB payload."""
+    found: list[str] = []
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return found
 
 
 def _mask_each(value: Any) -> Any:

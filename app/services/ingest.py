@@ -1,17 +1,18 @@
-"""Ingest: one delivery → one short transaction (delivery row + incident upsert) → enqueue.
+"""Ingest: one delivery → one short transaction (one statement for a failure) → enqueue.
 
 No outbound call happens here: this runs on the webhook's request path.
 """
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from app.adapters.database.engine import Database
-from app.adapters.database.repositories.audit import AuditRepository
 from app.adapters.database.repositories.deliveries import DeliveryRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
+from app.adapters.database.repositories.ingest import DeliveryRow, IngestRepository
 from app.core.enums import IncidentSource
 from app.core.errors import IntegrationError
 from app.core.events.models import (
@@ -83,25 +84,27 @@ class IngestService:
         event_type: str,
         payload: dict[str, Any],
         event: ParsedEvent,
+        body: bytes | None = None,
     ) -> IngestOutcome:
+        """Store the delivery and what it says in one transaction, then enqueue the incident.
+
+        ``body`` is the payload as it arrived: stored as it is when masking changes nothing.
+        """
+        delivery = DeliveryRow(
+            source=source.value,
+            delivery_id=delivery_id,
+            event_type=event_type,
+            # The raw payload is kept for replay, but never with a secret in it.
+            payload_json=_stored_payload(payload, body),
+        )
         with self.db.session() as session:
-            deliveries = DeliveryRepository(session)
-            delivery_pk = deliveries.insert_once(
-                source=source.value,
-                delivery_id=delivery_id,
-                event_type=event_type,
-                # The raw payload is kept for replay, but never with a secret in it.
-                payload=mask_mapping(payload),
-            )
-            if delivery_pk is None:
+            outcome = self._record(session, delivery, event)
+            if outcome is None:
+                # Seen before: whatever this transaction did is undone, the first answer stands.
+                session.rollback()
                 return self._redelivery(session, source, delivery_id)
-            outcome = self._apply(session, event)
-            deliveries.record_outcome(
-                delivery_pk,
-                outcome=_outcome_name(outcome),
-                incident_id=outcome.incident_id,
-                ignored_reason=outcome.ignored,
-            )
+        if outcome.created:
+            self.metrics.count("incidents_created", source=source.value)
         if outcome.incident_id is not None and outcome.status == "received":
             self._enqueue(outcome.incident_id)
         return outcome
@@ -118,30 +121,37 @@ class IngestService:
                 exc,
             )
 
+    def _record(self, session, delivery: DeliveryRow, event: ParsedEvent) -> IngestOutcome | None:
+        """Apply the event and store the delivery with its outcome; None when already stored."""
+        if isinstance(event, FailureObserved):
+            return self._record_failure(session, delivery, event.draft)
+        outcome = self._apply(session, event)
+        stored = IngestRepository(session).record_delivery(
+            delivery,
+            outcome=_outcome_name(outcome),
+            incident_id=outcome.incident_id,
+            ignored_reason=outcome.ignored,
+        )
+        return outcome if stored else None
+
+    def _record_failure(
+        self, session, delivery: DeliveryRow, draft: IncidentDraft
+    ) -> IngestOutcome | None:
+        result = IngestRepository(session).record_failure(delivery, draft)
+        if not result.stored:
+            return None
+        if result.created and self.correlator is not None:
+            self.correlator.run_failed_again(session, draft, result.incident_id)
+        return IngestOutcome(
+            incident_id=result.incident_id, status=result.status, created=result.created
+        )
+
     def _apply(self, session, event: ParsedEvent) -> IngestOutcome:
         if isinstance(event, Ping):
             return IngestOutcome(ping=True)
         if isinstance(event, Ignored):
             return IngestOutcome(ignored=event.reason)
-        if isinstance(event, RunCompleted):
-            return self._run_completed(session, event)
-        assert isinstance(event, FailureObserved)
-        result = IncidentRepository(session).upsert(event.draft)
-        if result.created:
-            self.metrics.count("incidents_created", source=event.draft.source.value)
-            AuditRepository(session).append(
-                "incident.created",
-                incident_id=result.incident_id,
-                actor=event.draft.source.value,
-                details={"dedup_key": event.draft.dedup_key, "title": event.draft.title},
-            )
-            if self.correlator is not None:
-                self.correlator.run_failed_again(session, event.draft, result.incident_id)
-        return IngestOutcome(
-            incident_id=result.incident_id, status=result.status, created=result.created
-        )
-
-    def _run_completed(self, session, event: RunCompleted) -> IngestOutcome:
+        assert isinstance(event, RunCompleted)
         if self.correlator is not None:
             incident_id = self.correlator.run_completed(session, event)
             if incident_id is not None:
@@ -163,6 +173,18 @@ class IngestService:
             ping=original.outcome == "ping",
             duplicate=True,
         )
+
+
+def _stored_payload(payload: dict[str, Any], body: bytes | None) -> str:
+    """The payload as JSON text, masked. Payloads almost never hold a secret: then the body
+    that arrived is the text, and nothing is serialized again."""
+    masked = mask_mapping(payload)
+    if masked is not payload or body is None:
+        return json.dumps(masked)
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError:  # JSON in UTF-16/32, which json.loads also accepts
+        return json.dumps(masked)
 
 
 def _outcome_name(outcome: IngestOutcome) -> str:

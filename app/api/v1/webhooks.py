@@ -18,14 +18,31 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
 
+def _refuse_constant(name: str) -> Any:
+    raise BadRequestError(f"body is not valid JSON: {name} is not a JSON number")
+
+
 def parse_json_object(body: bytes) -> dict[str, Any]:
+    """A JSON object PostgreSQL can store as jsonb (which has no NaN and no NUL character)."""
     try:
-        payload = json.loads(body)
+        payload = json.loads(body, parse_constant=_refuse_constant)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadRequestError(f"body is not valid JSON: {exc}") from exc
     if not isinstance(payload, dict):
         raise BadRequestError("body must be a JSON object")
+    if b"\\u0000" in body and _holds_nul(payload):
+        raise BadRequestError("body is not storable: a string holds the NUL character (\\u0000)")
     return payload
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any("\x00" in key or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def outcome_response(outcome: IngestOutcome) -> JSONResponse:
@@ -88,6 +105,7 @@ async def github_webhook(
         event_type=x_github_event,
         payload=payload,
         event=event,
+        body=body,
     )
     log.info(
         "github delivery %s (%s): incident=%s ignored=%s duplicate=%s",

@@ -2,57 +2,13 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import case, func, literal_column, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import case, func, or_, select, update
 from sqlmodel import Session
 
 from app.adapters.database.tables import Incident, utcnow
 from app.core.enums import WORKING_STATUSES, IncidentStatus
-from app.core.events.models import IncidentDraft
-
-# Fields a run event (authoritative) overwrites and a job event only fills when empty.
-_RUN_FIELDS = (
-    "title",
-    "severity",
-    "html_url",
-    "workflow_id",
-    "workflow_name",
-    "head_branch",
-    "head_sha",
-    "conclusion",
-    "run_started_at",
-    "fingerprint",
-)
-
-
-@lru_cache(maxsize=2)
-def _merge_on_conflict(authoritative: bool) -> dict[str, Any]:
-    """The ON CONFLICT ... SET clause, built once per kind of event (it is on the hot path)."""
-    excluded, table = insert(Incident).excluded, Incident.__table__.c
-    merged: dict[str, Any] = {
-        name: (
-            func.coalesce(excluded[name], table[name])
-            if authoritative
-            else func.coalesce(table[name], excluded[name])
-        )
-        for name in _RUN_FIELDS
-    }
-    merged["failed_jobs"] = text(
-        "(SELECT coalesce(jsonb_agg(DISTINCT e), '[]'::jsonb) FROM "
-        "jsonb_array_elements(incidents.failed_jobs || excluded.failed_jobs) AS e)"
-    )
-    merged["updated_at"] = func.now()
-    return merged
-
-
-@dataclass(frozen=True)
-class UpsertResult:
-    incident_id: int
-    status: str
-    created: bool
 
 
 @dataclass(frozen=True)
@@ -66,25 +22,6 @@ class IncidentFilter:
 class IncidentRepository:
     def __init__(self, session: Session):
         self.session = session
-
-    def upsert(self, draft: IncidentDraft) -> UpsertResult:
-        """Create the incident for the draft's dedup key, or merge the draft into it."""
-        values = draft.model_dump(exclude={"authoritative", "failed_jobs"}, mode="python")
-        values["source"] = draft.source.value
-        values["kind"] = draft.kind.value
-        values["severity"] = draft.severity.value
-        values["failed_jobs"] = [job.model_dump() for job in draft.failed_jobs]
-        stmt = (
-            insert(Incident)
-            .values(**values)
-            .on_conflict_do_update(
-                constraint="uq_incidents_source_dedup_key",
-                set_=_merge_on_conflict(draft.authoritative),
-            )
-            .returning(Incident.id, Incident.status, literal_column("(xmax = 0)").label("created"))
-        )
-        row = self.session.execute(stmt).one()
-        return UpsertResult(incident_id=row.id, status=row.status, created=bool(row.created))
 
     def get(self, incident_id: int) -> Incident | None:
         return self.session.get(Incident, incident_id)

@@ -1,0 +1,171 @@
+"""One webhook delivery in one statement: the delivery row, the incident it reports, its audit entry.
+
+This runs on the webhook's request path, so it should cost about what the database does:
+the SQL is text built once per process (psycopg prepares a statement after a few uses), the
+payload goes in as JSON text, and the delivery row is written once, with its outcome.
+
+The delivery is inserted *after* the incident upsert, so that its unique key has the last word:
+when ``stored`` comes back false the delivery was seen before and the caller rolls the
+transaction back, the upsert with it. Concurrent posts of one delivery queue on the incident's
+row lock, then on the delivery key, always in that order, so exactly one of them stores.
+"""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from app.core.events.models import IncidentDraft
+
+AUDIT_EVENT_CREATED = "incident.created"
+
+# Fields a run event (authoritative) overwrites and a job event only fills when empty.
+RUN_FIELDS = (
+    "title",
+    "severity",
+    "html_url",
+    "workflow_id",
+    "workflow_name",
+    "head_branch",
+    "head_sha",
+    "conclusion",
+    "run_started_at",
+    "fingerprint",
+)
+_DRAFT_COLUMNS = tuple(name for name in IncidentDraft.model_fields if name != "authoritative")
+_JSON_COLUMNS = frozenset({"failed_jobs", "details"})
+# A new incident's bookkeeping columns, spelled out so the statement does not depend on which
+# of them have server defaults.
+_NEW_INCIDENT = {
+    "status": "'received'",
+    "occurrences": "1",
+    "last_seen_at": "now()",
+    "reconciled": "false",
+    "evidence": "'[]'::jsonb",
+    '"similar"': "'[]'::jsonb",  # a reserved word
+    "llm_prompt_tokens": "0",
+    "llm_completion_tokens": "0",
+    "processing_attempts": "0",
+    "created_at": "now()",
+    "updated_at": "now()",
+}
+
+
+def _placeholder(name: str) -> str:
+    return f"%({name})s::jsonb" if name in _JSON_COLUMNS else f"%({name})s"
+
+
+def _merge_clause(authoritative: bool) -> str:
+    first, second = ("excluded", "incidents") if authoritative else ("incidents", "excluded")
+    merged = [f"{name} = coalesce({first}.{name}, {second}.{name})" for name in RUN_FIELDS]
+    merged.append(
+        "failed_jobs = (SELECT coalesce(jsonb_agg(DISTINCT e), '[]'::jsonb) FROM "
+        "jsonb_array_elements(incidents.failed_jobs || excluded.failed_jobs) AS e)"
+    )
+    merged.append("updated_at = now()")
+    return ", ".join(merged)
+
+
+def _record_failure_sql(authoritative: bool) -> str:
+    columns = ", ".join((*_DRAFT_COLUMNS, *_NEW_INCIDENT))
+    values = ", ".join((*map(_placeholder, _DRAFT_COLUMNS), *_NEW_INCIDENT.values()))
+    return f"""
+WITH incident AS (
+    INSERT INTO incidents ({columns}) VALUES ({values})
+    ON CONFLICT ON CONSTRAINT uq_incidents_source_dedup_key DO UPDATE SET {_merge_clause(authoritative)}
+    RETURNING id, status, (xmax = 0) AS created
+), delivery AS (
+    INSERT INTO webhook_deliveries (source, delivery_id, event_type, payload, outcome, incident_id)
+    SELECT %(source)s, %(delivery_id)s, %(event_type)s, %(payload)s::jsonb, 'incident', incident.id
+    FROM incident
+    ON CONFLICT ON CONSTRAINT uq_webhook_deliveries_source_delivery DO NOTHING
+    RETURNING id
+), audit AS (
+    INSERT INTO audit_log (incident_id, actor, event, details, at)
+    SELECT incident.id, %(source)s, '{AUDIT_EVENT_CREATED}', %(audit_details)s::jsonb, now()
+    FROM incident, delivery
+    WHERE incident.created
+)
+SELECT incident.id, incident.status, incident.created, EXISTS (SELECT FROM delivery) AS stored
+FROM incident
+"""
+
+
+_RECORD_FAILURE_SQL = {flag: _record_failure_sql(flag) for flag in (True, False)}
+
+_RECORD_DELIVERY_SQL = """
+INSERT INTO webhook_deliveries
+    (source, delivery_id, event_type, payload, outcome, incident_id, ignored_reason)
+VALUES (%(source)s, %(delivery_id)s, %(event_type)s, %(payload)s::jsonb, %(outcome)s,
+        %(incident_id)s, %(ignored_reason)s)
+ON CONFLICT ON CONSTRAINT uq_webhook_deliveries_source_delivery DO NOTHING
+RETURNING id
+"""
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    """A delivery as stored. ``payload_json`` is the (already masked) payload as JSON text."""
+
+    source: str
+    delivery_id: str
+    event_type: str
+    payload_json: str
+
+
+@dataclass(frozen=True)
+class RecordedFailure:
+    incident_id: int
+    status: str
+    created: bool
+    stored: bool  # False: the delivery was already there; roll back
+
+
+class IngestRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def record_failure(self, delivery: DeliveryRow, draft: IncidentDraft) -> RecordedFailure:
+        """Upsert the draft's incident, store the delivery pointing at it, audit a creation."""
+        params = _draft_params(draft)
+        params.update(_delivery_params(delivery))
+        params["audit_details"] = json.dumps({"dedup_key": draft.dedup_key, "title": draft.title})
+        sql = _RECORD_FAILURE_SQL[draft.authoritative]
+        row = self.session.connection().exec_driver_sql(sql, params).one()
+        return RecordedFailure(
+            incident_id=row.id, status=row.status, created=row.created, stored=row.stored
+        )
+
+    def record_delivery(
+        self,
+        delivery: DeliveryRow,
+        *,
+        outcome: str,
+        incident_id: int | None = None,
+        ignored_reason: str | None = None,
+    ) -> bool:
+        """Store a delivery that creates no incident; False when it was already stored."""
+        params = _delivery_params(delivery)
+        params.update(outcome=outcome, incident_id=incident_id, ignored_reason=ignored_reason)
+        result = self.session.connection().exec_driver_sql(_RECORD_DELIVERY_SQL, params)
+        return result.first() is not None
+
+
+def _delivery_params(delivery: DeliveryRow) -> dict[str, Any]:
+    return {
+        "source": delivery.source,
+        "delivery_id": delivery.delivery_id,
+        "event_type": delivery.event_type,
+        "payload": delivery.payload_json,
+    }
+
+
+def _draft_params(draft: IncidentDraft) -> dict[str, Any]:
+    params = {name: getattr(draft, name) for name in _DRAFT_COLUMNS}
+    params["source"] = draft.source.value
+    params["kind"] = draft.kind.value
+    params["severity"] = draft.severity.value
+    params["failed_jobs"] = json.dumps([job.model_dump() for job in draft.failed_jobs])
+    params["details"] = json.dumps(draft.details)
+    return params
