@@ -3,11 +3,12 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
+from app.adapters.database.vectors import register_binary_vectors
 from app.core.config import Settings
 
 
@@ -30,7 +31,13 @@ def create_db_engine(url: str, settings: Settings) -> Engine:
         kwargs["poolclass"] = NullPool
     else:
         kwargs.update(pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size)
-    return create_engine(sqlalchemy_url(url), **kwargs)
+    engine = create_engine(sqlalchemy_url(url), **kwargs)
+    event.listen(engine, "connect", _prepare_connection)
+    return engine
+
+
+def _prepare_connection(dbapi_connection, _record) -> None:
+    register_binary_vectors(dbapi_connection.adapters)
 
 
 class Database:

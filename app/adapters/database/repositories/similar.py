@@ -1,10 +1,34 @@
 """Nearest past incidents by cosine distance through the HNSW index."""
 
-from sqlalchemy import select, text
+from functools import lru_cache
+
+from sqlalchemy import select
 from sqlmodel import Session
 
 from app.adapters.database.tables import Incident
+from app.adapters.database.vectors import BinaryVector
 from app.core.analysis.models import SimilarIncident
+
+# One round trip for both settings. ``SET LOCAL`` semantics (``is_local`` true) keep them inside
+# this transaction, so pooled connections (and RDS Proxy) never inherit them. The 768-d vectors
+# live out of line, so the planner underprices a sequential scan and picks it over the index on
+# mid-sized tables (100x slower): it is ruled out.
+_SEARCH_SETTINGS_SQL = (
+    "SELECT set_config('hnsw.ef_search', %(ef_search)s, true), "
+    "set_config('enable_seqscan', 'off', true)"
+)
+
+
+@lru_cache(maxsize=8)
+def _nearest_sql(k: int) -> str:
+    """SQL text, built once per k (k stays a literal so the planner always sees the LIMIT).
+    Incident ids start at 1, so excluding id 0 excludes nothing."""
+    return (
+        "SELECT id, category, action, status, signature_hash, "
+        "embedding <=> %(query)s::vector AS distance "
+        "FROM incidents WHERE embedding IS NOT NULL AND id <> %(exclude_id)s "
+        f"ORDER BY distance LIMIT {int(k)}"
+    )
 
 
 class SimilarIncidentRepository:
@@ -14,28 +38,12 @@ class SimilarIncidentRepository:
     def nearest(
         self, embedding: list[float], *, k: int, exclude_id: int | None = None, ef_search: int = 100
     ) -> list[SimilarIncident]:
-        """Top-k by cosine similarity. ``SET LOCAL`` keeps the search setting inside this
-        transaction, so pooled connections (and RDS Proxy) never inherit it."""
-        self.session.execute(text(f"SET LOCAL hnsw.ef_search = {int(ef_search)}"))
-        # The 768-d vectors live out of line, so the planner underprices a sequential scan
-        # and picks it over the index on mid-sized tables (100x slower): rule it out.
-        self.session.execute(text("SET LOCAL enable_seqscan = off"))
-        distance = Incident.embedding.cosine_distance(embedding)
-        stmt = (
-            select(
-                Incident.id,
-                Incident.category,
-                Incident.action,
-                Incident.status,
-                Incident.signature_hash,
-                distance.label("distance"),
-            )
-            .where(Incident.embedding.is_not(None))
-            .order_by(distance)
-            .limit(k)
-        )
-        if exclude_id is not None:
-            stmt = stmt.where(Incident.id != exclude_id)
+        """Top-k by cosine similarity through the HNSW index. The query vector goes in binary
+        (768 floats as text cost more than the search itself)."""
+        connection = self.session.connection()
+        connection.exec_driver_sql(_SEARCH_SETTINGS_SQL, {"ef_search": str(int(ef_search))})
+        params = {"query": BinaryVector(embedding), "exclude_id": exclude_id or 0}
+        rows = connection.exec_driver_sql(_nearest_sql(k), params)
         return [
             SimilarIncident(
                 incident_id=row.id,
@@ -45,7 +53,7 @@ class SimilarIncidentRepository:
                 outcome=row.status,
                 signature_hash=row.signature_hash,
             )
-            for row in self.session.execute(stmt)
+            for row in rows
         ]
 
     def embedding_for_signature(self, signature_hash: str) -> list[float] | None:
