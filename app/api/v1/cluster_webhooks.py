@@ -9,12 +9,11 @@ import logging
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import SecretStr
 
-from app.api.deps import ContainerDep, RawBody
+from app.api.deps import ContainerDep, RawBody, run_database_work
 from app.api.v1.webhooks import parse_json_object
 from app.core.errors import AuthenticationError
 from app.core.events.argocd import parse_argocd_notification
@@ -63,11 +62,14 @@ def require_bearer(expected: SecretStr | None, header: str | None, *, setting: s
 
 
 async def _ingest(
-    container, body: bytes, parse: Callable[[dict[str, Any]], list[ClusterSignal]]
+    request: Request,
+    container,
+    body: bytes,
+    parse: Callable[[dict[str, Any]], list[ClusterSignal]],
 ) -> JSONResponse:
     signals = parse(parse_json_object(body))
     service = ClusterIngestService(container.db, container.queue)
-    outcomes = await run_in_threadpool(service.ingest, signals)
+    outcomes = await run_database_work(request, service.ingest, signals=signals)
     return JSONResponse(answer(outcomes), status_code=202)
 
 
@@ -107,9 +109,9 @@ def kubernetes_token(container: ContainerDep, authorization: AuthorizationHeader
 @router.post(
     "/argocd", status_code=202, dependencies=[Depends(argocd_token)], openapi_extra=CLUSTER_BODY
 )
-async def argocd_webhook(container: ContainerDep, body: RawBody) -> JSONResponse:
+async def argocd_webhook(request: Request, container: ContainerDep, body: RawBody) -> JSONResponse:
     """Receive an Argo CD notification (the codehealer webhook template)."""
-    return await _ingest(container, body, parse_argocd_notification)
+    return await _ingest(request, container, body, parse_argocd_notification)
 
 
 @router.get("/argocd", include_in_schema=False)
@@ -128,9 +130,14 @@ async def argocd_webhook_get() -> JSONResponse:
     dependencies=[Depends(kubernetes_token)],
     openapi_extra=CLUSTER_BODY,
 )
-async def kubernetes_webhook(container: ContainerDep, body: RawBody) -> JSONResponse:
+async def kubernetes_webhook(
+    request: Request, container: ContainerDep, body: RawBody
+) -> JSONResponse:
     """Receive a Kubernetes Event (kubernetes-event-exporter) or an Alertmanager webhook."""
     cluster = container.settings.k8s_cluster_name
     return await _ingest(
-        container, body, lambda payload: parse_kubernetes_payload(payload, default_cluster=cluster)
+        request,
+        container,
+        body,
+        lambda payload: parse_kubernetes_payload(payload, default_cluster=cluster),
     )

@@ -5,10 +5,9 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, Header, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from app.api.deps import ContainerDep, RawBody
+from app.api.deps import ContainerDep, RawBody, run_database_work
 from app.core.enums import IncidentSource
 from app.core.errors import AuthenticationError, BadRequestError
 from app.core.security import verify_github_signature
@@ -98,7 +97,8 @@ async def github_webhook(
     payload = parse_json_object(body)
     ingest = container.ingest
     event = ingest.parse(IncidentSource.GITHUB, x_github_event, payload)
-    outcome = await run_in_threadpool(
+    outcome = await run_database_work(
+        request,
         ingest.ingest,
         source=IncidentSource.GITHUB,
         delivery_id=x_github_delivery,
