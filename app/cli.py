@@ -6,6 +6,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -32,19 +33,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from app.adapters.queue.in_process import InProcessQueue
     from app.bootstrap import build_container
     from app.main import create_app
+    from app.services.worker import start_worker_threads
 
     settings = _settings(args)
     for warning in settings.check_startup():
         log.warning("!!! %s", warning)
     container = build_container(settings)
     stop = threading.Event()
-    worker_thread = None
+    worker_threads: list[threading.Thread] = []
     try:
         upgrade(container.database_url)
         if settings.worker_enabled and not args.no_worker:
-            worker = container.new_worker()
-            worker_thread = threading.Thread(target=worker.run_forever, args=(stop,), daemon=True)
-            worker_thread.start()
+            worker_threads = start_worker_threads(
+                container.new_worker, stop, settings.worker_threads
+            )
         log.info("CodeHealer listening on http://%s:%s", args.host, args.port)
         uvicorn.run(create_app(container), host=args.host, port=args.port, log_config=None)
     finally:
@@ -54,27 +56,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
         stop.set()
         if isinstance(container.queue, InProcessQueue):
             container.queue.wake()
-        if worker_thread is not None:
-            worker_thread.join(timeout=30)
+        deadline = time.monotonic() + 30
+        for thread in worker_threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
         container.close()
         log.info("CodeHealer stopped")
     return 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from app.adapters.queue.in_process import InProcessQueue
     from app.bootstrap import build_container
+    from app.services.worker import start_worker_threads
 
     settings = _settings(args)
     container = build_container(settings)
     stop = threading.Event()
+    threads: list[threading.Thread] = []
     try:
-        worker = container.new_worker()
         if args.once:
-            print(f"processed {worker.drain()} incident(s)")
+            print(f"processed {container.new_worker().drain()} incident(s)")
             return 0
-        worker.run_forever(stop)
+        threads = start_worker_threads(container.new_worker, stop, settings.worker_threads)
+        # Waiting in short slices keeps the main thread responsive to Ctrl-C.
+        while any(thread.is_alive() for thread in threads):
+            stop.wait(0.5)
     except KeyboardInterrupt:
         stop.set()
+        if isinstance(container.queue, InProcessQueue):
+            container.queue.wake()
+        for thread in threads:
+            thread.join(timeout=30)
     finally:
         container.close()
     return 0

@@ -46,7 +46,10 @@ class Settings(BaseSettings):
     worker_enabled: bool = True
     worker_poll_seconds: float = 2.0
     worker_claim_timeout_seconds: int = 600
-    worker_batch_size: int = 5
+    worker_batch_size: int = 1
+    # Incidents processed at once by `serve` and `worker`: each thread takes one incident
+    # through its GitHub/Kubernetes calls, so throughput is threads / (sum of call latencies).
+    worker_threads: int = Field(default=4, ge=1, le=32)
 
     # --- GitHub --------------------------------------------------------------------------
     github_webhook_secret: SecretStr | None = None

@@ -92,3 +92,19 @@ class IncidentWorker:
             else:
                 stop.wait(self.poll_seconds)
         log.info("worker %s stopped", self.worker_id)
+
+
+def start_worker_threads(
+    new_worker: Callable[[str], IncidentWorker], stop: threading.Event, count: int
+) -> list[threading.Thread]:
+    """``count`` daemon threads, each running its own worker (its own id) until ``stop``.
+    Claims use SKIP LOCKED, so the threads never take the same incident."""
+    threads = []
+    for number in range(1, count + 1):
+        worker = new_worker(f"{socket.gethostname()}:{os.getpid()}:w{number}")
+        thread = threading.Thread(
+            target=worker.run_forever, args=(stop,), name=f"worker-{number}", daemon=True
+        )
+        thread.start()
+        threads.append(thread)
+    return threads
