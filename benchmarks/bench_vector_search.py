@@ -14,13 +14,14 @@ U(0.3, 1.0) (cosine to its centroid about 0.7 to 0.96), then normalised. Queries
 from the same process. Rows go in with one binary COPY.
 
 Latency: each query is a `Database.session()` → `SimilarIncidentRepository.nearest(embedding,
-k=5, ef_search=ef)` → commit, as the analyzer runs it (pool checkout with pre-ping,
-`SET LOCAL hnsw.ef_search`, the ORDER BY ... LIMIT query, commit), timed on the client.
+k=5, ef_search=ef)` → commit, as the analyzer runs it (pool checkout with pre-ping, one
+statement setting `hnsw.ef_search` and `enable_seqscan = off` for the transaction, the
+ORDER BY ... LIMIT query with the vector bound in binary, commit), timed on the client.
 Recall@5: the ids returned against the exact top-5 (ORDER BY distance over an unindexed copy
 of the same rows, index scans off), for the first ``--recall-queries`` queries.
 
-Beside each app figure, the same SQL text straight through psycopg ("driver"), to separate
-the database's share from the application's.
+Beside each app figure, the same two statements straight through psycopg ("driver"), to
+separate the database's share from the application's.
 
 The server runs with shared_buffers=1GB by default so the HNSW graph (~390 MB at 100k rows)
 stays in PostgreSQL's cache, as pgvector advises; ``--shared-buffers stock`` keeps the
@@ -227,21 +228,15 @@ def app_statement(db, vec: list[float], ef: int) -> tuple[str, object]:
     return seen[0]
 
 
-def plan_of_app_query(
-    db, vec: list[float], ef: int, *, no_seqscan: bool = False
-) -> tuple[str, str]:
-    """EXPLAIN ANALYZE of the application's own statement, with its SET LOCAL (and, to show
-    what forcing the index would give, ``enable_seqscan = off``)."""
-    from sqlalchemy import text
+def plan_of_app_query(db, vec: list[float], ef: int) -> tuple[str, str]:
+    """EXPLAIN ANALYZE of the application's own statement, after its own search settings."""
+    from app.adapters.database.repositories.similar import _SEARCH_SETTINGS_SQL
 
     statement, parameters = app_statement(db, vec, ef)
     with db.session() as session:
-        session.execute(text(f"SET LOCAL hnsw.ef_search = {int(ef)}"))
-        if no_seqscan:
-            session.execute(text("SET LOCAL enable_seqscan = off"))
-        raw = session.connection().exec_driver_sql(
-            "EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters
-        )
+        connection = session.connection()
+        connection.exec_driver_sql(_SEARCH_SETTINGS_SQL, {"ef_search": str(int(ef))})
+        raw = connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
         lines = [r[0] for r in raw]
     node = next((ln.strip() for ln in lines if "Scan" in ln), lines[0]).split("  (")[0]
     execution = next((ln for ln in lines if ln.startswith("Execution Time")), "")
@@ -250,18 +245,22 @@ def plan_of_app_query(
 
 
 def raw_driver_latencies(url: str, statement: str, template: dict, queries, ef: int) -> list:
-    """The same SQL text as the application sends, straight through psycopg on one connection
-    (BEGIN, SET LOCAL, query, COMMIT): the floor that the ORM path is compared with."""
+    """The same two statements as the application sends (search settings, then the query with
+    the vector in binary), straight through psycopg on one connection (BEGIN, settings, query,
+    COMMIT): the floor that the application's path is compared with."""
     import psycopg
 
-    key = next(k for k, v in template.items() if isinstance(v, str) and v.startswith("["))
+    from app.adapters.database.repositories.similar import _SEARCH_SETTINGS_SQL
+    from app.adapters.database.vectors import BinaryVector, register_binary_vectors
+
     out = []
     with psycopg.connect(url) as conn:
+        register_binary_vectors(conn.adapters)
         for i, q in enumerate(queries):
-            params = {**template, key: vector_literal(q)}
+            params = {**template, "query": BinaryVector(q)}
             t = time.perf_counter()
             with conn.transaction():
-                conn.execute(f"SET LOCAL hnsw.ef_search = {int(ef)}")
+                conn.execute(_SEARCH_SETTINGS_SQL, {"ef_search": str(int(ef))})
                 conn.execute(statement, params).fetchall()
             if i >= 20:  # the first few plan and prepare
                 out.append(time.perf_counter() - t)
@@ -376,14 +375,8 @@ def main(argv: list[str] | None = None) -> int:
                 r50, r95, r99 = (percentile(raw, p) * 1000 for p in (50, 95, 99))
                 print(
                     f"{ef:>9}  driver {r50:7.2f} {r95:7.2f} {r99:7.2f} {max(raw) * 1000:7.2f}"
-                    f"           same SQL text, psycopg only"
+                    f"           same statements, psycopg only"
                 )
-                if "Seq Scan" in node:
-                    forced = plan_of_app_query(db, queries[0], ef, no_seqscan=True)
-                    print(
-                        f"{'':>9} the planner chose a full scan; with SET LOCAL enable_seqscan = "
-                        f"off the same statement runs: {forced[0]}; {forced[1]}"
-                    )
         finally:
             db.dispose()
     finally:
