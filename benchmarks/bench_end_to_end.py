@@ -234,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=30.0, help="per incident, seconds")
     parser.add_argument("--worker-poll", type=float, default=5.0, help="WORKER_POLL_SECONDS")
     parser.add_argument(
+        "--worker-threads", type=int, default=4, help="WORKER_THREADS (the service's default: 4)"
+    )
+    parser.add_argument(
         "--github-latency-ms",
         type=float,
         default=0.0,
@@ -290,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
             CONFIDENCE_THRESHOLD="0.5",
             APPROVAL_THRESHOLD="0.3",
             WORKER_POLL_SECONDS=str(args.worker_poll),
+            WORKER_THREADS=str(args.worker_threads),
             MAX_FIXES_PER_HOUR="100000",
             MAX_FIXES_PER_HOUR_PER_TARGET="1000",
             STORM_TARGETS="100000",
@@ -319,7 +323,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             "settings: DRY_RUN=false STRATEGY=hybrid CONFIDENCE_THRESHOLD=0.5 "
             "APPROVAL_THRESHOLD=0.3, classifier: offline rules (no NVIDIA_API_KEY), "
-            f"WORKER_POLL_SECONDS={args.worker_poll:g}, WORKER_BATCH_SIZE=5 (default); "
+            f"WORKER_POLL_SECONDS={args.worker_poll:g}, WORKER_THREADS={args.worker_threads}, "
+            "WORKER_BATCH_SIZE=1 (default); "
             "fix budgets, storm and recurrence limits raised"
         )
         print(
