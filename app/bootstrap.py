@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from anyio import CapacityLimiter
 from sqlalchemy import text
 
 from app.adapters.ai.local.embedder import LocalEmbedder
@@ -120,6 +121,9 @@ class Container:
     argocd: ArgoCDClient | None = None
     embedded: EmbeddedPostgres | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)
+    # Threads doing a webhook's database work at once: as many as the pool keeps connections,
+    # so a burst queues here instead of opening (and closing again) overflow connections.
+    database_slots: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(1))
 
     def new_worker(self, worker_id: str | None = None) -> IncidentWorker:
         s = self.settings
@@ -412,4 +416,5 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         github=github,
         embedded=embedded,
         closers=closers,
+        database_slots=CapacityLimiter(max(1, settings.db_pool_size)),
     )

@@ -3,7 +3,6 @@
 from fastapi import FastAPI
 
 from app.api import dashboard
-from app.api.deps import database_slots
 from app.api.errors import install_error_handlers
 from app.api.v1 import cluster_webhooks, health, incidents, metrics, slack, webhooks
 from app.bootstrap import Container
@@ -16,7 +15,6 @@ def create_app(container: Container) -> FastAPI:
         description="Self-healing CI/CD: failure webhooks in, fixed incidents out.",
     )
     app.state.container = container
-    app.state.database_slots = database_slots(container.settings.db_pool_size)
     install_error_handlers(app)
     for router in (
         health.router,

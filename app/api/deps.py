@@ -4,7 +4,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any, TypeVar
 
-from anyio import CapacityLimiter, to_thread
+from anyio import to_thread
 from fastapi import Depends, Header, Path, Request
 
 from app.bootstrap import Container
@@ -25,17 +25,10 @@ ContainerDep = Annotated[Container, Depends(get_container)]
 T = TypeVar("T")
 
 
-def database_slots(pool_size: int) -> CapacityLimiter:
-    """As many threads writing deliveries at once as the pool keeps connections: a burst
-    queues here instead of opening (and closing again) overflow connections."""
-    return CapacityLimiter(max(1, pool_size))
-
-
 async def run_database_work(request: Request, work: Callable[..., T], /, **kwargs: Any) -> T:
     """Run blocking database work off the event loop, within the app's database slots."""
-    return await to_thread.run_sync(
-        partial(work, **kwargs), limiter=request.app.state.database_slots
-    )
+    slots = get_container(request).database_slots
+    return await to_thread.run_sync(partial(work, **kwargs), limiter=slots)
 
 
 def get_settings_dep(container: ContainerDep) -> Settings:

@@ -125,17 +125,37 @@ def mask_secrets(text: str) -> str:
     return _URL_CREDENTIALS.sub(lambda m: m.group(1) + MARK + "@", text)
 
 
+# Strings already seen to hold no secret. Deliveries from one repository repeat most of their
+# strings (a GitHub payload carries ~100 URL templates of its repository, organisation and
+# sender), so the secret rules only need to run over what is new. Bounded: cleared when full.
+_KNOWN_CLEAN: dict[str, None] = {}
+_KNOWN_CLEAN_MAX_ENTRIES = 8192
+_KNOWN_CLEAN_MAX_LENGTH = 1024
+
+
 def mask_mapping(value: Any) -> Any:
     """Mask every string inside nested dicts, lists and tuples (keys stay as they are).
 
-    Webhook payloads are large and almost never hold a secret: one pass over all their strings,
-    joined by newlines (a boundary for every rule), decides whether the field-by-field walk is
-    needed at all.
+    Webhook payloads are large and almost never hold a secret: one pass over their strings not
+    seen clean before, joined by newlines (a boundary for every rule), decides whether the
+    field-by-field walk is needed at all.
     """
-    joined = "\n".join(_strings(value))
-    if mask_secrets(joined) == joined:
+    unseen = [text for text in _strings(value) if text not in _KNOWN_CLEAN]
+    if not unseen:
         return value
-    return _mask_each(value)
+    joined = "\n".join(unseen)
+    if mask_secrets(joined) != joined:
+        return _mask_each(value)
+    _remember_clean(unseen)
+    return value
+
+
+def _remember_clean(strings: list[str]) -> None:
+    if len(_KNOWN_CLEAN) + len(strings) > _KNOWN_CLEAN_MAX_ENTRIES:
+        _KNOWN_CLEAN.clear()
+    for text in strings:
+        if len(text) <= _KNOWN_CLEAN_MAX_LENGTH:
+            _KNOWN_CLEAN[text] = None
 
 
 def _strings(value: Any) -> list[str]:

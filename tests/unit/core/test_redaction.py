@@ -201,3 +201,23 @@ def test_mask_mapping_fast_path_gives_the_same_result_as_masking_every_field(pay
     from app.core.redaction import _mask_each
 
     assert mask_mapping(payload) == _mask_each(payload)
+
+
+def test_strings_seen_clean_before_do_not_hide_a_secret_beside_them() -> None:
+    clean = {"repo": {"url": "https://api.github.com/repos/o/r", "name": "r"}, "id": 1}
+    assert mask_mapping(clean) is clean  # now remembered as clean
+    planted = {**clean, "head_commit": {"message": f"deploy with {GITHUB_CLASSIC}"}}
+    assert mask_mapping(planted)["head_commit"]["message"] == "deploy with [REDACTED:github_token]"
+    assert mask_mapping(planted)["repo"] == clean["repo"]
+
+
+def test_a_remembered_string_is_checked_again_once_the_memory_is_full(monkeypatch) -> None:
+    from app.core import redaction
+
+    monkeypatch.setattr(redaction, "_KNOWN_CLEAN_MAX_ENTRIES", 3)
+    mask_mapping({"a": "one", "b": "two"})
+    mask_mapping({"c": "three", "d": "four"})  # over the bound: the memory starts again
+    assert len(redaction._KNOWN_CLEAN) <= 3
+    assert (
+        mask_mapping({"a": "one", "t": f"token={GITHUB_CLASSIC}"})["t"] != f"token={GITHUB_CLASSIC}"
+    )
