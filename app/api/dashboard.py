@@ -107,7 +107,7 @@ def _base(request: Request) -> str:
     return request.scope.get("root_path", "").rstrip("/") + "/dashboard"
 
 
-def current_viewer(request: Request, settings: SettingsDep) -> Viewer:
+async def current_viewer(request: Request, settings: SettingsDep) -> Viewer:
     """Who may see the dashboard; ``denied`` is the response to send when nobody may."""
     if not settings.requires_api_key:
         return Viewer(Mode.OPEN)

@@ -16,7 +16,9 @@ from app.core.security import tokens_equal
 IncidentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
-def get_container(request: Request) -> Container:
+# Dependencies are ``async def`` although they never wait: FastAPI runs a plain ``def``
+# dependency in the thread pool, one thread hop per dependency per request.
+async def get_container(request: Request) -> Container:
     return request.app.state.container
 
 
@@ -27,11 +29,11 @@ T = TypeVar("T")
 
 async def run_database_work(request: Request, work: Callable[..., T], /, **kwargs: Any) -> T:
     """Run blocking database work off the event loop, within the app's database slots."""
-    slots = get_container(request).database_slots
+    slots = request.app.state.container.database_slots
     return await to_thread.run_sync(partial(work, **kwargs), limiter=slots)
 
 
-def get_settings_dep(container: ContainerDep) -> Settings:
+async def get_settings_dep(container: ContainerDep) -> Settings:
     return container.settings
 
 
@@ -59,7 +61,7 @@ async def read_limited_body(request: Request, settings: SettingsDep) -> bytes:
 RawBody = Annotated[bytes, Depends(read_limited_body)]
 
 
-def require_api_key(
+async def require_api_key(
     settings: SettingsDep, x_api_key: Annotated[str | None, Header()] = None
 ) -> None:
     """``X-API-Key`` must match API_KEY when one is set (always in prod)."""

@@ -94,12 +94,12 @@ def _result(outcome: SignalOutcome) -> dict[str, Any]:
     return result
 
 
-def argocd_token(container: ContainerDep, authorization: AuthorizationHeader = None) -> None:
+async def argocd_token(container: ContainerDep, authorization: AuthorizationHeader = None) -> None:
     token = container.settings.argocd_webhook_token
     require_bearer(token, authorization, setting="ARGOCD_WEBHOOK_TOKEN")
 
 
-def kubernetes_token(container: ContainerDep, authorization: AuthorizationHeader = None) -> None:
+async def kubernetes_token(container: ContainerDep, authorization: AuthorizationHeader = None) -> None:
     token = container.settings.k8s_webhook_token
     require_bearer(token, authorization, setting="K8S_WEBHOOK_TOKEN")
 

@@ -42,12 +42,12 @@ MAX_ID = 2**63 - 1  # incidents.id is a bigint
 
 
 # --- dependencies (tests override them through app.dependency_overrides) ---------------------
-def get_slack_clock() -> Clock:
+async def get_slack_clock() -> Clock:
     """The clock the 5-minute signature window is measured with."""
     return Clock()
 
 
-def get_slack_client(container: ContainerDep) -> SlackClient | None:
+async def get_slack_client(container: ContainerDep) -> SlackClient | None:
     return container.slack
 
 
