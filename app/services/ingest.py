@@ -97,12 +97,12 @@ class IngestService:
             # The raw payload is kept for replay, but never with a secret in it.
             payload_json=_stored_payload(payload, body),
         )
-        with self.db.session() as session:
-            outcome = self._record(session, delivery, event)
-            if outcome is None:
-                # Seen before: whatever this transaction did is undone, the first answer stands.
-                session.rollback()
-                return self._redelivery(session, source, delivery_id)
+        if _one_statement(event, self.correlator):
+            outcome = self._record_failure_alone(delivery, event.draft)
+        else:
+            outcome = self._record_in_transaction(delivery, event)
+        if outcome is None:  # seen before: the first answer stands
+            return self._redelivery(source, delivery_id)
         if outcome.created:
             self.metrics.count("incidents_created", source=source.value)
         if outcome.incident_id is not None and outcome.status == "received":
@@ -121,30 +121,46 @@ class IngestService:
                 exc,
             )
 
+    def _record_failure_alone(
+        self, delivery: DeliveryRow, draft: IncidentDraft
+    ) -> IngestOutcome | None:
+        with self.db.autocommit() as connection:
+            result = IngestRepository(connection).record_failure(delivery, draft)
+        if result is None:
+            return None
+        return IngestOutcome(
+            incident_id=result.incident_id, status=result.status, created=result.created
+        )
+
+    def _record_in_transaction(
+        self, delivery: DeliveryRow, event: ParsedEvent
+    ) -> IngestOutcome | None:
+        with self.db.session() as session:
+            outcome = self._record(session, delivery, event)
+            if outcome is None:
+                session.rollback()  # whatever this transaction did is undone
+        return outcome
+
     def _record(self, session, delivery: DeliveryRow, event: ParsedEvent) -> IngestOutcome | None:
         """Apply the event and store the delivery with its outcome; None when already stored."""
+        statements = IngestRepository(session.connection())
         if isinstance(event, FailureObserved):
-            return self._record_failure(session, delivery, event.draft)
+            result = statements.record_failure(delivery, event.draft)
+            if result is None:
+                return None
+            if result.created and self.correlator is not None:
+                self.correlator.run_failed_again(session, event.draft, result.incident_id)
+            return IngestOutcome(
+                incident_id=result.incident_id, status=result.status, created=result.created
+            )
         outcome = self._apply(session, event)
-        stored = IngestRepository(session).record_delivery(
+        stored = statements.record_delivery(
             delivery,
             outcome=_outcome_name(outcome),
             incident_id=outcome.incident_id,
             ignored_reason=outcome.ignored,
         )
         return outcome if stored else None
-
-    def _record_failure(
-        self, session, delivery: DeliveryRow, draft: IncidentDraft
-    ) -> IngestOutcome | None:
-        result = IngestRepository(session).record_failure(delivery, draft)
-        if not result.stored:
-            return None
-        if result.created and self.correlator is not None:
-            self.correlator.run_failed_again(session, draft, result.incident_id)
-        return IngestOutcome(
-            incident_id=result.incident_id, status=result.status, created=result.created
-        )
 
     def _apply(self, session, event: ParsedEvent) -> IngestOutcome:
         if isinstance(event, Ping):
@@ -159,20 +175,29 @@ class IngestService:
                 return IngestOutcome(incident_id=incident_id, status=incident.status)
         return IngestOutcome(ignored=f"workflow_run concluded {event.conclusion!r}")
 
-    @staticmethod
-    def _redelivery(session, source: IncidentSource, delivery_id: str) -> IngestOutcome:
-        original = DeliveryRepository(session).find(source=source.value, delivery_id=delivery_id)
+    def _redelivery(self, source: IncidentSource, delivery_id: str) -> IngestOutcome:
         log.info("redelivery of %s delivery %s", source.value, delivery_id)
-        incident = (
-            IncidentRepository(session).get(original.incident_id) if original.incident_id else None
-        )
+        with self.db.session() as session:
+            original = DeliveryRepository(session).find(
+                source=source.value, delivery_id=delivery_id
+            )
+            incident_id = original.incident_id
+            incident = IncidentRepository(session).get(incident_id) if incident_id else None
         return IngestOutcome(
-            incident_id=original.incident_id,
+            incident_id=incident_id,
             status=incident.status if incident else None,
             ignored=original.ignored_reason,
             ping=original.outcome == "ping",
             duplicate=True,
         )
+
+
+def _one_statement(event: ParsedEvent, correlator: Correlator | None) -> bool:
+    """A run's first failure is one statement, which commits by itself. The failure of a re-run
+    may close an earlier fix (the correlator): that must happen in the same transaction."""
+    if not isinstance(event, FailureObserved):
+        return False
+    return correlator is None or (event.draft.run_attempt or 1) <= 1
 
 
 def _stored_payload(payload: dict[str, Any], body: bytes | None) -> str:

@@ -99,7 +99,9 @@ async def argocd_token(container: ContainerDep, authorization: AuthorizationHead
     require_bearer(token, authorization, setting="ARGOCD_WEBHOOK_TOKEN")
 
 
-async def kubernetes_token(container: ContainerDep, authorization: AuthorizationHeader = None) -> None:
+async def kubernetes_token(
+    container: ContainerDep, authorization: AuthorizationHeader = None
+) -> None:
     token = container.settings.k8s_webhook_token
     require_bearer(token, authorization, setting="K8S_WEBHOOK_TOKEN")
 

@@ -4,18 +4,21 @@ This runs on the webhook's request path, so it should cost about what the databa
 the SQL is text built once per process (psycopg prepares a statement after a few uses), the
 payload goes in as JSON text, and the delivery row is written once, with its outcome.
 
-The delivery is inserted *after* the incident upsert, so that its unique key has the last word:
-when ``stored`` comes back false the delivery was seen before and the caller rolls the
-transaction back, the upsert with it. Concurrent posts of one delivery queue on the incident's
-row lock, then on the delivery key, always in that order, so exactly one of them stores.
+The statement touches the incident only when the delivery is not stored yet, and inserts the
+delivery *after* the incident upsert, so that its unique key has the last word. Concurrent posts
+of one delivery queue on the incident's row lock, then on the delivery key, always in that
+order: exactly one of them stores, and the others' upsert merged the very same fields again
+(inside a transaction the caller rolls that back; on its own it only moved ``updated_at``).
 """
 
 import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql
 
+from app.adapters.database.tables import Incident
 from app.core.events.models import IncidentDraft
 
 AUDIT_EVENT_CREATED = "incident.created"
@@ -34,7 +37,6 @@ RUN_FIELDS = (
     "fingerprint",
 )
 _DRAFT_COLUMNS = tuple(name for name in IncidentDraft.model_fields if name != "authoritative")
-_JSON_COLUMNS = frozenset({"failed_jobs", "details"})
 # A new incident's bookkeeping columns, spelled out so the statement does not depend on which
 # of them have server defaults.
 _NEW_INCIDENT = {
@@ -53,7 +55,9 @@ _NEW_INCIDENT = {
 
 
 def _placeholder(name: str) -> str:
-    return f"%({name})s::jsonb" if name in _JSON_COLUMNS else f"%({name})s"
+    """Typed, so that a NULL finds its column's type inside INSERT ... SELECT."""
+    column_type = Incident.__table__.c[name].type.compile(dialect=postgresql.dialect())
+    return f"%({name})s::{column_type}"
 
 
 def _merge_clause(authoritative: bool) -> str:
@@ -72,7 +76,11 @@ def _record_failure_sql(authoritative: bool) -> str:
     values = ", ".join((*map(_placeholder, _DRAFT_COLUMNS), *_NEW_INCIDENT.values()))
     return f"""
 WITH incident AS (
-    INSERT INTO incidents ({columns}) VALUES ({values})
+    INSERT INTO incidents ({columns})
+    SELECT {values}
+    WHERE NOT EXISTS (
+        SELECT FROM webhook_deliveries WHERE source = %(source)s AND delivery_id = %(delivery_id)s
+    )
     ON CONFLICT ON CONSTRAINT uq_incidents_source_dedup_key DO UPDATE SET {_merge_clause(authoritative)}
     RETURNING id, status, (xmax = 0) AS created
 ), delivery AS (
@@ -119,23 +127,25 @@ class RecordedFailure:
     incident_id: int
     status: str
     created: bool
-    stored: bool  # False: the delivery was already there; roll back
 
 
 class IngestRepository:
-    def __init__(self, session: Session):
-        self.session = session
+    """Works on a Core connection: inside a session's transaction, or on its own (autocommit)."""
 
-    def record_failure(self, delivery: DeliveryRow, draft: IncidentDraft) -> RecordedFailure:
-        """Upsert the draft's incident, store the delivery pointing at it, audit a creation."""
+    def __init__(self, connection: Connection):
+        self.connection = connection
+
+    def record_failure(self, delivery: DeliveryRow, draft: IncidentDraft) -> RecordedFailure | None:
+        """Upsert the draft's incident, store the delivery pointing at it, audit a creation.
+        None when the delivery was stored before (by an earlier or a concurrent request)."""
         params = _draft_params(draft)
         params.update(_delivery_params(delivery))
         params["audit_details"] = json.dumps({"dedup_key": draft.dedup_key, "title": draft.title})
         sql = _RECORD_FAILURE_SQL[draft.authoritative]
-        row = self.session.connection().exec_driver_sql(sql, params).one()
-        return RecordedFailure(
-            incident_id=row.id, status=row.status, created=row.created, stored=row.stored
-        )
+        row = self.connection.exec_driver_sql(sql, params).first()
+        if row is None or not row.stored:
+            return None
+        return RecordedFailure(incident_id=row.id, status=row.status, created=row.created)
 
     def record_delivery(
         self,
@@ -148,7 +158,7 @@ class IngestRepository:
         """Store a delivery that creates no incident; False when it was already stored."""
         params = _delivery_params(delivery)
         params.update(outcome=outcome, incident_id=incident_id, ignored_reason=ignored_reason)
-        result = self.session.connection().exec_driver_sql(_RECORD_DELIVERY_SQL, params)
+        result = self.connection.exec_driver_sql(_RECORD_DELIVERY_SQL, params)
         return result.first() is not None
 
 
