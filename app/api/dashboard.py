@@ -264,7 +264,10 @@ async def overview(
 
 
 def _cap(value: str | None, limit: int = 300) -> str | None:
-    return value[:limit] if value else None
+    """A filter as typed in the page's form: cut to length, NUL characters (which PostgreSQL
+    text cannot hold) dropped."""
+    value = value.replace("\x00", "")[:limit] if value else None
+    return value or None
 
 
 @router.get("/incidents/{incident_id}")

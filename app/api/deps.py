@@ -5,12 +5,19 @@ from functools import partial
 from typing import Annotated, Any, TypeVar
 
 from anyio import to_thread
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Header, Path, Query, Request
 
 from app.bootstrap import Container
 from app.core.config import Settings
 from app.core.errors import AuthenticationError, BadRequestError, PayloadTooLargeError
 from app.core.security import tokens_equal
+
+
+def filter_text(max_length: int) -> Any:
+    """A free-text query filter. PostgreSQL text cannot hold the NUL character: refused here
+    with a 422 rather than by the database with a 500."""
+    return Query(max_length=max_length, pattern=r"^[^\x00]*$")
+
 
 # Incident ids are Postgres BIGINTs: anything outside that range is a 422, not a database error.
 IncidentId = Annotated[int, Path(ge=1, le=2**63 - 1)]

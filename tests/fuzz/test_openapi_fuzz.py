@@ -38,7 +38,7 @@ def signed_delivery(case) -> tuple[bytes, dict[str, str]]:
 
 @schema.parametrize()
 @settings(
-    max_examples=30,
+    max_examples=60,
     deadline=None,
     derandomize=True,  # the same examples every run: CI results do not depend on luck
     suppress_health_check=[

@@ -5,7 +5,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
-from app.api.deps import AUTH_RESPONSES, ERROR_BODY, ApiKeyGuard, ContainerDep, IncidentId
+from app.api.deps import (
+    AUTH_RESPONSES,
+    ERROR_BODY,
+    ApiKeyGuard,
+    ContainerDep,
+    IncidentId,
+    filter_text,
+)
 from app.core.enums import IncidentSource, IncidentStatus
 from app.core.errors import NotFoundError
 from app.services.incident_views import IncidentQuery
@@ -23,8 +30,8 @@ async def list_incidents(
     container: ContainerDep,
     status: IncidentStatus | None = None,
     source: IncidentSource | None = None,
-    repo: Annotated[str | None, Query(max_length=300)] = None,
-    category: Annotated[str | None, Query(max_length=64)] = None,
+    repo: Annotated[str | None, filter_text(300)] = None,
+    category: Annotated[str | None, filter_text(64)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:

@@ -245,6 +245,11 @@ def test_filters_narrow_the_incident_table(http, container):
     assert shown == {ids[1], ids[3]}
 
 
+def test_a_filter_holding_a_nul_character_is_dropped_not_a_database_error(http, container):
+    seed(container)
+    assert http.get("/dashboard", params={"repo": "octo\x00/repo", "category": "\x00"}).is_success
+
+
 def test_filters_matching_nothing_say_so(http, container):
     seed(container)
     page = http.get("/dashboard", params={"status": "resolved"}).text
