@@ -155,6 +155,19 @@ def test_non_json_body_is_400(client, container):
     assert count(container, WebhookDelivery) == 0
 
 
+def test_json_with_a_value_the_database_cannot_store_is_400_and_nothing_stored(client, container):
+    # jsonb has no NaN/Infinity and no NUL character, though Python's json module reads both.
+    assert post(client, b'{"action": "completed", "n": NaN}').status_code == 400
+    assert post(client, b'{"action": "completed", "s": "a\\u0000b"}').status_code == 400
+    assert count(container, WebhookDelivery) == 0
+
+
+def test_an_escaped_backslash_before_u0000_text_is_not_taken_for_a_nul(client, container):
+    body = json.loads(fixture_bytes(FAILED_RUN))
+    body["note"] = "a literal \\u0000 in text"
+    assert post(client, json.dumps(body).encode()).status_code == 202
+
+
 def test_json_that_is_not_an_object_is_400(client):
     assert post(client, b"[1, 2, 3]").status_code == 400
 
