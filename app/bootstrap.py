@@ -115,15 +115,15 @@ class Container:
     verifier: RunVerifier
     approvals: ApprovalService
     notifier: SlackNotifier
+    # Threads doing a webhook's database work at once: as many as the pool keeps connections,
+    # so a burst queues here instead of opening (and closing again) overflow connections.
+    database_slots: CapacityLimiter
     github: GitHubClient | None = None
     slack: SlackClient | None = None
     kubernetes: KubernetesClient | None = None
     argocd: ArgoCDClient | None = None
     embedded: EmbeddedPostgres | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)
-    # Threads doing a webhook's database work at once: as many as the pool keeps connections,
-    # so a burst queues here instead of opening (and closing again) overflow connections.
-    database_slots: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(1))
 
     def new_worker(self, worker_id: str | None = None) -> IncidentWorker:
         s = self.settings

@@ -6,7 +6,6 @@ import logging
 import signal
 import sys
 import threading
-import time
 import uuid
 from pathlib import Path
 
@@ -30,10 +29,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from app.adapters.database.migrate import upgrade
-    from app.adapters.queue.in_process import InProcessQueue
     from app.bootstrap import build_container
     from app.main import create_app
-    from app.services.worker import start_worker_threads
+    from app.services.worker import start_worker_threads, stop_worker_threads
 
     settings = _settings(args)
     for warning in settings.check_startup():
@@ -53,21 +51,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Ctrl-C reaches every process of the terminal's group (uv and this one): a second
         # SIGINT must not cut the clean shutdown of the worker and the embedded database short.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        stop.set()
-        if isinstance(container.queue, InProcessQueue):
-            container.queue.wake()
-        deadline = time.monotonic() + 30
-        for thread in worker_threads:
-            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        stop_worker_threads(worker_threads, stop, container.queue)
         container.close()
         log.info("CodeHealer stopped")
     return 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from app.adapters.queue.in_process import InProcessQueue
     from app.bootstrap import build_container
-    from app.services.worker import start_worker_threads
+    from app.services.worker import start_worker_threads, stop_worker_threads
 
     settings = _settings(args)
     container = build_container(settings)
@@ -82,11 +74,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         while any(thread.is_alive() for thread in threads):
             stop.wait(0.5)
     except KeyboardInterrupt:
-        stop.set()
-        if isinstance(container.queue, InProcessQueue):
-            container.queue.wake()
-        for thread in threads:
-            thread.join(timeout=30)
+        stop_worker_threads(threads, stop, container.queue)
     finally:
         container.close()
     return 0

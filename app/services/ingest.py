@@ -12,7 +12,11 @@ from typing import Any, Protocol
 from app.adapters.database.engine import Database
 from app.adapters.database.repositories.deliveries import DeliveryRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
-from app.adapters.database.repositories.ingest import DeliveryRow, IngestRepository
+from app.adapters.database.repositories.ingest import (
+    DeliveryRow,
+    IngestRepository,
+    RecordedFailure,
+)
 from app.core.enums import IncidentSource
 from app.core.errors import IntegrationError
 from app.core.events.models import (
@@ -125,12 +129,7 @@ class IngestService:
         self, delivery: DeliveryRow, draft: IncidentDraft
     ) -> IngestOutcome | None:
         with self.db.autocommit() as connection:
-            result = IngestRepository(connection).record_failure(delivery, draft)
-        if result is None:
-            return None
-        return IngestOutcome(
-            incident_id=result.incident_id, status=result.status, created=result.created
-        )
+            return _failure_outcome(IngestRepository(connection).record_failure(delivery, draft))
 
     def _record_in_transaction(
         self, delivery: DeliveryRow, event: ParsedEvent
@@ -145,14 +144,10 @@ class IngestService:
         """Apply the event and store the delivery with its outcome; None when already stored."""
         statements = IngestRepository(session.connection())
         if isinstance(event, FailureObserved):
-            result = statements.record_failure(delivery, event.draft)
-            if result is None:
-                return None
-            if result.created and self.correlator is not None:
-                self.correlator.run_failed_again(session, event.draft, result.incident_id)
-            return IngestOutcome(
-                incident_id=result.incident_id, status=result.status, created=result.created
-            )
+            outcome = _failure_outcome(statements.record_failure(delivery, event.draft))
+            if outcome is not None and outcome.created and self.correlator is not None:
+                self.correlator.run_failed_again(session, event.draft, outcome.incident_id)
+            return outcome
         outcome = self._apply(session, event)
         stored = statements.record_delivery(
             delivery,
@@ -190,6 +185,14 @@ class IngestService:
             ping=original.outcome == "ping",
             duplicate=True,
         )
+
+
+def _failure_outcome(result: RecordedFailure | None) -> IngestOutcome | None:
+    if result is None:
+        return None
+    return IngestOutcome(
+        incident_id=result.incident_id, status=result.status, created=result.created
+    )
 
 
 def _one_statement(event: ParsedEvent, correlator: Correlator | None) -> bool:

@@ -4,6 +4,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -108,3 +109,16 @@ def start_worker_threads(
         thread.start()
         threads.append(thread)
     return threads
+
+
+def stop_worker_threads(
+    threads: list[threading.Thread], stop: threading.Event, queue: object, timeout: float = 30.0
+) -> None:
+    """Ask the threads to stop, wake those waiting on the in-process queue, and give them
+    ``timeout`` seconds in all to finish the incident in hand."""
+    stop.set()
+    if isinstance(queue, InProcessQueue):
+        queue.wake()
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))

@@ -24,7 +24,7 @@ from app.core.events.models import IncidentDraft
 AUDIT_EVENT_CREATED = "incident.created"
 
 # Fields a run event (authoritative) overwrites and a job event only fills when empty.
-RUN_FIELDS = (
+_RUN_FIELDS = (
     "title",
     "severity",
     "html_url",
@@ -62,7 +62,7 @@ def _placeholder(name: str) -> str:
 
 def _merge_clause(authoritative: bool) -> str:
     first, second = ("excluded", "incidents") if authoritative else ("incidents", "excluded")
-    merged = [f"{name} = coalesce({first}.{name}, {second}.{name})" for name in RUN_FIELDS]
+    merged = [f"{name} = coalesce({first}.{name}, {second}.{name})" for name in _RUN_FIELDS]
     merged.append(
         "failed_jobs = (SELECT coalesce(jsonb_agg(DISTINCT e), '[]'::jsonb) FROM "
         "jsonb_array_elements(incidents.failed_jobs || excluded.failed_jobs) AS e)"

@@ -63,3 +63,12 @@ def test_a_second_delivery_of_the_same_run_joins_its_incident_without_a_new_audi
         second = IngestRepository(connection).record_failure(other, draft)
     assert (second.incident_id, second.created) == (first.incident_id, False)
     assert counts(container) == (2, 1, 1)
+
+
+def test_the_creation_entry_written_by_the_statement_needs_no_slack_message():
+    # The statement writes its audit entry itself, not through AuditRepository.append, which
+    # also queues the Slack work an audit event calls for: there must be none for this event.
+    from app.adapters.database.repositories.ingest import AUDIT_EVENT_CREATED
+    from app.adapters.database.repositories.outbox import REPLIES
+
+    assert AUDIT_EVENT_CREATED not in REPLIES
