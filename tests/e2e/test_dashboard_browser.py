@@ -1,11 +1,15 @@
 """The dashboard in a real headless Chromium, against the real app served by uvicorn, with
 incidents that went through the whole pipeline (signed webhooks → worker → mocked GitHub).
 
-Needs Debian's ``chromium`` and ``chromium-driver`` (scripts/ci_browser.sh installs them); without
-them these tests fail, they do not skip. Screenshots land in ``test-output/``.
+Needs Debian's ``chromium`` and ``chromium-driver``: tests/e2e/conftest.py runs
+scripts/ci_browser.sh when they are missing; when that fails these tests fail, they do not skip.
+Screenshots land in ``test-output/``; with UPDATE_SCREENSHOTS=1 the signed-in dashboard is also
+saved as docs/images/dashboard.png, the picture in the README.
 """
 
 import json
+import os
+import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -28,9 +32,9 @@ from tests.support.dashboard import RUNS, dashboard_app, seed_through_pipeline
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+OUTPUT = REPO_ROOT / "test-output"
+README_SCREENSHOT = REPO_ROOT / "docs" / "images" / "dashboard.png"
 API_KEY = "dashboard-browser-test-key-4f1c9a"
 LAPTOP = (1366, 900)
 PHONE = (390, 844)
@@ -44,15 +48,6 @@ CHROME_FLAGS = (
     "--disable-component-update",
     "--disable-sync",
 )
-
-
-def require_chromium() -> None:
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
-    if missing:
-        pytest.fail(
-            f"Chromium is not installed (missing {', '.join(missing)}). Install Debian's "
-            "packages with `bash scripts/ci_browser.sh` (apt-get install chromium chromium-driver)."
-        )
 
 
 @pytest.fixture(scope="module")
@@ -96,14 +91,14 @@ def base_url(seeded) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[WebDriver]:
-    require_chromium()
+def chromium(browser_binaries) -> Iterator[WebDriver]:
+    chromium_binary, chromedriver = browser_binaries
     options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
+    options.binary_location = str(chromium_binary)
     profile = tempfile.TemporaryDirectory(prefix="codehealer-chromium-")
     for flag in (*CHROME_FLAGS, f"--user-data-dir={profile.name}"):
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver = webdriver.Chrome(service=Service(str(chromedriver)), options=options)
     try:
         yield driver
     finally:
@@ -142,6 +137,13 @@ def screenshot(browser: WebDriver, name: str) -> Path:
     return path
 
 
+def update_readme_screenshot(path: Path) -> None:
+    """With UPDATE_SCREENSHOTS=1, the README's picture of the dashboard becomes this one."""
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, README_SCREENSHOT)
+
+
 def tiles(browser: WebDriver) -> dict[str, tuple[object, str]]:
     return {
         tile.get_attribute("data-kpi"): (
@@ -166,7 +168,7 @@ def test_signed_in_kpi_tiles_equal_the_metrics_api(browser, base_url, seeded):
     api = httpx.get(
         f"{base_url}/api/v1/metrics/summary", headers={"X-API-Key": API_KEY}, timeout=10
     ).json()
-    screenshot(browser, "dashboard.png")
+    update_readme_screenshot(screenshot(browser, "dashboard.png"))
 
     assert api["incidents_24h"] >= len(RUNS)
     expected_text = {
