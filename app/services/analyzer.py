@@ -23,6 +23,7 @@ from app.core.models import FetchedLogs, IncidentTarget
 from app.core.ports import Classifier, Embedder, LogSource
 from app.core.redaction import mask_secrets
 from app.domain.classification.rule_classifier import combine_with_neighbours
+from app.domain.escalation import EscalationReason
 from app.domain.scoring.confidence import (
     ConfidenceWeights,
     combine,
@@ -136,16 +137,21 @@ class Analyzer:
     def _fetch(self, target: IncidentTarget) -> FetchedLogs:
         source = self.log_sources.get(target.source)
         if source is None:
-            raise EscalateIncident(f"cannot read logs: no log source for {target.source.value}")
+            raise EscalateIncident(
+                f"cannot read logs: no log source for {target.source.value}",
+                key=EscalationReason.NO_LOG_SOURCE,
+            )
         try:
             logs = source.fetch(target)
         except CircuitOpenError as exc:
-            raise EscalateIncident(f"cannot read logs: {exc}") from exc
+            raise EscalateIncident(
+                f"cannot read logs: {exc}", key=EscalationReason.INTEGRATION_UNAVAILABLE
+            ) from exc
         except IntegrationError as exc:
             if exc.retryable:
                 delay = timedelta(seconds=max(30.0, exc.retry_after or 0.0))
                 raise RetryLater(f"cannot read logs yet: {exc}", delay=delay) from exc
-            raise EscalateIncident(f"cannot read logs: {exc}") from exc
+            raise EscalateIncident(f"cannot read logs: {exc}", key=_log_error_key(exc)) from exc
         if logs.not_ready:
             raise RetryLater(f"logs not ready: {logs.note}", delay=timedelta(seconds=30))
         return logs
@@ -217,3 +223,11 @@ class Analyzer:
             verdict.action.value,
             parts.total,
         )
+
+
+def _log_error_key(exc: IntegrationError) -> EscalationReason:
+    """401/403: the token is missing, wrong or lacks a permission; anything else: the logs
+    themselves cannot be had (gone, never written, the target unknown)."""
+    if exc.upstream_status in (401, 403):
+        return EscalationReason.LOG_ACCESS_DENIED
+    return EscalationReason.LOGS_UNAVAILABLE

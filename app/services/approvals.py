@@ -17,6 +17,7 @@ from app.adapters.database.repositories.incidents import IncidentRepository
 from app.adapters.database.tables import utcnow
 from app.core.enums import ActionKind, Actor, AttemptStatus, IncidentStatus
 from app.core.ports import Queue
+from app.domain.escalation import EscalationReason
 from app.services.decision import incident_target, remediation_params
 
 log = logging.getLogger(__name__)
@@ -121,6 +122,7 @@ class ApprovalService:
                     expected=IncidentStatus.AWAITING_APPROVAL,
                     to=IncidentStatus.ESCALATED,
                     decision_reason=f"fix rejected by {user_id}",
+                    escalation_reason=EscalationReason.FIX_REJECTED.value,
                 )
                 return ApprovalResult(
                     ApprovalOutcome.REJECTED,

@@ -28,6 +28,7 @@ from app.adapters.database.tables import Incident, RemediationAttempt, utcnow
 from app.core.cluster_ports import ArgoCDApi, KubeObject, KubernetesApi
 from app.core.enums import ActionKind, AttemptStatus, IncidentSource, IncidentStatus
 from app.core.errors import IntegrationError
+from app.domain.escalation import EscalationReason
 from app.services.cluster_ingest import close_resolved
 
 log = logging.getLogger(__name__)
@@ -211,6 +212,7 @@ def _apply(session: Session, incident: Incident, verdict: Verdict, *, now: datet
         expected=IncidentStatus.VERIFYING,
         to=IncidentStatus.FAILED,
         decision_reason=f"fix did not work: {verdict.reason}",
+        escalation_reason=EscalationReason.FIX_DID_NOT_WORK.value,
     )
     if not moved:
         return False

@@ -180,6 +180,7 @@ class DecisionService:
             to=status,
             decision=decision.value,
             decision_reason=reason,
+            escalation_reason=_key(outcome),
         )
         AuditRepository(session).append(
             "decision.made",
@@ -254,6 +255,7 @@ class DecisionService:
             confidence_history=incident.confidence_history,
             decision=decision.value,
             decision_reason=outcome.reason,
+            escalation_reason=_key(outcome),
         )
         session.add(parent)
         session.flush()
@@ -280,6 +282,7 @@ def remediation_params(incident: Incident, secret_names: list[str]) -> dict:
         "run_id": incident.run_id,
         "run_attempt": incident.run_attempt,
         "head_branch": incident.head_branch,
+        "installation_id": incident.github_installation_id,
         "namespace": incident.namespace,
         "pod": incident.pod,
         "container": incident.container,
@@ -295,6 +298,11 @@ def remediation_params(incident: Incident, secret_names: list[str]) -> dict:
     if len(named) == 1:  # only when the log names exactly one configured secret
         params["secret_name"] = named[0]
     return params
+
+
+def _key(outcome: DecisionOutcome) -> str | None:
+    key = outcome.escalation_reason
+    return key.value if key is not None else None
 
 
 def _age_days(started: datetime | None, now: datetime) -> float | None:

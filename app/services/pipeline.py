@@ -15,6 +15,7 @@ from app.adapters.database.tables import utcnow
 from app.core.enums import IncidentStatus
 from app.core.logs import incident_id_var
 from app.core.redaction import mask_secrets
+from app.domain.escalation import EscalationReason
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,11 @@ class RetryLater(Exception):
 
 
 class EscalateIncident(Exception):
-    """A person must look at this incident; ``reason`` says why."""
+    """A person must look at this incident; ``reason`` says why, ``key`` names its runbook."""
+
+    def __init__(self, reason: str, *, key: EscalationReason):
+        super().__init__(reason)
+        self.key = key
 
 
 class EventProcessor:
@@ -55,7 +60,7 @@ class EventProcessor:
         except RetryLater as exc:
             self._retry_or_escalate(incident_id, str(exc), exc.delay)
         except EscalateIncident as exc:
-            self._escalate(incident_id, str(exc))
+            self._escalate(incident_id, str(exc), exc.key)
         except Exception as exc:  # a crash must leave the incident claimable, never lost
             log.exception("processing incident %s failed", incident_id)
             self._retry_or_escalate(
@@ -68,7 +73,9 @@ class EventProcessor:
             incident = IncidentRepository(session).get(incident_id)
             if incident is not None and incident.processing_attempts >= self.max_attempts:
                 self._escalate(
-                    incident_id, f"gave up after {incident.processing_attempts} tries: {reason}"
+                    incident_id,
+                    f"gave up after {incident.processing_attempts} tries: {reason}",
+                    EscalationReason.PROCESSING_GAVE_UP,
                 )
                 return
             released = IncidentRepository(session).release_for_retry(
@@ -79,7 +86,7 @@ class EventProcessor:
                     "processing.retry", incident_id=incident_id, details={"reason": reason}
                 )
 
-    def _escalate(self, incident_id: int, reason: str) -> None:
+    def _escalate(self, incident_id: int, reason: str, key: EscalationReason) -> None:
         reason = mask_secrets(reason)
         with self.db.session() as session:
             moved = IncidentRepository(session).transition(
@@ -91,10 +98,13 @@ class EventProcessor:
                 ),
                 to=IncidentStatus.ESCALATED,
                 decision_reason=reason,
+                escalation_reason=key.value,
                 last_error=reason,
             )
             if moved:
                 AuditRepository(session).append(
-                    "incident.escalated", incident_id=incident_id, details={"reason": reason}
+                    "incident.escalated",
+                    incident_id=incident_id,
+                    details={"reason": reason, "key": key.value},
                 )
         log.warning("incident %s escalated: %s", incident_id, reason)

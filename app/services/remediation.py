@@ -21,6 +21,7 @@ from app.core.enums import ActionKind, AttemptStatus, IncidentStatus
 from app.core.errors import CircuitOpenError, IntegrationError
 from app.core.metrics import Metrics, NullMetrics
 from app.core.redaction import mask_secrets
+from app.domain.escalation import EscalationReason
 from app.domain.remediators.base import RemediationResult, RemediationStatus, Remediator
 from app.services.pipeline import RetryLater
 
@@ -38,6 +39,10 @@ INCIDENT_STATUS = {
     RemediationStatus.ALREADY_DONE: IncidentStatus.VERIFYING,
     RemediationStatus.FAILED: IncidentStatus.ESCALATED,
     RemediationStatus.ABORTED: IncidentStatus.ESCALATED,
+}
+ESCALATION_KEY = {
+    RemediationStatus.FAILED: EscalationReason.REMEDIATION_FAILED,
+    RemediationStatus.ABORTED: EscalationReason.REMEDIATION_ABORTED,
 }
 MAX_DEFERRALS = 5
 
@@ -127,6 +132,7 @@ class RemediationService:
         self, incident_id: int, attempt: RemediationAttempt, result: RemediationResult
     ) -> None:
         detail = mask_secrets(result.detail)
+        key = ESCALATION_KEY.get(result.status)
         with self.db.session() as session:
             attempts, incidents = AttemptRepository(session), IncidentRepository(session)
             if result.status is RemediationStatus.DEFERRED:
@@ -143,6 +149,7 @@ class RemediationService:
                     status=RemediationStatus.FAILED,
                     detail=f"gave up after {deferrals} deferrals: {detail}",
                 )
+                key = EscalationReason.REMEDIATION_DEFERRED
             attempts.finish(
                 attempt.id,
                 status=ATTEMPT_STATUS[result.status],
@@ -157,7 +164,10 @@ class RemediationService:
                 claimed_at=None,
                 claimed_by=None,
                 **(
-                    {"decision_reason": f"remediation {result.status.value}: {detail}"}
+                    {
+                        "decision_reason": f"remediation {result.status.value}: {detail}",
+                        "escalation_reason": key.value if key else None,
+                    }
                     if to is IncidentStatus.ESCALATED
                     else {}
                 ),

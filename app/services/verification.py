@@ -11,6 +11,7 @@ from app.adapters.database.repositories.incidents import IncidentRepository
 from app.adapters.database.tables import Incident, utcnow
 from app.core.enums import AttemptStatus, IncidentStatus
 from app.core.events.models import IncidentDraft, RunCompleted
+from app.domain.escalation import EscalationReason
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ class RunVerifier:
             expected=IncidentStatus.VERIFYING,
             to=IncidentStatus.FAILED,
             decision_reason=f"fix did not work: {reason}",
+            escalation_reason=EscalationReason.FIX_DID_NOT_WORK.value,
         )
         if not moved:
             return

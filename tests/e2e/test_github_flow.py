@@ -147,6 +147,29 @@ def test_unreadable_logs_escalate_with_a_clear_reason(http, flow):
     assert detail["decision_reason"].startswith("cannot read logs")
 
 
+def test_logs_refused_with_403_name_the_access_runbook(http, flow):
+    with respx.mock(assert_all_called=False) as respx_mock:
+        respx_mock.get(f"{API}/repos/{REPO}/actions/runs/{RUN_ID}/attempts/1/jobs").respond(
+            403, json={"message": "Resource not accessible by integration"}
+        )
+        incident_id = deliver(http, run_webhook()).json()["incident_id"]
+        flow.new_worker().drain()
+    detail = http.get(f"/api/v1/incidents/{incident_id}").json()
+    assert detail["escalation_reason"] == "log_access_denied"
+
+
+def test_logs_gone_with_404_name_the_logs_unavailable_runbook(http, flow):
+    with respx.mock(assert_all_called=False) as respx_mock:
+        respx_mock.get(f"{API}/repos/{REPO}/actions/runs/{RUN_ID}/attempts/1/jobs").respond(
+            404, json={"message": "Not Found"}
+        )
+        incident_id = deliver(http, run_webhook()).json()["incident_id"]
+        flow.new_worker().drain()
+    detail = http.get(f"/api/v1/incidents/{incident_id}").json()
+    assert detail["status"] == "escalated"
+    assert detail["escalation_reason"] == "logs_unavailable"
+
+
 def test_logs_not_ready_are_retried_later_not_dropped(http, flow):
     with respx.mock(assert_all_called=False) as respx_mock:
         respx_mock.get(f"{API}/repos/{REPO}/actions/runs/{RUN_ID}/attempts/1/jobs").respond(

@@ -158,6 +158,8 @@ class Incident(SQLModel, table=True):
     # decision
     decision: str | None = Field(default=None, max_length=32)
     decision_reason: str | None = None
+    # Why a person is needed (an EscalationReason value): the runbook a person is sent to.
+    escalation_reason: str | None = Field(default=None, max_length=64)
     # worker bookkeeping
     claimed_at: datetime | None = _ts()
     claimed_by: str | None = None

@@ -3,6 +3,7 @@
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.enums import ActionKind, Decision, Environment, Fixability, IncidentSource, Strategy
+from app.domain.escalation import EscalationReason
 
 # How careful a decision is. Rules may only move a decision up this scale.
 CAREFULNESS = {
@@ -74,6 +75,7 @@ class RuleFinding(BaseModel):
     rule: str
     decision: Decision
     reason: str
+    key: EscalationReason | None = None  # why a person is needed, when the finding asks for one
 
 
 class DecisionOutcome(BaseModel):
@@ -83,6 +85,19 @@ class DecisionOutcome(BaseModel):
     strategy: Strategy
     strategy_reason: str
     findings: list[RuleFinding] = Field(default_factory=list)
+
+    @property
+    def escalation_reason(self) -> EscalationReason | None:
+        """The key of the finding that set the final decision; a strategy that escalates on
+        its own did so because it was not sure enough. None when no person is needed."""
+        if self.decision in (Decision.AUTO_FIX, Decision.IGNORE):
+            return None
+        for finding in self.findings:
+            if finding.decision is self.decision and finding.key is not None:
+                return finding.key
+        if self.decision is Decision.ESCALATE:
+            return EscalationReason.LOW_CONFIDENCE
+        return None
 
     @property
     def reason(self) -> str:

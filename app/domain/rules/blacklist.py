@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.enums import Decision
 from app.domain.decisions.models import DecisionFacts, RuleFinding
+from app.domain.escalation import EscalationReason
 
 
 class DenyEntry(BaseModel):
@@ -59,5 +60,10 @@ class BlacklistRule:
     def check(self, facts: DecisionFacts, current: Decision) -> RuleFinding | None:
         for entry in self.entries:
             if entry.matches(facts):
-                return RuleFinding(rule=self.name, decision=entry.decision, reason=entry.reason)
+                return RuleFinding(
+                    rule=self.name,
+                    decision=entry.decision,
+                    reason=entry.reason,
+                    key=EscalationReason.BLOCKED_BY_RULE,
+                )
         return None

@@ -1,5 +1,6 @@
 from app.core.enums import Decision
 from app.domain.decisions.models import DecisionFacts, RuleFinding
+from app.domain.escalation import EscalationReason
 
 
 class BlastRadiusRule:
@@ -23,11 +24,13 @@ class BlastRadiusRule:
                 rule=self.name,
                 decision=Decision.NEEDS_APPROVAL,
                 reason=f"{facts.fixes_last_hour} fixes in the last hour (limit {self.max_per_hour})",
+                key=EscalationReason.BLAST_RADIUS,
             )
         if facts.fixes_last_hour_target >= self.max_per_hour_per_target:
             return RuleFinding(
                 rule=self.name,
                 decision=Decision.NEEDS_APPROVAL,
                 reason=f"{facts.fixes_last_hour_target} fixes on {facts.target} in the last hour (limit {self.max_per_hour_per_target})",
+                key=EscalationReason.BLAST_RADIUS,
             )
         return None

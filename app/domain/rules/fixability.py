@@ -1,5 +1,6 @@
 from app.core.enums import ActionKind, Decision, Fixability
 from app.domain.decisions.models import DecisionFacts, RuleFinding
+from app.domain.escalation import EscalationReason
 
 
 class FixabilityRule:
@@ -13,9 +14,13 @@ class FixabilityRule:
                 rule=self.name,
                 decision=Decision.ESCALATE,
                 reason="needs a code or config change by a person",
+                key=EscalationReason.NEEDS_CODE_CHANGE,
             )
         if facts.action is ActionKind.NONE:
             return RuleFinding(
-                rule=self.name, decision=Decision.ESCALATE, reason="no remediation action applies"
+                rule=self.name,
+                decision=Decision.ESCALATE,
+                reason="no remediation action applies",
+                key=EscalationReason.NO_REMEDIATION,
             )
         return None

@@ -1,5 +1,6 @@
 from app.core.enums import Decision
 from app.domain.decisions.models import DecisionFacts, RuleFinding
+from app.domain.escalation import EscalationReason
 
 
 class RecurrenceRule:
@@ -19,4 +20,5 @@ class RecurrenceRule:
             rule=self.name,
             decision=Decision.ESCALATE,
             reason=f"recurring — needs a permanent fix (auto-fixed {len(earlier)} times in 24 h: {listed})",
+            key=EscalationReason.RECURRING_FAILURE,
         )

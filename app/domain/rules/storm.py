@@ -1,5 +1,6 @@
 from app.core.enums import Decision
 from app.domain.decisions.models import DecisionFacts, RuleFinding
+from app.domain.escalation import EscalationReason
 
 
 class StormRule:
@@ -20,4 +21,5 @@ class StormRule:
             rule=self.name,
             decision=Decision.NEEDS_APPROVAL,
             reason=f"same failure on {facts.storm_targets} targets within 15 minutes — grouped",
+            key=EscalationReason.STORM,
         )

@@ -250,6 +250,7 @@ def test_reject_escalates_the_incident(env, fake):
         incident = session.get(Incident, incident_id)
     assert incident.status == "escalated"
     assert "rejected by UAPPROVER2" in incident.decision_reason
+    assert incident.escalation_reason == "fix_rejected"
     assert attempts(container) == 0
     assert ephemerals(fake)[0][1].startswith("Rejected by <@UAPPROVER2>")
 

@@ -174,3 +174,40 @@ def test_retry_budget_counts_automatic_reruns_across_attempts_of_one_run(live):
         decided = [session.get(Incident, i) for i in ids]
     assert [i.decision for i in decided] == ["auto_fix", "auto_fix", "escalate"]
     assert "retry_budget" in decided[2].decision_reason
+
+
+def test_an_escalation_records_the_key_of_the_rule_that_decided(live):
+    [incident_id] = insert(
+        live,
+        analyzed_incident(
+            repo="org/b", run_id=8000, fixability="manual", action="none", category="compile_error"
+        ),
+    )
+    live.decider(incident_id)
+    with live.db.session() as session:
+        incident = session.get(Incident, incident_id)
+    assert incident.status == "escalated"
+    assert incident.escalation_reason == "needs_code_change"
+
+
+def test_an_auto_fix_records_no_escalation_key(live):
+    [incident_id] = insert(live, analyzed_incident(repo="org/c", run_id=8100))
+    live.decider(incident_id)
+    with live.db.session() as session:
+        incident = session.get(Incident, incident_id)
+    assert incident.decision == "auto_fix" and incident.escalation_reason is None
+
+
+def test_a_storm_group_records_the_storm_key(live):
+    ids = insert(
+        live,
+        *[
+            analyzed_incident(repo=f"org/s-{i}", run_id=8200 + i, signature="mirror down")
+            for i in range(5)
+        ],
+    )
+    for incident_id in ids:
+        live.decider(incident_id)
+    with live.db.session() as session:
+        parent = session.execute(select(Incident).where(Incident.kind == "storm_group")).scalar_one()
+    assert parent.escalation_reason == "storm"

@@ -126,6 +126,41 @@ def test_github_down_turns_into_escalation_and_frees_the_worker(live):
     assert "ConnectTimeout" in incident.decision_reason
 
 
+def test_a_failed_fix_records_the_remediation_failed_key(live):
+    incident_id = auto_fixed(live)
+    with respx.mock(assert_all_called=False) as respx_mock:
+        mock_run(respx_mock, failed_run())
+        respx_mock.post(RERUN).respond(401, json={"message": "Bad credentials"})
+        live.remediation(incident_id)
+    incident, _ = state(live, incident_id)
+    assert incident.escalation_reason == "remediation_failed"
+
+
+def test_a_fix_not_executed_records_the_remediation_aborted_key(live):
+    incident_id = auto_fixed(live)
+    with respx.mock(assert_all_called=False) as respx_mock:
+        run = failed_run()
+        respx_mock.get(f"{API}/repos/{REPO}/actions/runs/{RUN_ID}").respond(200, json=run)
+        respx_mock.get(f"{API}/repos/{REPO}/actions/workflows/{WORKFLOW_ID}/runs").respond(
+            200, json={"total_count": 2, "workflow_runs": [failed_run(run_id=RUN_ID + 5), run]}
+        )
+        live.remediation(incident_id)
+    incident, _ = state(live, incident_id)
+    assert incident.escalation_reason == "remediation_aborted"
+
+
+def test_a_fix_deferred_too_often_records_the_remediation_deferred_key(live):
+    incident_id = auto_fixed(live)
+    for _ in range(5):
+        with respx.mock(assert_all_called=False) as respx_mock:
+            mock_run(respx_mock, failed_run())
+            respx_mock.post(RERUN).respond(429, headers={"Retry-After": "600"})
+            live.processor.process(incident_id)
+    incident, _ = state(live, incident_id)
+    assert incident.status == "escalated"
+    assert incident.escalation_reason == "remediation_deferred"
+
+
 def test_long_retry_after_defers_instead_of_blocking(live):
     incident_id = auto_fixed(live)
     with respx.mock(assert_all_called=False) as respx_mock:
