@@ -7,8 +7,12 @@ log to a few milliseconds per megabyte.
 """
 
 import re
+import threading
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
+
+from pydantic import BaseModel
 
 MARK = "[REDACTED]"
 
@@ -64,8 +68,11 @@ _PAIRS = tuple(
 _SPAN_RULES = (_AUTH_HEADER, _BEARER, *_PAIRS)
 _SPAN_RULES_ANY_CASE = tuple(re.compile(rule.pattern, re.IGNORECASE) for rule in _SPAN_RULES)
 
-# scheme://user:password@host — keep the user, mask the password.
-_URL_CREDENTIALS = re.compile(r"(://[^/\s:@]+:)(?!\[REDACTED|\*\*\*)[^@\s/]+@")
+# scheme://user:password@host — keep the user, mask the password; and scheme://token@host,
+# a long opaque user with no password, which is how tokens ride in clone URLs.
+_URL_CREDENTIALS = re.compile(
+    r"(://(?:[^/\s:@]+:)?)(?:(?<=:)(?!\[REDACTED|\*\*\*)[^@\s/]+|(?<=//)[\w.~%+-]{20,})@"
+)
 
 
 def _word_char(char: str) -> bool:
@@ -125,22 +132,68 @@ def mask_secrets(text: str) -> str:
     return _URL_CREDENTIALS.sub(lambda m: m.group(1) + MARK + "@", text)
 
 
+# A key that names a credential: its value is masked whatever it looks like
+# (``{"client_secret": "abc"}``). Matched on the key lower-cased without separators, so
+# ``clientSecret``, ``X-Api-Key`` and ``private_key`` are all seen, and as a suffix, so
+# ``access_token`` and ``db_password`` are too (``secret_name`` and ``max_tokens`` are not).
+_SECRET_KEY = re.compile(
+    r"(?:token|passw(?:or)?d|passphrase|secret|authorization|auth|credentials?|cookie"
+    r"|(?:api|private|access|secret|signing|encryption)key)\Z"
+)
+_KEY_SEPARATORS = re.compile(r"[^a-z0-9]")
+_ALREADY_MASKED = ("[REDACTED", "***")
+
+
+@lru_cache(maxsize=4096)  # payload keys repeat; lru_cache is safe across threads
+def names_a_secret(key: str) -> bool:
+    """True when a mapping key (a JSON field, a header) says its value is a credential."""
+    return _SECRET_KEY.search(_KEY_SEPARATORS.sub("", key.lower())) is not None
+
+
+class _Remembered:
+    """A bounded set of strings, cleared when full. Lookups need no lock (one dict lookup is
+    atomic); additions take one, so the bound holds when worker threads add at once."""
+
+    def __init__(self, max_entries: int, max_length: int):
+        self.entries: dict[str, None] = {}
+        self.max_entries = max_entries
+        self.max_length = max_length
+        self._lock = threading.Lock()
+
+    def add_all(self, items: list[str], max_entries: int | None = None) -> None:
+        bound = self.max_entries if max_entries is None else max_entries
+        kept = [item for item in items if len(item) <= self.max_length]
+        with self._lock:
+            if len(self.entries) + len(kept) > bound:
+                self.entries.clear()
+            for item in kept[:bound]:
+                self.entries[item] = None
+
+
 # Strings already seen to hold no secret. Deliveries from one repository repeat most of their
 # strings (a GitHub payload carries ~100 URL templates of its repository, organisation and
 # sender), so the secret rules only need to run over what is new. Bounded: cleared when full.
-_KNOWN_CLEAN: dict[str, None] = {}
 _KNOWN_CLEAN_MAX_ENTRIES = 8192
 _KNOWN_CLEAN_MAX_LENGTH = 1024
+_CLEAN_STRINGS = _Remembered(_KNOWN_CLEAN_MAX_ENTRIES, _KNOWN_CLEAN_MAX_LENGTH)
+_KNOWN_CLEAN = _CLEAN_STRINGS.entries
+# Mapping keys already seen not to name a secret: a payload's few hundred keys are checked
+# with one C-level set comparison per object instead of one rule per key.
+_CLEAN_KEYS = _Remembered(4096, 200)
 
 
 def mask_mapping(value: Any) -> Any:
-    """Mask every string inside nested dicts, lists and tuples (keys stay as they are).
+    """Mask every string inside nested dicts, lists, tuples and pydantic models, and every
+    value under a key that names a secret (keys stay as they are).
 
-    Webhook payloads are large and almost never hold a secret: one pass over their strings not
-    seen clean before, joined by newlines (a boundary for every rule), decides whether the
-    field-by-field walk is needed at all.
+    Webhook payloads are large and almost never hold a secret: one pass over their keys not
+    seen clean before and their strings not seen clean before, joined by newlines (a boundary
+    for every rule), decides whether the field-by-field walk is needed at all. A model is
+    returned as a copy with only its masked fields replaced; a clean value is returned as it is.
     """
-    unseen = [text for text in _strings(value) if text not in _KNOWN_CLEAN]
+    unseen, secret_valued = _strings(value)
+    if secret_valued:
+        return _mask_each(value)
     if not unseen:
         return value
     joined = "\n".join(unseen)
@@ -151,36 +204,85 @@ def mask_mapping(value: Any) -> Any:
 
 
 def _remember_clean(strings: list[str]) -> None:
-    if len(_KNOWN_CLEAN) + len(strings) > _KNOWN_CLEAN_MAX_ENTRIES:
-        _KNOWN_CLEAN.clear()
-    for text in strings:
-        if len(text) <= _KNOWN_CLEAN_MAX_LENGTH:
-            _KNOWN_CLEAN[text] = None
+    _CLEAN_STRINGS.add_all(strings, _KNOWN_CLEAN_MAX_ENTRIES)
 
 
-def _strings(value: Any) -> list[str]:
-    """Every string in ``value`` (in no particular order), without recursion: a generator per
-    level costs about as much as the secret rules on a 20 KB payload."""
+def _strings(value: Any) -> tuple[list[str], bool]:
+    """The strings in ``value`` not known clean (in no particular order), and whether a key
+    that names a secret holds a value still to mask. Without recursion: a generator per level
+    costs about as much as the secret rules on a 20 KB payload."""
     found: list[str] = []
+    secret_valued = False
+    known = _KNOWN_CLEAN
     pending = [value]
     while pending:
         item = pending.pop()
         if isinstance(item, str):
-            found.append(item)
+            if item not in known:
+                found.append(item)
         elif isinstance(item, dict):
+            if not secret_valued and not _CLEAN_KEYS.entries.keys() >= item.keys():
+                secret_valued = _holds_secret_value(item)
             pending.extend(item.values())
         elif isinstance(item, list | tuple):
             pending.extend(item)
-    return found
+        elif isinstance(item, BaseModel):
+            pending.append(item.__dict__)
+    return found, secret_valued
 
 
-def _mask_each(value: Any) -> Any:
+def _holds_secret_value(mapping: dict) -> bool:
+    """Whether a key of ``mapping`` names a secret and holds something unmasked; remembers the
+    keys that name none."""
+    clean: list[str] = []
+    for key, item in mapping.items():
+        if not isinstance(key, str):
+            continue
+        if not names_a_secret(key):
+            clean.append(key)
+        elif _unmasked(item):
+            return True
+    _CLEAN_KEYS.add_all(clean)
+    return False
+
+
+def _unmasked(value: Any) -> bool:
+    """Whether a value under a secret-naming key still shows something: a non-empty string not
+    already masked, a number, or a container holding one. Flags and nulls say nothing."""
     if isinstance(value, str):
-        return mask_secrets(value)
+        return bool(value) and not value.startswith(_ALREADY_MASKED)
+    if isinstance(value, bool) or value is None:
+        return False
+    if isinstance(value, int | float):
+        return True
     if isinstance(value, dict):
-        return {key: _mask_each(item) for key, item in value.items()}
+        return any(_unmasked(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_unmasked(item) for item in value)
+    return False
+
+
+def _mask_each(value: Any, secret: bool = False) -> Any:
+    """``value`` with every string masked; under a secret-naming key, every value shown."""
+    if isinstance(value, str):
+        if secret:
+            return MARK if _unmasked(value) else value
+        masked = mask_secrets(value)
+        return value if masked == value else masked  # keeps a StrEnum member what it is
+    if isinstance(value, dict):
+        return {
+            key: _mask_each(item, secret or (isinstance(key, str) and names_a_secret(key)))
+            for key, item in value.items()
+        }
     if isinstance(value, list):
-        return [_mask_each(item) for item in value]
+        return [_mask_each(item, secret) for item in value]
     if isinstance(value, tuple):
-        return tuple(_mask_each(item) for item in value)
+        return tuple(_mask_each(item, secret) for item in value)
+    if isinstance(value, BaseModel):
+        fields = _mask_each(value.__dict__, secret)
+        changed = {name: item for name, item in fields.items() if item is not value.__dict__[name]}
+        # Only what changed is replaced: the other fields keep their exact objects and types.
+        return value.model_copy(update=changed) if changed else value
+    if secret and isinstance(value, int | float) and not isinstance(value, bool):
+        return MARK
     return value

@@ -125,9 +125,94 @@ def test_key_after_a_case_changing_character_is_still_masked() -> None:
 
 
 def test_mask_mapping_masks_nested_strings_and_keeps_the_rest() -> None:
-    payload = {"env": [{"token": f"token={GITHUB_CLASSIC}"}], "count": 3, "ok": True}
+    payload = {"env": [{"script": f"token={GITHUB_CLASSIC}"}], "count": 3, "ok": True}
     masked = mask_mapping(payload)
-    assert masked == {"env": [{"token": "token=[REDACTED:github_token]"}], "count": 3, "ok": True}
+    assert masked == {"env": [{"script": "token=[REDACTED:github_token]"}], "count": 3, "ok": True}
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "token",
+        "access_token",
+        "password",
+        "db_password",
+        "secret",
+        "client_secret",
+        "clientSecret",
+        "authorization",
+        "Authorization",
+        "api_key",
+        "X-Api-Key",
+        "apiKey",
+        "private_key",
+        "aws_secret_access_key",
+        "credentials",
+        "cookie",
+    ],
+)
+def test_mask_mapping_masks_any_value_under_a_key_that_names_a_secret(key: str) -> None:
+    # The value has no secret's shape: only its key says what it is.
+    masked = mask_mapping({"outer": {key: "plain-looking-value-42"}, "name": "build"})
+    assert masked == {"outer": {key: MARK}, "name": "build"}
+
+
+def test_mask_mapping_masks_numbers_and_nested_values_under_a_secret_key() -> None:
+    payload = {"pin": 1, "credentials": {"user": "bob", "list": ["a", 7]}, "password": 123456}
+    masked = mask_mapping(payload)
+    assert masked == {"pin": 1, "credentials": {"user": MARK, "list": [MARK, MARK]}, "password": MARK}
+
+
+@pytest.mark.parametrize("value", [None, True, False, "", MARK, "[REDACTED:github_token]", "***"])
+def test_mask_mapping_leaves_empty_flag_or_masked_values_under_a_secret_key(value) -> None:
+    payload = {"token": value, "automountServiceAccountToken": value}
+    assert mask_mapping(payload) is payload
+
+
+@pytest.mark.parametrize(
+    "key", ["secret_name", "secretName", "max_tokens", "prompt_tokens", "keys_url", "private"]
+)
+def test_keys_that_only_mention_a_secret_keep_their_value(key: str) -> None:
+    payload = {key: "NPM_TOKEN_NAME"}
+    assert mask_mapping(payload) is payload
+
+
+def test_mask_mapping_masks_the_fields_of_a_model_and_keeps_their_types() -> None:
+    from app.core.enums import IncidentKind, IncidentSource
+    from app.core.events.models import FailureObserved, IncidentDraft
+
+    draft = IncidentDraft(
+        source=IncidentSource.GITHUB,
+        kind=IncidentKind.WORKFLOW_RUN,
+        dedup_key="o/r#1#1",
+        fingerprint=f"github:o/r:deploy {GITHUB_CLASSIC}:main",
+        title=f"o/r: deploy {GITHUB_CLASSIC} failure on main",
+        workflow_name=f"deploy {GITHUB_CLASSIC}",
+        details={"repo_url": "https://bot:hunter2@git.example/r.git", "token": "abc"},
+    )
+    masked = mask_mapping((FailureObserved(draft=draft), "d-1"))[0].draft
+    assert masked.workflow_name == "deploy [REDACTED:github_token]"
+    assert GITHUB_CLASSIC not in masked.title + masked.fingerprint
+    assert masked.details == {"repo_url": f"https://bot:{MARK}@git.example/r.git", "token": MARK}
+    assert masked.source is IncidentSource.GITHUB and masked.dedup_key == "o/r#1#1"
+
+
+def test_a_clean_model_is_returned_as_it_is() -> None:
+    from app.core.events.models import Ignored
+
+    event = Ignored(reason="workflow_run action 'requested' is not completed")
+    assert mask_mapping((event, "delivery-1")) == (event, "delivery-1")
+    assert mask_mapping(event) is event
+
+
+def test_url_with_a_long_opaque_user_is_masked() -> None:
+    token = "0123456789abcdef0123456789abcdef01234567"  # an old-style 40-hex GitHub token
+    masked = mask_secrets(f"clone https://{token}@github.com/o/r.git")
+    assert masked == f"clone https://{MARK}@github.com/o/r.git"
+
+
+def test_url_with_a_short_user_keeps_it() -> None:
+    assert mask_secrets("ssh://git@github.com/o/r.git") == "ssh://git@github.com/o/r.git"
 
 
 def test_mask_mapping_keeps_tuples_as_tuples() -> None:
@@ -221,3 +306,32 @@ def test_a_remembered_string_is_checked_again_once_the_memory_is_full(monkeypatc
     assert (
         mask_mapping({"a": "one", "t": f"token={GITHUB_CLASSIC}"})["t"] != f"token={GITHUB_CLASSIC}"
     )
+
+
+def test_the_clean_memory_keeps_its_bound_when_threads_fill_it_at_once(monkeypatch) -> None:
+    import sys
+    import threading
+
+    from app.core import redaction
+
+    bound = 4
+    monkeypatch.setattr(redaction, "_KNOWN_CLEAN_MAX_ENTRIES", bound)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    overruns: list[int] = []
+
+    def fill(worker: int) -> None:
+        for n in range(10_000):
+            mask_mapping({"a": f"w{worker}-{n}-x", "b": f"w{worker}-{n}-y"})
+            if (size := len(redaction._KNOWN_CLEAN)) > bound:
+                overruns.append(size)
+
+    try:
+        threads = [threading.Thread(target=fill, args=(w,)) for w in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert overruns == []
