@@ -25,7 +25,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def cmd_serve(args: argparse.Namespace, settings: Settings | None = None) -> int:
+    """``settings``: given by `demo`; otherwise read from the environment."""
     import uvicorn
 
     from app.adapters.database.migrate import upgrade
@@ -33,7 +34,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from app.main import create_app
     from app.services.worker import start_worker_threads, stop_worker_threads
 
-    settings = _settings(args)
+    settings = _settings(args) if settings is None else settings
     for warning in settings.check_startup():
         log.warning("!!! %s", warning)
     container = build_container(settings)
@@ -55,6 +56,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         container.close()
         log.info("CodeHealer stopped")
     return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from app.demo.runner import run_demo
+
+    return run_demo(args, serve=cmd_serve)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -323,6 +330,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--no-worker", action="store_true", help="API only")
     serve.set_defaults(func=cmd_serve)
+
+    demo = sub.add_parser(
+        "demo", help="the service with a local stand-in for GitHub and recorded failures"
+    )
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--data-dir", default=".codehealer-demo", help="embedded database folder")
+    demo.add_argument("--duration", type=float, default=60.0, help="seconds the failures arrive over")
+    demo.set_defaults(func=cmd_demo, no_worker=False)
 
     worker = sub.add_parser("worker", help="run only the worker")
     worker.add_argument("--once", action="store_true", help="process what is claimable, then exit")

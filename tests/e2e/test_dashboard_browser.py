@@ -3,14 +3,10 @@ incidents that went through the whole pipeline (signed webhooks → worker → m
 
 Needs Debian's ``chromium`` and ``chromium-driver``: tests/e2e/conftest.py runs
 scripts/ci_browser.sh when they are missing; when that fails these tests fail, they do not skip.
-Screenshots land in ``test-output/``; with UPDATE_SCREENSHOTS=1 the signed-in dashboard is also
-saved as docs/images/dashboard.png, the picture in the README.
+Screenshots land in ``test-output/``.
 """
 
 import json
-import os
-import shutil
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +14,6 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
@@ -28,26 +22,15 @@ from selenium.webdriver.support.ui import WebDriverWait
 from app.bootstrap import Container, build_container
 from app.services.dashboard import format_duration, format_rate
 from tests.conftest import _truncate, make_settings
+from tests.support.browser import headless_chromium
 from tests.support.dashboard import RUNS, dashboard_app, seed_through_pipeline
 
 pytestmark = pytest.mark.browser
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-OUTPUT = REPO_ROOT / "test-output"
-README_SCREENSHOT = REPO_ROOT / "docs" / "images" / "dashboard.png"
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 API_KEY = "dashboard-browser-test-key-4f1c9a"
 LAPTOP = (1366, 900)
 PHONE = (390, 844)
-CHROME_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
 
 
 @pytest.fixture(scope="module")
@@ -92,18 +75,8 @@ def base_url(seeded) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def chromium(browser_binaries) -> Iterator[WebDriver]:
-    chromium_binary, chromedriver = browser_binaries
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(chromium_binary)
-    profile = tempfile.TemporaryDirectory(prefix="codehealer-chromium-")
-    for flag in (*CHROME_FLAGS, f"--user-data-dir={profile.name}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(str(chromedriver)), options=options)
-    try:
+    with headless_chromium(browser_binaries) as driver:
         yield driver
-    finally:
-        driver.quit()
-        profile.cleanup()
 
 
 @pytest.fixture
@@ -137,13 +110,6 @@ def screenshot(browser: WebDriver, name: str) -> Path:
     return path
 
 
-def update_readme_screenshot(path: Path) -> None:
-    """With UPDATE_SCREENSHOTS=1, the README's picture of the dashboard becomes this one."""
-    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
-        README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, README_SCREENSHOT)
-
-
 def tiles(browser: WebDriver) -> dict[str, tuple[object, str]]:
     return {
         tile.get_attribute("data-kpi"): (
@@ -168,7 +134,7 @@ def test_signed_in_kpi_tiles_equal_the_metrics_api(browser, base_url, seeded):
     api = httpx.get(
         f"{base_url}/api/v1/metrics/summary", headers={"X-API-Key": API_KEY}, timeout=10
     ).json()
-    update_readme_screenshot(screenshot(browser, "dashboard.png"))
+    screenshot(browser, "dashboard.png")
 
     assert api["incidents_24h"] >= len(RUNS)
     expected_text = {

@@ -8,8 +8,14 @@ never skip.
 
 import os
 import subprocess
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.remote.webdriver import WebDriver
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -18,6 +24,16 @@ BROWSER_BINARIES = (CHROMIUM, CHROMEDRIVER)
 INSTALLER = ("bash", str(REPO_ROOT / "scripts" / "ci_browser.sh"))
 # apt-get update plus the chromium packages; a slow mirror takes minutes, not tens of them.
 INSTALL_TIMEOUT_SECONDS = 900
+CHROME_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 
 
 class BrowserUnavailable(RuntimeError):
@@ -67,3 +83,20 @@ def ensure_browser(
 
 def _names(paths: Sequence[Path]) -> str:
     return ", ".join(str(path) for path in paths)
+
+
+@contextmanager
+def headless_chromium(binaries: Sequence[Path] = BROWSER_BINARIES) -> Iterator[WebDriver]:
+    """Chromium driven by chromedriver, with a throw-away profile."""
+    chromium, chromedriver = binaries
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(chromium)
+    profile = tempfile.TemporaryDirectory(prefix="codehealer-chromium-")
+    for flag in (*CHROME_FLAGS, f"--user-data-dir={profile.name}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(str(chromedriver)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        profile.cleanup()
