@@ -18,13 +18,14 @@ def pytest_runtestloop(session: pytest.Session) -> None:
     ):
         return
     reporter = config.pluginmanager.get_plugin("terminalreporter")
+    say = reporter.write_line if reporter is not None else print
     try:
         if ensure_browser():
-            reporter.write_line("browser tests: installed Debian's chromium and chromium-driver")
+            say("browser tests: installed Debian's chromium and chromium-driver")
         config.stash[_BROWSER_PROBLEM] = None
     except BrowserUnavailable as exc:
         config.stash[_BROWSER_PROBLEM] = str(exc)
-        reporter.write_line(f"browser tests: cannot install Chromium: {exc}", red=True)
+        say(f"browser tests: cannot install Chromium: {exc}")
 
 
 @pytest.fixture(scope="session")
