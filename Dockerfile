@@ -38,6 +38,8 @@ WORKDIR /srv/codehealer
 COPY --from=build /opt/venv /opt/venv
 COPY app/ ./app/
 COPY config/ ./config/
+# The runbook pages the dashboard serves (links of escalated incidents).
+COPY docs/runbooks/ ./docs/runbooks/
 
 RUN python -m compileall -q app
 

@@ -395,7 +395,11 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     )
     slack = overrides["slack"] if "slack" in overrides else build_slack_client(settings)
     notifier = SlackNotifier(
-        db, slack, channel=settings.slack_channel, public_url=settings.public_url
+        db,
+        slack,
+        channel=settings.slack_channel,
+        public_url=settings.public_url,
+        runbook_base_url=settings.runbook_base,
     )
     return Container(
         settings=settings,

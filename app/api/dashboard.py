@@ -28,6 +28,7 @@ from app.api.deps import ContainerDep, SettingsDep
 from app.core.config import Settings
 from app.core.security import tokens_equal
 from app.services.dashboard import DashboardQuery, Filters
+from app.services.runbooks import RunbookLibrary
 
 APP_DIR = Path(__file__).resolve().parents[1]
 TEMPLATES = APP_DIR / "templates" / "dashboard"
@@ -285,3 +286,21 @@ async def incident(
     if detail is None:
         return _page(request, "not_found.html", status=404, mode=viewer.mode, what=incident_id)
     return _page(request, "incident.html", incident=detail, mode=viewer.mode)
+
+
+@router.get("/runbooks")
+async def runbooks(request: Request, viewer: ViewerDep) -> Response:
+    if viewer.denied is not None:
+        return viewer.denied
+    pages = await run_in_threadpool(RunbookLibrary().pages)
+    return _page(request, "runbooks.html", pages=pages, mode=viewer.mode)
+
+
+@router.get("/runbooks/{name}")
+async def runbook(request: Request, viewer: ViewerDep, name: str) -> Response:
+    if viewer.denied is not None:
+        return viewer.denied
+    page = await run_in_threadpool(RunbookLibrary().page, name)
+    if page is None:
+        return _page(request, "runbook_missing.html", status=404, mode=viewer.mode, what=name)
+    return _page(request, "runbook.html", page=page, mode=viewer.mode)

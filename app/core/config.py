@@ -121,6 +121,8 @@ class Settings(BaseSettings):
     )
     target_precision: float = 0.95
     public_url: str = "http://127.0.0.1:8000"
+    # Where runbook pages live: ``<base>/<key>.md``. Unset: the dashboard's own copy.
+    runbook_base_url: str | None = None
 
     # --- AWS -----------------------------------------------------------------------------
     queue_url: str | None = None
@@ -155,6 +157,13 @@ class Settings(BaseSettings):
             or self.k8s_in_cluster
         )
         return not can_act
+
+    @property
+    def runbook_base(self) -> str:
+        """RUNBOOK_BASE_URL, or the runbooks the dashboard serves under PUBLIC_URL."""
+        if self.runbook_base_url and self.runbook_base_url.strip():
+            return self.runbook_base_url.strip().rstrip("/")
+        return f"{self.public_url.rstrip('/')}/dashboard/runbooks"
 
     @property
     def requires_api_key(self) -> bool:

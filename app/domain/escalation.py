@@ -5,6 +5,7 @@ read, a fix fails, a person rejects it), never recovered from the reason's wordi
 ``docs/runbooks/<key>.md`` explains each one; a test keeps the pages and this list in step.
 """
 
+from datetime import datetime
 from enum import StrEnum
 
 from app.core.enums import IncidentStatus
@@ -80,6 +81,13 @@ def reason_needing_person(
     if status == IncidentStatus.AWAITING_APPROVAL and approval_expired:
         return EscalationReason.APPROVAL_EXPIRED
     return parse_reason(stored)
+
+
+def approval_has_expired(status: str | None, expires_at: datetime | None, now: datetime) -> bool:
+    """The latest approval request lapsed: marked expired, or still pending past its time."""
+    if status == "expired":
+        return True
+    return status == "pending" and expires_at is not None and expires_at <= now
 
 
 def runbook_url(base_url: str, reason: EscalationReason) -> str:

@@ -97,7 +97,9 @@ class ApprovalService:
                     incident_id,
                 )
             if request.expires_at <= now:
-                approvals.expire(nonce, incident_id=incident_id, user=user_id, now=now)
+                if approvals.expire(nonce, incident_id=incident_id, user=user_id, now=now):
+                    # The message then loses its buttons and points at the runbook.
+                    audit.append("approval.expired", incident_id=incident_id, actor=user_id)
                 return ApprovalResult(
                     ApprovalOutcome.EXPIRED,
                     "This request expired — re-analyze the incident.",

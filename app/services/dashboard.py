@@ -22,6 +22,12 @@ from app.core.config import Settings
 from app.core.enums import Category, IncidentKind, IncidentSource, IncidentStatus
 from app.core.redaction import mask_mapping, mask_secrets
 from app.domain import charts
+from app.domain.escalation import (
+    TITLES,
+    approval_has_expired,
+    reason_needing_person,
+    runbook_url,
+)
 from app.domain.learning.calibration import expected_calibration_error, reliability
 from app.services.incident_views import IncidentQuery
 from app.services.learning import calibration_samples
@@ -352,6 +358,25 @@ def similar_rows(similar: list[Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def runbook_link(
+    detail: dict[str, Any], settings: Settings, *, now: datetime
+) -> dict[str, str | None] | None:
+    """The runbook of why this incident needs a person: ``url`` is RUNBOOK_BASE_URL's page when
+    that is set, else None (the template links the dashboard's own copy)."""
+    latest = detail["approvals"][-1] if detail["approvals"] else None
+    expired = latest is not None and approval_has_expired(
+        latest["status"], datetime.fromisoformat(latest["expires_at"]), now
+    )
+    reason = reason_needing_person(
+        detail.get("escalation_reason"), status=detail["status"], approval_expired=expired
+    )
+    if reason is None:
+        return None
+    base = (settings.runbook_base_url or "").strip()
+    url = runbook_url(base, reason) if base.startswith(("https://", "http://")) else None
+    return {"key": reason.value, "title": TITLES[reason], "url": url}
+
+
 def incident_page(detail: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """Adds what the template shows but the API does not: times, labels, the confidence chart."""
     parts = detail["confidence_parts"]
@@ -386,6 +411,7 @@ def incident_page(detail: dict[str, Any], settings: Settings) -> dict[str, Any]:
             empty_message="Not scored yet",
             chart_id=f"confidence-{detail['id']}",
         ),
+        "runbook": runbook_link(detail, settings, now=utcnow()),
         "similar_rows": similar_rows(detail["similar"]),
         "timeline": [
             {**entry, "when": format_time(entry["at"]), "pairs": _details_text(entry["details"])}

@@ -33,6 +33,7 @@ from app.adapters.external.slack.client import SlackClient
 from app.core.enums import IncidentKind
 from app.core.errors import SlackError
 from app.core.redaction import mask_secrets
+from app.domain.escalation import approval_has_expired, reason_needing_person
 from app.domain.notifications.blocks import incident_blocks, incident_text, reply_text
 from app.domain.notifications.models import AttemptView, IncidentCard, SimilarView
 
@@ -62,12 +63,14 @@ class SlackNotifier:
         *,
         channel: str,
         public_url: str,
+        runbook_base_url: str | None = None,
         max_attempts: int = MAX_ATTEMPTS,
     ):
         self.db = db
         self.client = client
         self.channel = channel
         self.public_url = public_url
+        self.runbook_base_url = runbook_base_url
         self.max_attempts = max_attempts
 
     def deliver_pending(self, limit: int = 20, *, now: datetime | None = None) -> dict[str, int]:
@@ -153,7 +156,16 @@ class SlackNotifier:
     ) -> SlackMessage:
         approval = self._open_approval(session, incident.id, batch.now)
         attempt = AttemptRepository(session).latest(incident.id)
-        card = build_card(incident, approval=approval, attempt=attempt, public_url=self.public_url)
+        latest = ApprovalRepository(session).latest_for(incident.id)
+        card = build_card(
+            incident,
+            approval=approval,
+            attempt=attempt,
+            public_url=self.public_url,
+            runbook_base_url=self.runbook_base_url,
+            approval_expired=latest is not None
+            and approval_has_expired(latest.status, latest.expires_at, batch.now),
+        )
         text, blocks = incident_text(card), incident_blocks(card)
         messages = SlackMessageRepository(session)
         if root is None:
@@ -258,6 +270,8 @@ def build_card(
     approval: Approval | None,
     attempt: RemediationAttempt | None,
     public_url: str,
+    runbook_base_url: str | None = None,
+    approval_expired: bool = False,
 ) -> IncidentCard:
     """The view model of an incident's Slack message, from its rows."""
     details = incident.details or {}
@@ -292,6 +306,10 @@ def build_card(
         storm_group=incident.kind == IncidentKind.STORM_GROUP,
         occurrences=incident.occurrences,
         parent_id=incident.parent_id,
+        escalation_reason=reason_needing_person(
+            incident.escalation_reason, status=incident.status, approval_expired=approval_expired
+        ),
+        runbook_base_url=runbook_base_url,
     )
 
 

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"
 PYTHON_IMAGE = re.compile(r"^python:3\.11(?:[.@-].*)?$")
 BUILD_CONTEXT_FILES = {"requirements.txt"}
-RUNTIME_CONTEXT_DIRS = {"app/", "config/"}
+RUNTIME_CONTEXT_DIRS = {"app/", "config/", "docs/runbooks/"}
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,7 @@ def test_the_final_stage_installs_nothing_and_takes_the_virtualenv_from_the_buil
     assert any(flags.get("from") == stages[0].name for flags, _, _ in copies)
 
 
-def test_only_requirements_app_and_config_come_from_the_context(stages: list[Stage]) -> None:
+def test_only_requirements_app_config_and_runbooks_come_from_the_context(stages: list[Stage]) -> None:
     for stage in stages[:-1]:
         assert context_sources(stage) <= BUILD_CONTEXT_FILES, stage.name
     final = {s if s.endswith("/") else s + "/" for s in context_sources(stages[-1])}

@@ -12,7 +12,7 @@ DOCKERFILE = Path(__file__).resolve().parents[2] / "Dockerfile.lambda"
 LAMBDA_PYTHON_IMAGE = re.compile(r"^public\.ecr\.aws/lambda/python:3\.11(?:[.@-].*)?$")
 # Files the build stage may take from the context (besides what the runtime copies).
 BUILD_CONTEXT_FILES = {"requirements.txt"}
-RUNTIME_CONTEXT_DIRS = {"app/", "config/"}
+RUNTIME_CONTEXT_DIRS = {"app/", "config/", "docs/runbooks/"}
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +94,7 @@ def test_no_add_instruction(all_instructions: list[Instruction]) -> None:
     assert not [i.line for i in all_instructions if i.keyword == "ADD"], "use COPY, not ADD"
 
 
-def test_final_stage_copies_only_app_and_config_from_the_context(stages: list[Stage]) -> None:
+def test_final_stage_copies_only_app_config_and_runbooks_from_the_context(stages: list[Stage]) -> None:
     context_sources = set()
     for instruction in stages[-1].instructions:
         if instruction.keyword == "COPY":

@@ -10,12 +10,14 @@ import re
 from typing import Any
 
 from app.core.redaction import mask_secrets
+from app.domain.escalation import TITLES, runbook_url
 from app.domain.notifications.models import AttemptView, IncidentCard
 
 APPROVE_ACTION = "codehealer_approve"
 REJECT_ACTION = "codehealer_reject"
 FEEDBACK_UP_ACTION = "codehealer_feedback_up"
 FEEDBACK_DOWN_ACTION = "codehealer_feedback_down"
+RUNBOOK_ACTION = "codehealer_runbook"  # a link button: Slack opens the URL, we ignore the click
 
 # Slack's limits (https://api.slack.com/reference/block-kit/blocks).
 MAX_BLOCKS = 50
@@ -23,6 +25,7 @@ MAX_SECTION_TEXT = 3000
 MAX_FIELD_TEXT = 2000
 MAX_HEADER_TEXT = 150
 MAX_BUTTON_VALUE = 2000
+MAX_BUTTON_URL = 3000
 MAX_FALLBACK_TEXT = 3000
 
 MAX_EVIDENCE_LINES = 12
@@ -58,6 +61,9 @@ def incident_blocks(card: IncidentCard) -> list[dict[str, Any]]:
         if text:
             blocks.append(_section(text))
     blocks.append(_section(_decision(card)))
+    runbook = _runbook(card)
+    if runbook is not None:
+        blocks.append(runbook)
     if card.attempt is not None:
         blocks.append(_context(_attempt(card.attempt)))
     if card.auto_sync_disabled:
@@ -193,6 +199,26 @@ def _decision(card: IncidentCard) -> str:
     if card.decision_reason:
         text += f"\n_{_safe(card.decision_reason)}_"
     return _clip(text, MAX_SECTION_TEXT)
+
+
+def _runbook(card: IncidentCard) -> dict[str, Any] | None:
+    """The reason a person is needed, with a button to its runbook page."""
+    if card.escalation_reason is None or not card.runbook_base_url:
+        return None
+    url = mask_secrets(runbook_url(card.runbook_base_url, card.escalation_reason))
+    if not re.match(r"https?://", url) or len(url) > MAX_BUTTON_URL:
+        return None
+    title = TITLES[card.escalation_reason]
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": f"📖 *Runbook:* {_safe(title)}"},
+        "accessory": {
+            "type": "button",
+            "text": {"type": "plain_text", "text": "Open runbook", "emoji": True},
+            "action_id": RUNBOOK_ACTION,
+            "url": url,
+        },
+    }
 
 
 def _attempt(attempt: AttemptView) -> str:

@@ -4,6 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.domain.escalation import EscalationReason
+
 
 class SimilarView(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -57,3 +59,5 @@ class IncidentCard(BaseModel):
     storm_group: bool = False
     occurrences: int = 1
     parent_id: int | None = None
+    escalation_reason: EscalationReason | None = None  # why a person is needed now
+    runbook_base_url: str | None = None  # ``<base>/<key>.md`` is the reason's runbook

@@ -236,3 +236,57 @@ def test_without_a_bot_token_pending_rows_are_skipped(container, fake):
     assert silent.deliver_pending() == {"skipped": 1}
     assert [r.status for r in outbox(container)] == ["skipped"]
     assert fake.calls == []
+
+
+def runbook_urls(blocks: list[dict]) -> list[str]:
+    return [
+        b["accessory"]["url"]
+        for b in blocks
+        if b.get("accessory", {}).get("action_id") == "codehealer_runbook"
+    ]
+
+
+def test_an_escalated_incident_message_links_the_runbook_of_its_reason(container, fake):
+    incident = analyzed_incident(
+        repo="org/api", run_id=9400, fixability="manual", action="none", category="compile_error"
+    )
+    [incident_id] = insert(container, incident)
+    container.decider(incident_id)
+
+    assert container.notifier.deliver_pending() == {"sent": 1}
+
+    [post] = fake.calls_to("chat.postMessage")
+    base = container.settings.public_url.rstrip("/")
+    assert runbook_urls(post.body["blocks"]) == [
+        f"{base}/dashboard/runbooks/needs_code_change.md"
+    ]
+
+
+def test_an_answer_after_expiry_turns_the_buttons_into_the_expired_approval_runbook(
+    container, fake
+):
+    incident_id = decided(container)
+    container.notifier.deliver_pending()
+    with container.db.session() as session:
+        session.execute(
+            update(Approval)
+            .where(Approval.incident_id == incident_id)
+            .values(expires_at=utcnow() - timedelta(minutes=1))
+        )
+    result = container.approvals.decide(
+        incident_id=incident_id,
+        nonce=nonce_of(container, incident_id),
+        user_id="UAPPROVER1",
+        approve=True,
+        allowed=True,
+    )
+    assert result.outcome == "expired"
+
+    container.notifier.deliver_pending()
+
+    [edit] = fake.calls_to("chat.update")
+    assert "codehealer_approve" not in json.dumps(edit.body["blocks"])
+    [url] = runbook_urls(edit.body["blocks"])
+    assert url.endswith("/approval_expired.md")
+    reply = fake.calls_to("chat.postMessage")[-1]
+    assert reply.body["text"] == "<@UAPPROVER1> answered after the request expired: nothing ran."

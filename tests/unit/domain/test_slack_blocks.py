@@ -12,11 +12,13 @@ from app.domain.notifications.blocks import (
     MAX_HEADER_TEXT,
     MAX_SECTION_TEXT,
     REJECT_ACTION,
+    RUNBOOK_ACTION,
     confidence_bar,
     incident_blocks,
     incident_text,
     reply_text,
 )
+from app.domain.escalation import EscalationReason
 from app.domain.notifications.models import AttemptView, IncidentCard, SimilarView
 
 NONCE = "n0nce-abcdefghijklmnopqrstu"
@@ -162,3 +164,55 @@ def test_limits_hold_for_a_huge_excerpt():
     evidence = next(b for b in blocks if "*Evidence*" in b.get("text", {}).get("text", ""))
     assert evidence["text"]["text"].count("```") == 2  # the code block stays closed
     assert len(incident_text(huge)) <= 3000
+
+
+def runbook_buttons(blocks: list[dict]) -> list[dict]:
+    return [
+        b["accessory"]
+        for b in blocks
+        if b.get("accessory", {}).get("action_id") == RUNBOOK_ACTION
+    ]
+
+
+def test_an_escalated_incident_links_the_runbook_of_its_reason():
+    blocks = incident_blocks(
+        card(
+            status="escalated",
+            decision="escalate",
+            escalation_reason=EscalationReason.LOG_ACCESS_DENIED,
+            runbook_base_url="https://docs.example.com/runbooks/",
+        )
+    )
+    [button] = runbook_buttons(blocks)
+    assert button["url"] == "https://docs.example.com/runbooks/log_access_denied.md"
+    assert button["type"] == "button" and "value" not in button
+    section = next(b for b in blocks if b.get("accessory") is button)
+    assert "Logs refused: credentials missing or wrong" in section["text"]["text"]
+
+
+def test_an_incident_without_an_escalation_reason_has_no_runbook_button():
+    blocks = incident_blocks(card(runbook_base_url="https://docs.example.com/runbooks"))
+    assert runbook_buttons(blocks) == []
+
+
+def test_a_runbook_base_that_is_not_http_gets_no_button():
+    blocks = incident_blocks(
+        card(
+            status="escalated",
+            escalation_reason=EscalationReason.STORM,
+            runbook_base_url="javascript:alert(1)//",
+        )
+    )
+    assert runbook_buttons(blocks) == []
+
+
+def test_a_storm_awaiting_approval_shows_both_the_buttons_and_the_runbook():
+    blocks = incident_blocks(
+        card(
+            escalation_reason=EscalationReason.STORM,
+            runbook_base_url="https://codehealer.example.com/dashboard/runbooks",
+        )
+    )
+    assert [b["action_id"] for b in buttons(blocks)] == [APPROVE_ACTION, REJECT_ACTION]
+    [button] = runbook_buttons(blocks)
+    assert button["url"].endswith("/dashboard/runbooks/storm.md")

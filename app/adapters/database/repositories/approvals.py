@@ -40,6 +40,16 @@ class ApprovalRepository:
         )
         return self.session.execute(stmt).scalar_one_or_none()
 
+    def latest_for(self, incident_id: int) -> Approval | None:
+        """The incident's most recent request, whatever became of it."""
+        stmt = (
+            select(Approval)
+            .where(Approval.incident_id == incident_id)
+            .order_by(Approval.id.desc())
+            .limit(1)
+        )
+        return self.session.execute(stmt).scalar_one_or_none()
+
     def decide(
         self, nonce: str, *, incident_id: int, status: str, user: str, now: datetime
     ) -> bool:

@@ -17,6 +17,7 @@ REPLIES: dict[str, str | None] = {
     "incident.escalated": "Escalated: {reason}",
     "approval.approved": "Approved by <@{actor}>.",
     "approval.rejected": "Rejected by <@{actor}>.",
+    "approval.expired": "<@{actor}> answered after the request expired: nothing ran.",
     "approval.over_budget": "Approved by <@{actor}>, but the hourly fix budget is used up: nothing ran.",
     "remediation.succeeded": "Executed: {detail}",
     "remediation.already_done": "Already done: {detail}",

@@ -37,7 +37,7 @@ resource "aws_cloudwatch_metric_alarm" "errors" {
   for_each = var.functions
 
   alarm_name          = "${each.value.function_name}-errors"
-  alarm_description   = "${each.value.function_name} reported more than ${var.errors_threshold} errors in ${var.alarm_period_seconds}s."
+  alarm_description   = "${each.value.function_name} reported more than ${var.errors_threshold} errors in ${var.alarm_period_seconds}s. Runbook: docs/runbooks/alarm_errors.md"
   namespace           = "AWS/Lambda"
   metric_name         = "Errors"
   dimensions          = { FunctionName = each.value.function_name }
@@ -57,7 +57,7 @@ resource "aws_cloudwatch_metric_alarm" "error_rate" {
   for_each = local.rate_alarm_functions
 
   alarm_name          = "${var.functions[each.key].function_name}-error-rate"
-  alarm_description   = "${var.functions[each.key].function_name} error rate above ${var.error_rate_threshold_percent}%."
+  alarm_description   = "${var.functions[each.key].function_name} error rate above ${var.error_rate_threshold_percent}%. Runbook: docs/runbooks/alarm_error_rate.md"
   evaluation_periods  = 2
   datapoints_to_alarm = 2
   threshold           = var.error_rate_threshold_percent
@@ -104,7 +104,7 @@ resource "aws_cloudwatch_metric_alarm" "duration" {
   for_each = var.functions
 
   alarm_name          = "${each.value.function_name}-duration-near-timeout"
-  alarm_description   = "${each.value.function_name} ran longer than ${floor(var.duration_threshold_ratio * 100)}% of its ${each.value.timeout_seconds}s timeout."
+  alarm_description   = "${each.value.function_name} ran longer than ${floor(var.duration_threshold_ratio * 100)}% of its ${each.value.timeout_seconds}s timeout. Runbook: docs/runbooks/alarm_duration.md"
   namespace           = "AWS/Lambda"
   metric_name         = "Duration"
   dimensions          = { FunctionName = each.value.function_name }
@@ -124,7 +124,7 @@ resource "aws_cloudwatch_metric_alarm" "throttles" {
   for_each = local.rate_alarm_functions
 
   alarm_name          = "${var.functions[each.key].function_name}-throttles"
-  alarm_description   = "${var.functions[each.key].function_name} was throttled (reserved concurrency or account limit reached)."
+  alarm_description   = "${var.functions[each.key].function_name} was throttled (reserved concurrency or account limit reached). Runbook: docs/runbooks/alarm_throttles.md"
   namespace           = "AWS/Lambda"
   metric_name         = "Throttles"
   dimensions          = { FunctionName = var.functions[each.key].function_name }
@@ -142,7 +142,7 @@ resource "aws_cloudwatch_metric_alarm" "throttles" {
 
 resource "aws_cloudwatch_metric_alarm" "dlq_messages" {
   alarm_name          = "${var.dlq_name}-messages-visible"
-  alarm_description   = "Messages landed in the dead-letter queue ${var.dlq_name}: jobs failed ${var.max_receive_count_hint} times. Inspect, fix, then redrive."
+  alarm_description   = "Messages landed in the dead-letter queue ${var.dlq_name}: jobs failed ${var.max_receive_count_hint} times. Inspect, fix, then redrive. Runbook: docs/runbooks/alarm_dlq_messages.md"
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateNumberOfMessagesVisible"
   dimensions          = { QueueName = var.dlq_name }
@@ -160,7 +160,7 @@ resource "aws_cloudwatch_metric_alarm" "dlq_messages" {
 
 resource "aws_cloudwatch_metric_alarm" "queue_age" {
   alarm_name          = "${var.queue_name}-oldest-message-age"
-  alarm_description   = "The oldest message in ${var.queue_name} is older than ${var.queue_age_threshold_seconds}s: the worker is not keeping up or is failing."
+  alarm_description   = "The oldest message in ${var.queue_name} is older than ${var.queue_age_threshold_seconds}s: the worker is not keeping up or is failing. Runbook: docs/runbooks/alarm_queue_age.md"
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateAgeOfOldestMessage"
   dimensions          = { QueueName = var.queue_name }
