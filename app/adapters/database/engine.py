@@ -8,6 +8,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
+from app.adapters.database.lenient import register_lenient_loaders
 from app.adapters.database.vectors import register_binary_vectors
 from app.core.config import Settings
 
@@ -38,6 +39,7 @@ def create_db_engine(url: str, settings: Settings) -> Engine:
 
 def _prepare_connection(dbapi_connection, _record) -> None:
     register_binary_vectors(dbapi_connection.adapters)
+    register_lenient_loaders(dbapi_connection.adapters)
 
 
 class Database:
