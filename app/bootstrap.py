@@ -319,7 +319,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     metrics = overrides.get("metrics") or build_metrics(settings)
     closers: list[Callable[[], None]] = []
     github = overrides.get("github")
-    if github is None and settings.github_token is not None:
+    if github is None and (settings.github_token is not None or settings.github_app_configured):
         github = build_github_client(settings)
         closers.append(github.close)
     kubernetes = overrides.get("kubernetes")

@@ -78,6 +78,8 @@ def make_settings(database_url: str | None = None, **overrides) -> Settings:
         "environment": "dev",
         "github_webhook_secret": WEBHOOK_SECRET,
         "github_token": None,
+        "github_app_id": None,
+        "github_app_private_key": None,
         "api_key": None,
         "nvidia_api_key": None,
         "dry_run": None,

@@ -7,7 +7,7 @@ Nothing in the code base reads ``os.environ`` except this module, and only when 
 import os
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.core.enums import Environment, Strategy
@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     # --- GitHub --------------------------------------------------------------------------
     github_webhook_secret: SecretStr | None = None
     github_token: SecretStr | None = None
+    # A GitHub App (both set): calls are made with short-lived installation tokens instead.
+    github_app_id: int | None = Field(default=None, gt=0)
+    github_app_private_key: SecretStr | None = None
     github_api_url: str = DEFAULT_GITHUB_API_URL
     github_repositories: str = ""
     github_timeout_seconds: float = 10.0
@@ -129,6 +132,12 @@ class Settings(BaseSettings):
     secrets_arn: str | None = None
     aws_region: str = "us-east-1"
 
+    @field_validator("github_app_id", "github_app_private_key", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """``GITHUB_APP_ID=`` as copied from .env.example means: no App."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @model_validator(mode="after")
     def _check_weights(self) -> "Settings":
         total = self.weight_classifier + self.weight_similarity + self.weight_history
@@ -152,6 +161,7 @@ class Settings(BaseSettings):
             return self.dry_run
         can_act = (
             self.github_token is not None
+            or self.github_app_configured
             or self.argocd_token is not None
             or self.k8s_token is not None
             or self.k8s_in_cluster
@@ -164,6 +174,11 @@ class Settings(BaseSettings):
         if self.runbook_base_url and self.runbook_base_url.strip():
             return self.runbook_base_url.strip().rstrip("/")
         return f"{self.public_url.rstrip('/')}/dashboard/runbooks"
+
+    @property
+    def github_app_configured(self) -> bool:
+        """GitHub calls are made as a GitHub App (installation tokens), not with GITHUB_TOKEN."""
+        return self.github_app_id is not None and self.github_app_private_key is not None
 
     @property
     def requires_api_key(self) -> bool:
@@ -183,6 +198,12 @@ class Settings(BaseSettings):
             )
         if self.environment is Environment.PROD and self.api_key is None:
             raise ConfigurationError("API_KEY is required when ENVIRONMENT=prod")
+        if (self.github_app_id is None) != (self.github_app_private_key is None):
+            raise ConfigurationError(
+                "GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY go together: set both or neither"
+            )
+        if self.github_app_configured and self.github_token is not None:
+            warnings.append("GITHUB_TOKEN is ignored: GitHub calls are made as the GitHub App")
         return warnings
 
 

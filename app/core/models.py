@@ -21,6 +21,7 @@ class IncidentTarget(BaseModel):
     head_branch: str | None = None
     workflow_id: int | None = None
     failed_jobs: list[dict[str, Any]] = Field(default_factory=list)
+    github_installation_id: int | None = None
     cluster: str | None = None
     namespace: str | None = None
     pod: str | None = None

@@ -45,8 +45,37 @@ class SecretStore(Protocol):
     def get(self, name: str) -> str: ...
 
 
+class GitHubTokenProvider(Protocol):
+    """Who GitHub calls are made as: one personal token, or a GitHub App's installation tokens.
+
+    The GitHub client asks for a token on every call, naming the installation the call is for
+    (the one that sent the incident's delivery; None when unknown, then the App looks up the
+    installation of ``repo``).
+    """
+
+    def token(self, installation_id: int | None, *, repo: str | None = None) -> str: ...
+
+    def refresh(
+        self, installation_id: int | None, rejected: str, *, repo: str | None = None
+    ) -> str | None:
+        """A newer token after GitHub answered 401 to ``rejected``; None when there is none."""
+        ...
+
+    def installations(self) -> list[int] | None:
+        """The App's active installations; None when calls are made with a personal token."""
+        ...
+
+
 class GitHubActions(Protocol):
     """The GitHub Actions operations the remediators use (GitHubClient implements it)."""
+
+    def for_installation(self, installation_id: int | None) -> "GitHubActions":
+        """The same operations, made with the token of one App installation."""
+        ...
+
+    def installations(self) -> list[int] | None: ...
+
+    def list_installation_repositories(self) -> list[str]: ...
 
     def get_run(self, repo: str, run_id: int) -> dict[str, Any]: ...
 

@@ -2,6 +2,7 @@
 webhook delivered (GitHub does not redeliver failed deliveries)."""
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -39,16 +40,18 @@ class StaleAttemptChecker:
     def __call__(self) -> dict[str, Any]:
         with self.db.session() as session:
             stale = session.execute(
-                select(Incident.id, Incident.repo, Incident.run_id).where(
+                select(
+                    Incident.id, Incident.repo, Incident.run_id, Incident.github_installation_id
+                ).where(
                     Incident.status == IncidentStatus.VERIFYING,
                     Incident.updated_at < utcnow() - self.older_than,
                     Incident.run_id.is_not(None),
                 )
             ).all()
         closed = 0
-        for _incident_id, repo, run_id in stale:
+        for _incident_id, repo, run_id, installation_id in stale:
             try:
-                run = self.github.get_run(repo, run_id)
+                run = self.github.for_installation(installation_id).get_run(repo, run_id)
             except IntegrationError as exc:
                 log.warning("sweep: cannot check run %s of %s: %s", run_id, repo, exc)
                 continue
@@ -65,8 +68,20 @@ class StaleAttemptChecker:
         return {"checked": len(stale), "closed": closed}
 
 
+@dataclass(frozen=True)
+class RepositoryScope:
+    """A repository to reconcile, and the App installation that may read it (None: no App,
+    or the App looks it up)."""
+
+    repo: str
+    installation_id: int | None = None
+
+
 class Reconciler:
-    """Lists recent failed runs per repository and ingests those no webhook delivered."""
+    """Lists recent failed runs per repository and ingests those no webhook delivered.
+
+    Repositories: GITHUB_REPOSITORIES when set; else, with a GitHub App, those its
+    installations were granted; else those seen in deliveries."""
 
     def __init__(
         self,
@@ -83,33 +98,57 @@ class Reconciler:
         self.repositories = repositories
         self.lookback = lookback
 
-    def repos(self) -> list[str]:
+    def scopes(self) -> list[RepositoryScope]:
         if self.repositories:
-            return self.repositories
+            return [RepositoryScope(repo) for repo in self.repositories]
+        installations = self.github.installations()
+        if installations is not None:
+            return self._installed(installations)
         with self.db.session() as session:
             rows = session.execute(
                 select(distinct(Incident.repo)).where(Incident.repo.is_not(None))
             )
-            return sorted(r for (r,) in rows)
+            return [RepositoryScope(r) for r in sorted(r for (r,) in rows)]
+
+    def _installed(self, installations: list[int]) -> list[RepositoryScope]:
+        scopes = []
+        for installation_id in installations:
+            try:
+                installation = self.github.for_installation(installation_id)
+                repos = installation.list_installation_repositories()
+            except IntegrationError as exc:
+                log.warning("reconcile: cannot list installation %s: %s", installation_id, exc)
+                continue
+            scopes += [RepositoryScope(repo, installation_id) for repo in repos]
+        return scopes
 
     def __call__(self) -> dict[str, Any]:
         since = utcnow() - self.lookback
         ingested, seen = [], 0
-        for repo in self.repos():
+        scopes = self.scopes()
+        for scope in scopes:
+            github = self.github.for_installation(scope.installation_id)
             try:
-                runs = self.github.list_runs(repo, status="failure", created_since=since)
+                runs = github.list_runs(scope.repo, status="failure", created_since=since)
             except IntegrationError as exc:
-                log.warning("reconcile: cannot list runs of %s: %s", repo, exc)
+                log.warning("reconcile: cannot list runs of %s: %s", scope.repo, exc)
                 continue
             for run in runs:
                 seen += 1
-                incident_id = self._ingest_run(repo, run)
+                incident_id = self._ingest_run(scope, run)
                 if incident_id is not None:
                     ingested.append(incident_id)
-        return {"repositories": len(self.repos()), "failed_runs_seen": seen, "ingested": ingested}
+        return {"repositories": len(scopes), "failed_runs_seen": seen, "ingested": ingested}
 
-    def _ingest_run(self, repo: str, run: dict[str, Any]) -> int | None:
-        payload = {"action": "completed", "workflow_run": run, "repository": {"full_name": repo}}
+    def _ingest_run(self, scope: RepositoryScope, run: dict[str, Any]) -> int | None:
+        repo = scope.repo
+        payload: dict[str, Any] = {
+            "action": "completed",
+            "workflow_run": run,
+            "repository": {"full_name": repo},
+        }
+        if scope.installation_id is not None:  # as GitHub would have sent it to the App
+            payload["installation"] = {"id": scope.installation_id}
         event = parse_github_event("workflow_run", payload)
         if not isinstance(event, FailureObserved):
             return None

@@ -120,6 +120,7 @@ class Incident(SQLModel, table=True):
     conclusion: str | None = Field(default=None, max_length=32)
     run_started_at: datetime | None = _ts()
     failed_jobs: list = _json([])
+    github_installation_id: int | None = Field(default=None, sa_type=BigInteger)
     # Kubernetes / Argo CD target
     cluster: str | None = None
     namespace: str | None = None

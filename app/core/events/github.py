@@ -6,7 +6,7 @@ Only what CodeHealer acts on is read; unknown fields are ignored.
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.core.enums import IncidentKind, IncidentSource, Severity
 from app.core.errors import BadRequestError
@@ -37,6 +37,12 @@ class _Repository(_Lenient):
     full_name: str
 
 
+class _Installation(_Lenient):
+    """Present in deliveries to a GitHub App: the installation whose token acts on them."""
+
+    id: int = Field(gt=0, lt=2**63)
+
+
 class _WorkflowRun(_Lenient):
     id: int
     name: str | None = None
@@ -62,6 +68,7 @@ class _WorkflowRunPayload(_Lenient):
     repository: _Repository
     workflow_run: _WorkflowRun
     workflow: _Workflow | None = None
+    installation: _Installation | None = None
 
 
 class _WorkflowJob(_Lenient):
@@ -81,6 +88,7 @@ class _WorkflowJobPayload(_Lenient):
     action: str
     repository: _Repository
     workflow_job: _WorkflowJob
+    installation: _Installation | None = None
 
 
 def run_dedup_key(repo: str, run_id: int, run_attempt: int) -> str:
@@ -144,6 +152,7 @@ def _workflow_run(payload: dict[str, Any]) -> ParsedEvent:
         head_sha=run.head_sha,
         conclusion=run.conclusion,
         run_started_at=run.run_started_at,
+        github_installation_id=body.installation.id if body.installation else None,
         details={"event": run.event, "path": run.path},
     )
     return FailureObserved(draft=draft)
@@ -170,6 +179,7 @@ def _workflow_job(payload: dict[str, Any]) -> ParsedEvent:
         head_sha=job.head_sha,
         conclusion=job.conclusion,
         failed_jobs=[FailedJob(id=job.id, name=job.name, html_url=job.html_url)],
+        github_installation_id=body.installation.id if body.installation else None,
         authoritative=False,
     )
     return FailureObserved(draft=draft)

@@ -34,6 +34,8 @@ class IncidentDraft(BaseModel):
     conclusion: str | None = None
     run_started_at: datetime | None = None
     failed_jobs: list[FailedJob] = Field(default_factory=list)
+    # The GitHub App installation that sent the delivery: its token acts on the incident.
+    github_installation_id: int | None = None
     cluster: str | None = None
     namespace: str | None = None
     pod: str | None = None

@@ -12,6 +12,8 @@ class GitHubRunParams(StrictParams):
     run_id: int = Field(gt=0)
     run_attempt: int = Field(default=1, ge=1)
     head_branch: str | None = None
+    # The GitHub App installation that reported the run: its token makes the calls.
+    installation_id: int | None = Field(default=None, gt=0)
 
 
 class GitHubRunPrevalidation:
@@ -20,15 +22,20 @@ class GitHubRunPrevalidation:
     def __init__(self, github: GitHubActions):
         self.github = github
 
+    def github_for(self, params: GitHubRunParams) -> GitHubActions:
+        """The client acting for the installation that reported the run."""
+        return self.github.for_installation(params.installation_id)
+
     def prevalidate(self, params: GitHubRunParams) -> RemediationResult | None:
-        run = self.github.get_run(params.repo, params.run_id)
+        github = self.github_for(params)
+        run = github.get_run(params.repo, params.run_id)
         stop = check_run_still_failed(run, decided_attempt=params.run_attempt)
         if stop is not None:
             return stop
         workflow_id = run.get("workflow_id")
         if workflow_id is None:
             return None
-        newest = self.github.list_workflow_runs(
+        newest = github.list_workflow_runs(
             params.repo, int(workflow_id), branch=run.get("head_branch")
         )
         return check_not_superseded(run, newest)

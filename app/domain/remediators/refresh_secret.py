@@ -65,12 +65,13 @@ class RefreshSecret(GitHubRunPrevalidation):
         source = self.source_for(params)
         assert source is not None  # prevalidate refused otherwise
         value = self.stores[source.source].get(source.key)
-        key = self.github.get_secrets_public_key(params.repo)
+        github = self.github_for(params)
+        key = github.get_secrets_public_key(params.repo)
         sealed = seal_for_github(key["key"], value)
-        self.github.put_secret(
+        github.put_secret(
             params.repo, params.secret_name, encrypted_value=sealed, key_id=key["key_id"]
         )
-        self.github.rerun_failed_jobs(params.repo, params.run_id)
+        github.rerun_failed_jobs(params.repo, params.run_id)
         return RemediationResult(
             status=RemediationStatus.SUCCEEDED,
             detail=f"secret {params.secret_name} refreshed from {source.source}; re-run requested",

@@ -15,7 +15,7 @@ class RerunFailedJobs(GitHubRunPrevalidation):
         return f"re-run the failed jobs of {params.repo} run {params.run_id}"
 
     def execute(self, params: GitHubRunParams) -> RemediationResult:
-        self.github.rerun_failed_jobs(params.repo, params.run_id)
+        self.github_for(params).rerun_failed_jobs(params.repo, params.run_id)
         return RemediationResult(
             status=RemediationStatus.SUCCEEDED,
             detail=f"re-run requested for the failed jobs of run {params.run_id}",

@@ -19,12 +19,11 @@ class RerunNoCache(GitHubRunPrevalidation):
         return f"delete the caches of {params.repo} ref {self._ref(params)} and re-run run {params.run_id}"
 
     def execute(self, params: RerunNoCacheParams) -> RemediationResult:
-        caches = self.github.list_caches(
-            params.repo, ref=self._ref(params), key=params.cache_key_prefix
-        )
+        github = self.github_for(params)
+        caches = github.list_caches(params.repo, ref=self._ref(params), key=params.cache_key_prefix)
         for cache in caches:
-            self.github.delete_cache(params.repo, int(cache["id"]))
-        self.github.rerun_failed_jobs(params.repo, params.run_id)
+            github.delete_cache(params.repo, int(cache["id"]))
+        github.rerun_failed_jobs(params.repo, params.run_id)
         return RemediationResult(
             status=RemediationStatus.SUCCEEDED,
             detail=f"deleted {len(caches)} cache(s), re-run requested for run {params.run_id}",

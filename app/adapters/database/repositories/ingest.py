@@ -35,6 +35,7 @@ _RUN_FIELDS = (
     "conclusion",
     "run_started_at",
     "fingerprint",
+    "github_installation_id",
 )
 _DRAFT_COLUMNS = tuple(name for name in IncidentDraft.model_fields if name != "authoritative")
 # A new incident's bookkeeping columns, spelled out so the statement does not depend on which

@@ -1,4 +1,7 @@
-"""GitHub REST API client: a small typed surface over one httpx client and one retry point."""
+"""GitHub REST API client: a small typed surface over one httpx client and one retry point.
+
+Every call asks the token provider (a personal token, or a GitHub App's installation tokens)
+for the token of the installation it is made for."""
 
 import re
 import time
@@ -9,21 +12,16 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from app.adapters.external.github.app_auth import build_token_provider
+from app.adapters.external.github.names import checked_repo
 from app.adapters.external.http import CircuitBreaker, ResilientClient, resilient_client
 from app.core.config import Settings
 from app.core.errors import GitHubError
+from app.core.ports import GitHubTokenProvider
 
-_REPO = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
 _SECRET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
 API_VERSION = "2022-11-28"
 MAX_LOG_BYTES = 5 * 1024 * 1024
-
-
-def checked_repo(repo: str) -> str:
-    """``owner/name`` only: a repo string from a payload must not steer the request path."""
-    if not _REPO.match(repo) or ".." in repo:
-        raise GitHubError(f"not a repository name: {repo!r}")
-    return repo
 
 
 def build_github_client(
@@ -32,13 +30,12 @@ def build_github_client(
     transport: httpx.BaseTransport | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> "GitHubClient":
+    """The client, calling as the GitHub App when one is configured, else with GITHUB_TOKEN."""
     headers = {
         "Accept": "application/vnd.github+json",
         "X-GitHub-Api-Version": API_VERSION,
         "User-Agent": "codehealer",
     }
-    if settings.github_token is not None:
-        headers["Authorization"] = f"Bearer {settings.github_token.get_secret_value()}"
     timeout = httpx.Timeout(settings.github_timeout_seconds, connect=5.0)
     api = httpx.Client(
         base_url=settings.github_api_url.rstrip("/"),
@@ -65,18 +62,35 @@ def build_github_client(
             max_concurrency=settings.github_max_concurrency,
         )
 
+    api_point = retry_point(api, "github")
     return GitHubClient(
-        retry_point(api, "github"),
+        api_point,
         retry_point(blobs, "github-logs"),
         api_url=settings.github_api_url,
+        tokens=build_token_provider(settings, api_point),
     )
 
 
 class GitHubClient:
-    def __init__(self, api: ResilientClient, blobs: ResilientClient, *, api_url: str):
+    """GitHub calls for one installation of the App (``installation_id``; None: not known, or
+    no App). ``for_installation`` gives the same client for another installation; they share
+    connections, retry point, circuit breaker and token cache."""
+
+    def __init__(
+        self,
+        api: ResilientClient,
+        blobs: ResilientClient,
+        *,
+        api_url: str,
+        tokens: GitHubTokenProvider | None = None,
+        installation_id: int | None = None,
+    ):
         self.api = api
         self.blobs = blobs
+        self.api_url = api_url
         self.api_host = urlsplit(api_url).netloc
+        self.tokens = tokens
+        self.installation_id = installation_id
 
     @property
     def breaker(self) -> CircuitBreaker:
@@ -86,6 +100,17 @@ class GitHubClient:
         self.api.client.close()
         self.blobs.client.close()
 
+    def for_installation(self, installation_id: int | None) -> "GitHubClient":
+        if installation_id == self.installation_id:
+            return self
+        return GitHubClient(
+            self.api,
+            self.blobs,
+            api_url=self.api_url,
+            tokens=self.tokens,
+            installation_id=installation_id,
+        )
+
     def is_api_url(self, url: str) -> bool:
         """Only URLs on the configured API host may be called when they come from a payload."""
         parts = urlsplit(url)
@@ -93,15 +118,15 @@ class GitHubClient:
 
     # --- runs and jobs -------------------------------------------------------------------
     def get_run(self, repo: str, run_id: int) -> dict[str, Any]:
-        return self.api.request(
-            "GET", f"/repos/{checked_repo(repo)}/actions/runs/{int(run_id)}"
+        return self._call(
+            "GET", f"/repos/{checked_repo(repo)}/actions/runs/{int(run_id)}", repo=repo
         ).json()
 
     def list_attempt_jobs(self, repo: str, run_id: int, attempt: int) -> list[dict[str, Any]]:
         path = (
             f"/repos/{checked_repo(repo)}/actions/runs/{int(run_id)}/attempts/{int(attempt)}/jobs"
         )
-        return self._paginate(path, "jobs")
+        return self._paginate(path, "jobs", repo=repo)
 
     def list_runs(
         self,
@@ -122,6 +147,7 @@ class GitHubClient:
         return self._paginate(
             f"/repos/{checked_repo(repo)}/actions/runs",
             "workflow_runs",
+            repo=repo,
             params=params,
             per_page=per_page,
             max_pages=5,
@@ -135,7 +161,8 @@ class GitHubClient:
         if branch:
             params["branch"] = branch
         path = f"/repos/{checked_repo(repo)}/actions/workflows/{int(workflow_id)}/runs"
-        return self.api.request("GET", path, params=params).json().get("workflow_runs", [])
+        response = self._call("GET", path, repo=repo, params=params)
+        return response.json().get("workflow_runs", [])
 
     def download_job_log(self, repo: str, job_id: int) -> str | None:
         """The job's plain-text log, or None while GitHub has none yet (404 while running).
@@ -143,7 +170,7 @@ class GitHubClient:
         The API answers 302 to a short-lived URL; it is followed once and never stored.
         """
         path = f"/repos/{checked_repo(repo)}/actions/jobs/{int(job_id)}/logs"
-        response = self.api.request("GET", path, allow=(404,))
+        response = self._call("GET", path, repo=repo, allow=(404,))
         if response.status_code == 404:
             return None
         if response.status_code in (301, 302, 303, 307, 308):
@@ -158,9 +185,8 @@ class GitHubClient:
         return _tail(response.content, MAX_LOG_BYTES)
 
     def rerun_failed_jobs(self, repo: str, run_id: int) -> None:
-        self.api.request(
-            "POST", f"/repos/{checked_repo(repo)}/actions/runs/{int(run_id)}/rerun-failed-jobs"
-        )
+        path = f"/repos/{checked_repo(repo)}/actions/runs/{int(run_id)}/rerun-failed-jobs"
+        self._call("POST", path, repo=repo)
 
     # --- caches --------------------------------------------------------------------------
     def list_caches(
@@ -170,36 +196,64 @@ class GitHubClient:
         return self._paginate(
             f"/repos/{checked_repo(repo)}/actions/caches",
             "actions_caches",
+            repo=repo,
             params=params,
             max_pages=5,
         )
 
     def delete_cache(self, repo: str, cache_id: int) -> None:
-        self.api.request(
-            "DELETE", f"/repos/{checked_repo(repo)}/actions/caches/{int(cache_id)}", allow=(404,)
-        )
+        path = f"/repos/{checked_repo(repo)}/actions/caches/{int(cache_id)}"
+        self._call("DELETE", path, repo=repo, allow=(404,))
 
     # --- secrets -------------------------------------------------------------------------
     def get_secrets_public_key(self, repo: str) -> dict[str, str]:
-        return self.api.request(
-            "GET", f"/repos/{checked_repo(repo)}/actions/secrets/public-key"
+        return self._call(
+            "GET", f"/repos/{checked_repo(repo)}/actions/secrets/public-key", repo=repo
         ).json()
 
     def put_secret(self, repo: str, name: str, *, encrypted_value: str, key_id: str) -> None:
         if not _SECRET_NAME.match(name):
             raise GitHubError(f"not a secret name: {name!r}")
-        self.api.request(
+        self._call(
             "PUT",
             f"/repos/{checked_repo(repo)}/actions/secrets/{name}",
+            repo=repo,
             json={"encrypted_value": encrypted_value, "key_id": key_id},
         )
 
+    # --- installations ---------------------------------------------------------------------
+    def installations(self) -> list[int] | None:
+        """The App's installations (listed with the App's JWT); None without an App."""
+        return self.tokens.installations() if self.tokens is not None else None
+
+    def list_installation_repositories(self) -> list[str]:
+        """``GET /installation/repositories``: what this installation was granted."""
+        repositories = self._paginate("/installation/repositories", "repositories", repo=None)
+        return [r["full_name"] for r in repositories if r.get("full_name")]
+
     # --- helpers -------------------------------------------------------------------------
+    def _call(self, method: str, path: str, *, repo: str | None, **kwargs: Any) -> httpx.Response:
+        """One API call with this installation's token, asked for per call (it may have been
+        replaced since the last one); once more with a new token when GitHub answers 401."""
+        if self.tokens is None:
+            return self.api.request(method, path, **kwargs)
+        token = self.tokens.token(self.installation_id, repo=repo)
+        try:
+            return self.api.request(method, path, headers=_bearer(token), **kwargs)
+        except GitHubError as exc:
+            if exc.upstream_status != 401:
+                raise
+            fresh = self.tokens.refresh(self.installation_id, token, repo=repo)
+            if fresh is None:
+                raise
+            return self.api.request(method, path, headers=_bearer(fresh), **kwargs)
+
     def _paginate(
         self,
         path: str,
         key: str,
         *,
+        repo: str | None,
         params: dict[str, Any] | None = None,
         per_page: int = 100,
         max_pages: int = 10,
@@ -207,12 +261,16 @@ class GitHubClient:
         items: list[dict[str, Any]] = []
         for page in range(1, max_pages + 1):
             query = {**(params or {}), "per_page": per_page, "page": page}
-            body = self.api.request("GET", path, params=query).json()
+            body = self._call("GET", path, repo=repo, params=query).json()
             batch = body.get(key, [])
             items.extend(batch)
             if len(batch) < per_page or len(items) >= body.get("total_count", len(items)):
                 break
         return items
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _tail(content: bytes, limit: int) -> str:

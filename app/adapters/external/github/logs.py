@@ -17,11 +17,14 @@ class GitHubLogSource:
     def fetch(self, target: IncidentTarget) -> FetchedLogs:
         if self.client is None:
             raise GitHubError(
-                "GITHUB_TOKEN is not set, so job logs cannot be read", status_code=401
+                "neither GITHUB_TOKEN nor a GitHub App is configured, so job logs cannot be read",
+                status_code=401,
             )
         if not target.repo or target.run_id is None:
             raise GitHubError("the incident names no repository and run", status_code=400)
-        jobs = self.client.list_attempt_jobs(target.repo, target.run_id, target.run_attempt or 1)
+        # Read as the App installation that reported the failure (when there is an App).
+        client = self.client.for_installation(target.github_installation_id)
+        jobs = client.list_attempt_jobs(target.repo, target.run_id, target.run_attempt or 1)
         failed = [j for j in jobs if j.get("conclusion") in FAILED]
         if not failed:
             if any(j.get("status") != "completed" for j in jobs):
@@ -29,7 +32,7 @@ class GitHubLogSource:
             return FetchedLogs(text="", note="GitHub lists no failed job for this attempt")
         sections = []
         for job in failed[: self.max_jobs]:
-            log = self.client.download_job_log(target.repo, int(job["id"]))
+            log = client.download_job_log(target.repo, int(job["id"]))
             if log is None:
                 return FetchedLogs(
                     not_ready=True, note=f"log of job {job['id']} is not available yet"
