@@ -73,6 +73,7 @@ from app.services.learning import calibrated_thresholds
 from app.services.notifier import SlackNotifier
 from app.services.pipeline import EventProcessor
 from app.services.remediation import RemediationService
+from app.services.reports import Reporter
 from app.services.sweep import Sweeper, SweepTask
 from app.services.verification import RunVerifier
 from app.services.worker import IncidentWorker
@@ -161,6 +162,17 @@ class Container:
         )
         tasks["slack"] = self.notifier.deliver_pending
         return Sweeper(worker=self.new_worker(worker_id="sweep"), tasks=tasks)
+
+    def new_reporter(self) -> Reporter:
+        s = self.settings
+        return Reporter(
+            self.db,
+            self.slack,
+            channel=s.slack_channel,
+            price_per_1k_tokens=s.llm_price_per_1k_tokens,
+            minutes_per_manual_fix=s.minutes_per_manual_fix,
+            max_fixes_per_hour=s.max_fixes_per_hour,
+        )
 
     def readiness(self) -> dict[str, Any]:
         try:

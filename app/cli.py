@@ -278,34 +278,34 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from app.bootstrap import build_container
-    from app.services.reports import build_report, render_markdown, render_slack
+    from app.services.reports import render_markdown, render_slack
 
     settings = _settings(args)
     container = build_container(settings)
     try:
-        with container.db.session() as session:
-            report = build_report(
-                session,
-                since=_since(args.since),
-                price_per_1k_tokens=settings.llm_price_per_1k_tokens,
-                minutes_per_manual_fix=settings.minutes_per_manual_fix,
-                max_fixes_per_hour=settings.max_fixes_per_hour,
-            )
+        reporter = container.new_reporter()
+        report = reporter.build(since=_since(args.since))
         text = render_slack(report) if args.format == "slack" else render_markdown(report)
         print(text)
         if args.post:
-            return _post_report(container, render_slack(report))
+            return _post_report(reporter, report)
     finally:
         container.close()
     return 0
 
 
-def _post_report(container, text: str) -> int:
-    notifier = getattr(container, "notifier", None)
-    if notifier is None or notifier.client is None:
+def _post_report(reporter, report: dict) -> int:
+    from app.core.errors import SlackError
+
+    if reporter.slack is None:
         print("codehealer: --post needs SLACK_BOT_TOKEN", file=sys.stderr)
         return 1
-    notifier.client.post_message(container.settings.slack_channel, text, blocks=None)
+    try:
+        posted = reporter.post(report)
+    except SlackError as exc:
+        print(f"codehealer: posting the report to Slack failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"posted to {posted.channel} (ts {posted.ts})", file=sys.stderr)
     return 0
 
 

@@ -1,4 +1,5 @@
-"""AWS Lambda entry points: HTTP (Mangum), the SQS worker, the scheduled sweep, migrations.
+"""AWS Lambda entry points: HTTP (Mangum), the SQS worker, the scheduled sweep and weekly
+report, migrations.
 
 One container per execution environment, built on first use and reused by warm invocations.
 Importing this module is kept cheap on purpose (cold start): FastAPI, Mangum, SQLAlchemy,
@@ -9,12 +10,14 @@ Function handlers (one image, one command each):
     app.lambda_handler.handler          API Gateway HTTP API / REST API, Function URL
     app.lambda_handler.worker_handler   SQS work queue (partial batch failures)
     app.lambda_handler.sweep_handler    EventBridge schedule
+    app.lambda_handler.report_handler   EventBridge weekly schedule: `codehealer report --post`
     app.lambda_handler.migrate_handler  invoked once per deploy, never at cold start
 """
 
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from app.adapters.queue.sqs import parse_incident_message
@@ -29,6 +32,7 @@ log = logging.getLogger(__name__)
 SQS_EVENT_SOURCE = "aws:sqs"
 SCHEDULE_SOURCE = "aws.events"
 SCHEDULE_DETAIL_TYPE = "Scheduled Event"
+REPORT_PERIOD = timedelta(days=7)  # the schedule is weekly: each report covers one week
 
 _container: "Container | None" = None
 _owns_container = False
@@ -196,6 +200,23 @@ def sweep_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         report = get_container().new_sweeper().run()
         log.info("sweep report: %s", report)
         return report
+
+
+def report_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The report function (EventBridge, weekly): the last week's report posted to
+    SLACK_CHANNEL, as ``codehealer report --since 7d --post`` does. A missing bot token or a
+    Slack refusal fails the invocation, so the function's errors alarm says so."""
+    with _invocation(context):
+        reporter = get_container().new_reporter()
+        report = reporter.build(since=datetime.now(UTC) - REPORT_PERIOD)
+        posted = reporter.post(report)
+        log.info("weekly report posted to %s (ts %s)", posted.channel, posted.ts)
+        return {
+            "posted_to": posted.channel,
+            "ts": posted.ts,
+            "since": report["since"],
+            "incidents": report["incidents_in_window"],
+        }
 
 
 def migrate_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from app.adapters.database.repositories.audit import AuditRepository
 from app.adapters.database.repositories.deliveries import DeliveryRepository
 from app.adapters.database.repositories.incidents import IncidentFilter, IncidentRepository
 from app.adapters.database.tables import Approval, Feedback, Incident, RemediationAttempt
+from app.core.redaction import mask_mapping
 
 _HIDDEN = {"embedding"}
 
@@ -26,6 +27,9 @@ def incident_summary(incident: Incident) -> dict[str, Any]:
 
 
 class IncidentQuery:
+    """Every answer is masked: rows stored before masking at rest, or by a path that missed
+    it, never show a secret (cheap: the strings seen clean before are not checked again)."""
+
     def __init__(self, db: Database):
         self.db = db
 
@@ -42,12 +46,14 @@ class IncidentQuery:
         filters = IncidentFilter(status=status, source=source, repo=repo, category=category)
         with self.db.session() as session:
             items, total = IncidentRepository(session).page(filters, limit=limit, offset=offset)
-            return {
-                "items": [incident_summary(i) for i in items],
-                "total": total,
-                "limit": limit,
-                "offset": offset,
-            }
+            return mask_mapping(
+                {
+                    "items": [incident_summary(i) for i in items],
+                    "total": total,
+                    "limit": limit,
+                    "offset": offset,
+                }
+            )
 
     def detail(self, incident_id: int) -> dict[str, Any] | None:
         with self.db.session() as session:
@@ -68,7 +74,7 @@ class IncidentQuery:
                 a.model_dump(mode="json")
                 for a in AuditRepository(session).for_incident(incident_id)
             ]
-            return data
+            return mask_mapping(data)
 
 
 def _rows(session, table, incident_id: int, order) -> list[dict[str, Any]]:

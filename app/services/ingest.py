@@ -94,12 +94,16 @@ class IngestService:
 
         ``body`` is the payload as it arrived: stored as it is when masking changes nothing.
         """
+        # Nothing a sender wrote is stored or answered with a secret in it: the payload (kept
+        # for replay), what the parser made of it and the header values, masked in one pass.
+        received = (payload, event, delivery_id, event_type)
+        masked = mask_mapping(received)
+        payload, event, delivery_id, event_type = masked
         delivery = DeliveryRow(
             source=source.value,
             delivery_id=delivery_id,
             event_type=event_type,
-            # The raw payload is kept for replay, but never with a secret in it.
-            payload_json=_stored_payload(payload, body),
+            payload_json=_payload_json(payload, body if masked is received else None),
         )
         if _one_statement(event, self.correlator):
             outcome = self._record_failure_alone(delivery, event.draft)
@@ -203,16 +207,15 @@ def _one_statement(event: ParsedEvent, correlator: Correlator | None) -> bool:
     return correlator is None or (event.draft.run_attempt or 1) <= 1
 
 
-def _stored_payload(payload: dict[str, Any], body: bytes | None) -> str:
-    """The payload as JSON text, masked. Payloads almost never hold a secret: then the body
-    that arrived is the text, and nothing is serialized again."""
-    masked = mask_mapping(payload)
-    if masked is not payload or body is None:
-        return json.dumps(masked)
+def _payload_json(payload: dict[str, Any], body: bytes | None) -> str:
+    """The payload as JSON text. Payloads almost never hold a secret: then the body that
+    arrived is the text, and nothing is serialized again (None: the payload was masked)."""
+    if body is None:
+        return json.dumps(payload)
     try:
         return body.decode("utf-8-sig")
     except UnicodeDecodeError:  # JSON in UTF-16/32, which json.loads also accepts
-        return json.dumps(masked)
+        return json.dumps(payload)
 
 
 def _outcome_name(outcome: IngestOutcome) -> str:
