@@ -1,12 +1,14 @@
 """`codehealer report`: what self-healing did, how often it was right, what keeps breaking."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Integer, cast, func, select
 from sqlmodel import Session
 
+from app.adapters.database.engine import Database
 from app.adapters.database.tables import (
     Approval,
     Incident,
@@ -14,7 +16,9 @@ from app.adapters.database.tables import (
     WebhookDelivery,
     utcnow,
 )
+from app.adapters.external.slack.client import SlackClient
 from app.core.enums import Decision, IncidentKind
+from app.core.errors import ConfigurationError
 from app.services.metrics import summary
 
 
@@ -215,3 +219,49 @@ def render_slack(report: dict[str, Any]) -> str:
             f"• recurring: {top}",
         ]
     )
+
+
+@dataclass(frozen=True)
+class PostedReport:
+    channel: str
+    ts: str
+
+
+class Reporter:
+    """Builds the report and posts it to Slack: ``codehealer report --post`` and the weekly
+    report function run this same code."""
+
+    def __init__(
+        self,
+        db: Database,
+        slack: SlackClient | None,
+        *,
+        channel: str,
+        price_per_1k_tokens: float,
+        minutes_per_manual_fix: float,
+        max_fixes_per_hour: int,
+    ):
+        self.db = db
+        self.slack = slack
+        self.channel = channel
+        self.price_per_1k_tokens = price_per_1k_tokens
+        self.minutes_per_manual_fix = minutes_per_manual_fix
+        self.max_fixes_per_hour = max_fixes_per_hour
+
+    def build(self, *, since: datetime) -> dict[str, Any]:
+        with self.db.session() as session:
+            return build_report(
+                session,
+                since=since,
+                price_per_1k_tokens=self.price_per_1k_tokens,
+                minutes_per_manual_fix=self.minutes_per_manual_fix,
+                max_fixes_per_hour=self.max_fixes_per_hour,
+            )
+
+    def post(self, report: dict[str, Any]) -> PostedReport:
+        """Post the Slack rendering to SLACK_CHANNEL. Raises ConfigurationError without a bot
+        token, SlackError when Slack refuses or is unreachable."""
+        if self.slack is None:
+            raise ConfigurationError("posting the report needs SLACK_BOT_TOKEN")
+        channel, ts = self.slack.post_message(self.channel, render_slack(report), [])
+        return PostedReport(channel=channel, ts=ts)
