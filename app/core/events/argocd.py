@@ -19,6 +19,7 @@ from app.core.enums import Category, IncidentKind, IncidentSource, Severity
 from app.core.errors import BadRequestError
 from app.core.events.cluster import ClusterSignal, Resolved, body_hash, bounded_key, present
 from app.core.events.models import FailureObserved, Ignored, IncidentDraft
+from app.core.names import ArgoCDAppName, DnsLabel
 from app.core.redaction import mask_secrets
 
 FAILED_PHASES = frozenset({"Failed", "Error"})
@@ -38,9 +39,10 @@ DEFAULT_FAILURE = ("Failed", Category.UNKNOWN, Severity.MEDIUM)
 class _Notification(BaseModel):
     model_config = ConfigDict(extra="ignore", alias_generator=to_camel, populate_by_name=True)
 
-    app: str = Field(min_length=1)
+    # Names reach Argo CD and Kubernetes API paths: RFC 1123 names only.
+    app: ArgoCDAppName
     kind: str | None = None
-    app_namespace: str | None = None
+    app_namespace: DnsLabel | None = None
     project: str | None = None
     revision: str | None = None
     operation_revision: str | None = None
@@ -51,7 +53,7 @@ class _Notification(BaseModel):
     finished_at: str | None = None
     repo_url: str | None = Field(default=None, alias="repoURL")
     dest_server: str | None = None
-    dest_namespace: str | None = None
+    dest_namespace: DnsLabel | None = None
     url: str | None = None
 
 

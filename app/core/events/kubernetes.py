@@ -24,7 +24,14 @@ from pydantic.alias_generators import to_camel
 from app.core.enums import Category, IncidentKind, IncidentSource, Severity
 from app.core.errors import BadRequestError
 from app.core.events.cluster import ClusterSignal, Resolved, body_hash, bounded_key, present
+from app.core.events.fields import (
+    PayloadCount,
+    PayloadDatetime,
+    dropped_details,
+    validate_payload,
+)
 from app.core.events.models import FailureObserved, Ignored, IncidentDraft
+from app.core.names import is_dns_label, is_dns_subdomain
 from app.core.redaction import mask_secrets
 
 EVENT_TYPE = "k8s_event"
@@ -100,10 +107,10 @@ class _Event(_Lenient):
     reason: str | None = None
     message: str | None = None
     type: str | None = None
-    count: int | None = None
-    first_timestamp: datetime | None = None
-    last_timestamp: datetime | None = None
-    event_time: datetime | None = None
+    count: PayloadCount | None = None
+    first_timestamp: PayloadDatetime = None
+    last_timestamp: PayloadDatetime = None
+    event_time: PayloadDatetime = None
     source: dict[str, Any] | None = None
     reporting_component: str | None = None
     cluster_name: str | None = None
@@ -128,7 +135,7 @@ class _AlertGroup(_Lenient):
     common_labels: dict[str, str] = Field(default_factory=dict)
     external_url: str | None = Field(default=None, alias="externalURL")
     alerts: list[_Alert]
-    truncated_alerts: int = 0
+    truncated_alerts: PayloadCount = 0
 
 
 # --- entry point -----------------------------------------------------------------------------
@@ -186,7 +193,7 @@ def normalize_event_reason(reason: str | None, message: str | None) -> str | Non
 
 
 def _event(payload: dict[str, Any], default_cluster: str) -> ClusterSignal:
-    event = _Event.model_validate(payload)
+    event, dropped = validate_payload(_Event, payload)
     obj = event.involved_object
     signal = {
         "source": IncidentSource.KUBERNETES,
@@ -228,6 +235,7 @@ def _event(payload: dict[str, Any], default_cluster: str) -> ClusterSignal:
             "last_timestamp": _iso(event.last_timestamp),
             "reporter": (event.source or {}).get("component") or event.reporting_component,
             "node": (event.source or {}).get("host"),
+            **dropped_details(dropped),
         },
     )
     return ClusterSignal(**signal, event=FailureObserved(draft=draft))
@@ -359,6 +367,7 @@ def _draft(
     reason_hint = hint(reason)
     fingerprint = _fingerprint(cluster, namespace, target, reason)
     owner_kind, owner_name = owner
+    _check_names(namespace=namespace, pod=pod, container=container, owner_name=owner_name)
     return IncidentDraft(
         source=IncidentSource.KUBERNETES,
         kind=IncidentKind.K8S_POD if pod else IncidentKind.K8S_WORKLOAD,
@@ -376,6 +385,17 @@ def _draft(
         reason=reason,
         details={**details, "category_hint": reason_hint.category.value},
     )
+
+
+def _check_names(**names: Any) -> None:
+    """Target names reach Kubernetes API paths: refused here unless they are RFC 1123 names."""
+    labels = ("namespace", "container")
+    for field, name in names.items():
+        if name is None:
+            continue
+        check = is_dns_label if field in labels else is_dns_subdomain
+        if not isinstance(name, str) or not check(name):
+            raise BadRequestError(f"{field} {str(name)[:80]!r} is not a Kubernetes name (RFC 1123)")
 
 
 def _iso(value: datetime | None) -> str | None:

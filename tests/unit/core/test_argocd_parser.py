@@ -102,3 +102,21 @@ def test_any_json_object_parses_or_is_a_bad_request(payload):
     except BadRequestError:
         return
     assert signal.delivery_id.startswith("argocd:")
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("app", "guest\nbook"),
+        ("app", "guestbook/../other"),
+        ("app", "Guestbook"),
+        ("app", "."),
+        ("destNamespace", "guest book"),
+        ("appNamespace", "../argocd"),
+    ],
+)
+def test_a_name_outside_rfc_1123_is_a_bad_request(field, value):
+    payload = body("codehealer__on-sync-failed.json")
+    payload[field] = value
+    with pytest.raises(BadRequestError, match=field):
+        parse_argocd_notification(payload)

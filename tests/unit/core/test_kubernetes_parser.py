@@ -194,3 +194,54 @@ def test_any_json_object_parses_or_is_a_bad_request(payload):
     except BadRequestError:
         return
     assert all(s.delivery_id for s in signals)
+
+
+# --- values that could not be stored, and names that would steer API paths -------------------
+def backoff_with(**changes) -> dict:
+    payload = json.loads(fixture_bytes("kubernetes/event-exporter__pod-backoff.warning.json"))
+    for key, value in changes.items():
+        if key in ("namespace", "name", "fieldPath"):
+            payload["involvedObject"][key] = value
+        else:
+            payload[key] = value
+    return payload
+
+
+def test_an_event_time_outside_the_storable_range_is_dropped_with_a_note():
+    payload = backoff_with(lastTimestamp="0001-01-01T00:00:00+14:00")
+    [signal] = parse_kubernetes_payload(payload)
+    details = signal.event.draft.details
+    assert details["last_timestamp"] is None
+    assert details["first_timestamp"] == "2024-03-12T09:14:02+00:00"
+    assert details["dropped_fields"] == [
+        "last_timestamp 0001-01-01T00:00:00+14:00 is outside the years 1-9999 in UTC"
+    ]
+
+
+def test_an_event_count_past_the_integer_range_is_a_bad_request():
+    with pytest.raises(BadRequestError, match="count"):
+        parse_kubernetes_payload(backoff_with(count=2**31))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"namespace": "shop\n"},
+        {"namespace": "../kube-system"},
+        {"name": "checkout..x"},
+        {"name": "checkout/../../secrets"},
+        {"fieldPath": "spec.containers{Check_Out}"},
+    ],
+    ids=["namespace-newline", "namespace-dots", "pod-dots", "pod-slashes", "container"],
+)
+def test_an_event_naming_its_target_outside_rfc_1123_is_a_bad_request(changes):
+    with pytest.raises(BadRequestError, match="not a Kubernetes name"):
+        parse_kubernetes_payload(backoff_with(**changes))
+
+
+@pytest.mark.parametrize("label", ["namespace", "pod", "deployment", "container"])
+def test_an_alert_naming_its_target_outside_rfc_1123_is_a_bad_request(label):
+    payload = json.loads(fixture_bytes("kubernetes/alertmanager__kubepodcrashlooping.firing.json"))
+    payload["alerts"][0]["labels"][label] = "x/../y"
+    with pytest.raises(BadRequestError, match="not a Kubernetes name"):
+        parse_kubernetes_payload(payload)
