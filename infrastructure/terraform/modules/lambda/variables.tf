@@ -149,8 +149,8 @@ variable "extra_environment_variables" {
 
   validation {
     condition = length(setintersection(toset(keys(var.extra_environment_variables)), toset([
-      "DATABASE_URL", "GITHUB_WEBHOOK_SECRET", "GITHUB_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET",
-      "NVIDIA_API_KEY", "API_KEY", "ARGOCD_WEBHOOK_TOKEN", "K8S_WEBHOOK_TOKEN",
+      "DATABASE_URL", "GITHUB_WEBHOOK_SECRET", "GITHUB_TOKEN", "GITHUB_APP_PRIVATE_KEY", "SLACK_BOT_TOKEN",
+      "SLACK_SIGNING_SECRET", "NVIDIA_API_KEY", "API_KEY", "ARGOCD_WEBHOOK_TOKEN", "K8S_WEBHOOK_TOKEN",
     ]))) == 0
     error_message = "Secrets (DATABASE_URL, tokens, keys) must be stored in Secrets Manager, not in extra_environment_variables."
   }

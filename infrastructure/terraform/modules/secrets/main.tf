@@ -1,5 +1,6 @@
 # Application secret. Its value is a JSON object whose keys are the service's
-# environment variable names (DATABASE_URL, GITHUB_WEBHOOK_SECRET, GITHUB_TOKEN,
+# environment variable names (DATABASE_URL, GITHUB_WEBHOOK_SECRET, GITHUB_TOKEN or
+# GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY (the GitHub App's PEM key),
 # SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, NVIDIA_API_KEY, API_KEY,
 # ARGOCD_WEBHOOK_TOKEN, K8S_WEBHOOK_TOKEN, ...). Terraform creates only the
 # container: the value is written out of band with

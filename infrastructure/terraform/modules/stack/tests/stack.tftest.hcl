@@ -443,3 +443,13 @@ run "rejects_database_url_as_plain_variable" {
 
   expect_failures = [var.extra_environment_variables]
 }
+
+run "rejects_github_app_private_key_as_plain_variable" {
+  command = plan
+
+  variables {
+    extra_environment_variables = { GITHUB_APP_PRIVATE_KEY = "-----BEGIN RSA PRIVATE KEY-----" }
+  }
+
+  expect_failures = [var.extra_environment_variables]
+}
