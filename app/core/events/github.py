@@ -3,13 +3,19 @@
 Only what CodeHealer acts on is read; unknown fields are ignored.
 """
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.core.enums import IncidentKind, IncidentSource, Severity
 from app.core.errors import BadRequestError
+from app.core.events.fields import (
+    PayloadAttempt,
+    PayloadDatetime,
+    PayloadId,
+    dropped_details,
+    validate_payload,
+)
 from app.core.events.models import (
     FailedJob,
     FailureObserved,
@@ -19,6 +25,7 @@ from app.core.events.models import (
     Ping,
     RunCompleted,
 )
+from app.core.names import RepoFullName
 
 FAILED_RUN_CONCLUSIONS = frozenset({"failure", "timed_out", "startup_failure"})
 FAILED_JOB_CONCLUSIONS = frozenset({"failure"})
@@ -34,7 +41,7 @@ class _Lenient(BaseModel):
 
 
 class _Repository(_Lenient):
-    full_name: str
+    full_name: RepoFullName  # goes into GitHub API paths
 
 
 class _Installation(_Lenient):
@@ -44,10 +51,10 @@ class _Installation(_Lenient):
 
 
 class _WorkflowRun(_Lenient):
-    id: int
+    id: PayloadId
     name: str | None = None
-    workflow_id: int | None = None
-    run_attempt: int = 1
+    workflow_id: PayloadId | None = None
+    run_attempt: PayloadAttempt = 1
     status: str | None = None
     conclusion: str | None = None
     head_branch: str | None = None
@@ -55,8 +62,8 @@ class _WorkflowRun(_Lenient):
     html_url: str | None = None
     event: str | None = None
     path: str | None = None
-    run_started_at: datetime | None = None
-    updated_at: datetime | None = None
+    run_started_at: PayloadDatetime = None
+    updated_at: PayloadDatetime = None
 
 
 class _Workflow(_Lenient):
@@ -72,9 +79,9 @@ class _WorkflowRunPayload(_Lenient):
 
 
 class _WorkflowJob(_Lenient):
-    id: int
-    run_id: int
-    run_attempt: int = 1
+    id: PayloadId
+    run_id: PayloadId
+    run_attempt: PayloadAttempt = 1
     name: str
     status: str | None = None
     conclusion: str | None = None
@@ -122,7 +129,7 @@ def _ping(payload: dict[str, Any]) -> ParsedEvent:
 
 
 def _workflow_run(payload: dict[str, Any]) -> ParsedEvent:
-    body = _WorkflowRunPayload.model_validate(payload)
+    body, dropped = validate_payload(_WorkflowRunPayload, payload)
     run, repo = body.workflow_run, body.repository.full_name
     if body.action != "completed":
         return Ignored(reason=f"workflow_run action {body.action!r} is not completed")
@@ -153,7 +160,7 @@ def _workflow_run(payload: dict[str, Any]) -> ParsedEvent:
         conclusion=run.conclusion,
         run_started_at=run.run_started_at,
         github_installation_id=body.installation.id if body.installation else None,
-        details={"event": run.event, "path": run.path},
+        details={"event": run.event, "path": run.path, **dropped_details(dropped)},
     )
     return FailureObserved(draft=draft)
 

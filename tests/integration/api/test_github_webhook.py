@@ -219,3 +219,18 @@ def test_body_over_the_limit_is_413_from_content_length(client, container):
     container.settings.max_body_bytes = 1024
     response = post(client, b"{" + b" " * 5000 + b"}")
     assert response.status_code == 413
+
+
+def test_a_run_start_python_cannot_hold_is_dropped_and_every_read_answers_200(client, container):
+    payload = json.loads(fixture_bytes(FAILED_RUN))
+    payload["workflow_run"]["run_started_at"] = "0001-01-01T00:00:00+14:00"  # year 0 in UTC
+    response = post(client, json.dumps(payload).encode())
+    assert response.status_code == 202
+    incident_id = response.json()["incident_id"]
+    with container.db.session() as session:
+        incident = session.get(Incident, incident_id)
+    assert incident.run_started_at is None
+    assert incident.details["dropped_fields"][0].startswith("run_started_at 0001-01-01")
+    assert client.get("/api/v1/incidents").status_code == 200
+    assert client.get(f"/api/v1/incidents/{incident_id}").status_code == 200
+    assert client.get("/dashboard").status_code == 200
