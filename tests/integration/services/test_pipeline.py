@@ -1,7 +1,7 @@
 """How the processor ends an incident a step gives up on: escalated, with the runbook's key."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.adapters.database.tables import AuditEntry, Incident
 from app.core.enums import IncidentStatus
@@ -47,3 +47,26 @@ def test_a_step_that_keeps_crashing_escalates_as_processing_gave_up(container, c
     assert incident.status == "escalated"
     assert incident.decision_reason.startswith("gave up after 5 tries")
     assert incident.escalation_reason == "processing_gave_up"
+
+
+def test_an_incident_whose_row_holds_a_date_python_cannot_hold_still_escalates(container, claimed):
+    # What a delivery with run_started_at 0001-01-01T00:00:00+14:00 stored before dates were
+    # checked: every read of the row failed, so the worker re-claimed it forever.
+    with container.db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE incidents SET run_started_at = '0001-12-31 10:00:00+00 BC' WHERE id = :id"
+            ),
+            {"id": claimed},
+        )
+
+    def crash(incident_id: int) -> None:
+        raise RuntimeError("the same failure every time")
+
+    EventProcessor(container.db, [crash], max_attempts=5).process(claimed)
+
+    with container.db.session() as session:
+        incident = session.get(Incident, claimed)
+    assert incident.status == "escalated"
+    assert incident.escalation_reason == "processing_gave_up"
+    assert incident.run_started_at is None
