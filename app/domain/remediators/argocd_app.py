@@ -2,18 +2,16 @@
 
 from typing import Any
 
-from pydantic import Field
-
 from app.core.cluster_ports import KubeObject, OperationInProgressError
+from app.core.names import ArgoCDAppName
 from app.domain.remediators.base import RemediationResult, RemediationStatus, StrictParams
 
-APP_NAME = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
 RUNNING_PHASES = frozenset({"Running", "Terminating"})
 OPERATION_RETRY_SECONDS = 60.0
 
 
 class ArgoAppParams(StrictParams):
-    app: str = Field(pattern=APP_NAME, max_length=253)
+    app: ArgoCDAppName
 
 
 def status_of(app: KubeObject) -> dict[str, Any]:

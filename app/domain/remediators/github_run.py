@@ -2,13 +2,14 @@
 
 from pydantic import Field
 
+from app.core.names import RepoFullName
 from app.core.ports import GitHubActions
 from app.domain.remediators.base import RemediationResult, StrictParams
 from app.domain.validators.github_run import check_not_superseded, check_run_still_failed
 
 
 class GitHubRunParams(StrictParams):
-    repo: str = Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+    repo: RepoFullName
     run_id: int = Field(gt=0)
     run_attempt: int = Field(default=1, ge=1)
     head_branch: str | None = None

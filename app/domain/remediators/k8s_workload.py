@@ -4,29 +4,28 @@ Deployment or StatefulSet that owns a pod (pod → ReplicaSet → Deployment, vi
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
 from app.core.cluster_ports import KubeObject, KubernetesApi
+from app.core.names import DnsLabel, DnsSubdomain
 from app.domain.remediators.base import RemediationResult, RemediationStatus, StrictParams
 
-DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
-DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
 WORKLOAD_KINDS = ("Deployment", "StatefulSet")
 
 
 class PodParams(StrictParams):
-    namespace: str = Field(pattern=DNS_LABEL, max_length=63)
-    pod: str = Field(pattern=DNS_SUBDOMAIN, max_length=253)
+    namespace: DnsLabel
+    pod: DnsSubdomain
 
 
 class WorkloadParams(StrictParams):
     """A pod (whose owner is looked up) or the workload itself."""
 
-    namespace: str = Field(pattern=DNS_LABEL, max_length=63)
-    pod: str | None = Field(default=None, pattern=DNS_SUBDOMAIN, max_length=253)
-    container: str | None = Field(default=None, pattern=DNS_LABEL, max_length=63)
+    namespace: DnsLabel
+    pod: DnsSubdomain | None = None
+    container: DnsLabel | None = None
     owner_kind: str | None = None
-    owner_name: str | None = Field(default=None, pattern=DNS_SUBDOMAIN, max_length=253)
+    owner_name: DnsSubdomain | None = None
 
     @model_validator(mode="after")
     def _names_a_target(self) -> "WorkloadParams":

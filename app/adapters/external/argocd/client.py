@@ -7,7 +7,6 @@ itself, so it becomes ``OperationInProgressError`` with a retry-after instead of
 """
 
 import json
-import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,17 +17,17 @@ from app.adapters.external.http import IntegrationClient, resilient_client
 from app.core.cluster_ports import KubeObject, OperationInProgressError
 from app.core.config import Settings
 from app.core.errors import ArgoCDError
+from app.core.names import is_dns_subdomain
 from app.core.redaction import mask_secrets
 
 OPERATION_IN_PROGRESS = "another operation is already in progress"
 OPERATION_RETRY_SECONDS = 60.0
 REFUSALS = (400, 409)
-_APP_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 
 
 def checked_app(name: str) -> str:
     """Application names come from payloads: they must not be able to steer the request path."""
-    if len(name) > 253 or not _APP_NAME.match(name) or ".." in name:
+    if not is_dns_subdomain(name):
         raise ArgoCDError(f"not an application name: {name!r}")
     return name
 

@@ -9,7 +9,6 @@ There is deliberately no delete call: a pod is restarted through the Eviction AP
 honours PodDisruptionBudgets.
 """
 
-import re
 import ssl
 import threading
 import time
@@ -28,6 +27,7 @@ from app.adapters.external.http import (
 from app.core.cluster_ports import Eviction, EvictionOutcome, KubeObject
 from app.core.config import Settings
 from app.core.errors import ConfigurationError, KubernetesError
+from app.core.names import is_dns_label, is_dns_subdomain
 
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 STRATEGIC_MERGE = "application/strategic-merge-patch+json"
@@ -36,8 +36,6 @@ TOKEN_REREAD_SECONDS = (
     60.0  # projected service account tokens rotate; the kubelet rewrites the file
 )
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 WORKLOAD_PATHS = {
     "Deployment": "deployments",
     "StatefulSet": "statefulsets",
@@ -48,14 +46,14 @@ PATCHABLE_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
 
 
 def checked_namespace(value: str) -> str:
-    if len(value) > 63 or not _DNS_LABEL.match(value):
+    if not is_dns_label(value):
         raise KubernetesError(f"not a namespace name: {value!r}")
     return value
 
 
 def checked_name(value: str) -> str:
     """Object names come from payloads: they must not be able to steer the request path."""
-    if len(value) > 253 or not _DNS_SUBDOMAIN.match(value) or ".." in value:
+    if not is_dns_subdomain(value):
         raise KubernetesError(f"not an object name: {value!r}")
     return value
 

@@ -108,3 +108,12 @@ def test_log_source_without_api_uses_the_notification():
     )
     logs = ArgoAppLogSource(None).fetch(target)
     assert "guestbook: Degraded" in logs.text and "not configured" in logs.note
+
+
+@pytest.mark.parametrize("name", ["guestbook\n", "a..b", "a.-b", "Guestbook", "x" * 254])
+def test_application_names_outside_rfc_1123_are_refused_without_a_call(argocd, name):
+    with respx.mock(base_url=ARGO, assert_all_called=False) as mock:
+        route = mock.route().respond(200, json={})
+        with pytest.raises(ArgoCDError, match="not an application name"):
+            argocd.get_application(name)
+    assert not route.called

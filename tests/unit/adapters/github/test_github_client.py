@@ -97,3 +97,12 @@ def test_enterprise_base_url_is_used(respx_mock=None):
         client.get_run("o/r", 1)
     assert route.called
     client.close()
+
+
+@pytest.mark.parametrize("repo", ["octo/.", "octo/..", "octo/repo\n", "octo/re po", "octo/a..b"])
+def test_names_github_would_not_give_are_refused_without_a_call(github, repo):
+    with respx.mock(base_url=API, assert_all_called=False) as mock:
+        route = mock.route().respond(200, json={})
+        with pytest.raises(GitHubError, match="not a repository name"):
+            github.get_run(repo, 1)
+    assert not route.called

@@ -257,3 +257,23 @@ def test_log_source_without_api_uses_the_event():
     logs = KubernetesLogSource(None).fetch(target())
     assert "Reason: CrashLoopBackOff" in logs.text
     assert logs.note and "not configured" in logs.note
+
+
+@pytest.mark.parametrize(
+    "namespace, pod",
+    [
+        (NS, "web-0\n"),
+        (NS, "a..b"),
+        (NS, "a.-b"),
+        ("shop\n", POD),
+        ("a" * 64, POD),
+        (NS, "x" * 254),
+    ],
+    ids=["pod-newline", "pod-dots", "pod-dot-dash", "namespace-newline", "namespace-64", "pod-254"],
+)
+def test_names_outside_rfc_1123_are_refused_without_a_call(kube, namespace, pod):
+    with respx.mock(base_url=K8S, assert_all_called=False) as mock:
+        route = mock.route().respond(200, json={})
+        with pytest.raises(KubernetesError, match="not a"):
+            kube.get_pod(namespace, pod)
+    assert not route.called
