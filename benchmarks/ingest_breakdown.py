@@ -6,7 +6,7 @@ Companion of bench_ingest.py: that one measures the server; this one says why it
 it does. Runs against a throwaway embedded PostgreSQL with the migrated schema.
 
 Rows:
-- parse_json_object / parse_github_event: request parsing.
+- decode_json_object / parse_github_event: request parsing.
 - mask_mapping(payload): the secret rules over every string of the ~20 KB payload the first
   time, and for the next delivery of the same repository (only its new strings are scanned).
 - the ingest statement (delivery + incident upsert + audit entry in one statement) as ingest
@@ -52,11 +52,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.adapters.database.migrate import upgrade
     from app.adapters.database.repositories import ingest as ingest_sql
-    from app.api.v1.webhooks import parse_json_object
     from app.bootstrap import build_container
     from app.core.config import Settings
     from app.core.enums import IncidentSource
     from app.core.events.github import parse_github_event
+    from app.core.json_body import decode_json_object
     from app.core.redaction import mask_mapping
 
     banner("ingest breakdown: CPU per step of one webhook ingest (no HTTP)")
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"payload: {FAILURE_FIXTURE.name}, {len(raw)} bytes, {n} repetitions per row\n")
 
         print("request parsing")
-        timed("parse_json_object(body)", lambda i: parse_json_object(raw), n)
+        timed("decode_json_object(body)", lambda i: decode_json_object(raw), n)
         timed(
             "parse_github_event(payload)", lambda i: parse_github_event("workflow_run", payload), n
         )
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
 
         def ingest(i):
             body = raw.replace(b"289782451", str(600_000_000 + next(counter)).encode())
-            p = parse_json_object(body)
+            p = decode_json_object(body)
             parsed = container.ingest.parse(IncidentSource.GITHUB, "workflow_run", p)
             container.ingest.ingest(
                 source=IncidentSource.GITHUB,
