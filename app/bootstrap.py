@@ -40,6 +40,7 @@ from app.core.enums import ActionKind, IncidentSource, Strategy
 from app.core.events.github import parse_github_event
 from app.core.metrics import Metrics, NullMetrics
 from app.core.ports import Classifier, Embedder, GitHubActions, Queue, SecretStore
+from app.domain.classification.fixability_guard import RuleFixabilityGuard
 from app.domain.classification.rule_classifier import RuleClassifier
 from app.domain.decisions.engine import DecisionEngine
 from app.domain.decisions.models import Thresholds
@@ -56,6 +57,7 @@ from app.domain.remediators.scale_memory import ScaleMemory
 from app.domain.rules.blacklist import BlacklistRule
 from app.domain.rules.blast_radius import BlastRadiusRule
 from app.domain.rules.fixability import FixabilityRule
+from app.domain.rules.high_risk import HighRiskActionRule
 from app.domain.rules.recurrence import RecurrenceRule
 from app.domain.rules.retry_budget import RetryBudgetRule
 from app.domain.rules.storm import StormRule
@@ -234,7 +236,12 @@ def build_classifier(settings: Settings, overrides: dict[str, Any]) -> Classifie
     rules = RuleClassifier.from_file(config_path(settings.patterns_file))
     if settings.nvidia_api_key is None:
         return rules
-    return NimClassifier(build_nim_http(settings), model=settings.nvidia_model, fallback=rules)
+    return NimClassifier(
+        build_nim_http(settings),
+        model=settings.nvidia_model,
+        fallback=rules,
+        guard=RuleFixabilityGuard(rules),
+    )
 
 
 def build_decision_engine(settings: Settings) -> tuple[DecisionEngine, StormRule]:
@@ -246,6 +253,7 @@ def build_decision_engine(settings: Settings) -> tuple[DecisionEngine, StormRule
     storm = StormRule(settings.storm_targets)
     rules = [
         FixabilityRule(),
+        HighRiskActionRule.from_setting(settings.high_risk_actions_allowed),
         BlacklistRule.from_file(config_path(settings.rules_file)),
         RetryBudgetRule(settings.max_rerun_attempts),
         RecurrenceRule(settings.recurrence_limit),

@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     recurrence_limit: int = 3
     storm_targets: int = 5
     shadow_mode: bool = False
+    # "action:target,...": where refresh_secret / argocd_rollback may run without a person
+    # (target: owner/repo, Argo CD app or namespace, or a pattern such as octo-org/* or *).
+    high_risk_actions_allowed: str = ""
     rules_file: Path = Path("config/remediation_rules.yaml")
     verify_after_minutes: int = 30
     reconcile_lookback_hours: int = 24

@@ -16,6 +16,9 @@ CAREFULNESS = {
 LOW_RISK_ACTIONS = frozenset(
     {ActionKind.RERUN_FAILED_JOBS, ActionKind.RERUN_NO_CACHE, ActionKind.ARGOCD_HARD_REFRESH}
 )
+# Actions whose mistake is costly to undo (a secret replaced, auto-sync switched off by a
+# rollback): never run without a person unless HIGH_RISK_ACTIONS_ALLOWED names the target.
+HIGH_RISK_ACTIONS = frozenset({ActionKind.REFRESH_SECRET, ActionKind.ARGOCD_ROLLBACK})
 RERUN_ACTIONS = frozenset(
     {ActionKind.RERUN_FAILED_JOBS, ActionKind.RERUN_NO_CACHE, ActionKind.REFRESH_SECRET}
 )

@@ -188,3 +188,103 @@ def test_engine_records_every_rule_that_fired():
     )
     assert [f.rule for f in outcome.findings] == ["fixability", "recurrence"]
     assert outcome.decision is Decision.ESCALATE
+
+
+# --- high-risk actions --------------------------------------------------------------------
+HIGH_RISK = [ActionKind.REFRESH_SECRET, ActionKind.ARGOCD_ROLLBACK]
+
+
+@pytest.mark.parametrize("action", HIGH_RISK)
+def test_a_high_risk_action_not_allowed_for_its_target_asks_for_approval(action):
+    from app.domain.rules.high_risk import HighRiskActionRule
+
+    finding = HighRiskActionRule.from_setting("").check(facts(action=action), Decision.AUTO_FIX)
+
+    assert finding.decision is Decision.NEEDS_APPROVAL
+    assert action.value in finding.reason and "HIGH_RISK_ACTIONS_ALLOWED" in finding.reason
+
+
+def test_a_high_risk_action_allowed_for_its_repository_runs():
+    from app.domain.rules.high_risk import HighRiskActionRule
+
+    rule = HighRiskActionRule.from_setting("refresh_secret:octo-org/octo-repo")
+
+    allowed = facts(action=ActionKind.REFRESH_SECRET, target="octo-org/octo-repo")
+    assert rule.check(allowed, Decision.AUTO_FIX) is None
+
+
+def test_an_allowance_for_one_repository_does_not_cover_another():
+    from app.domain.rules.high_risk import HighRiskActionRule
+
+    rule = HighRiskActionRule.from_setting("refresh_secret:octo-org/octo-repo")
+
+    other = facts(action=ActionKind.REFRESH_SECRET, target="octo-org/octo-repo-fork")
+    assert rule.check(other, Decision.AUTO_FIX).decision is Decision.NEEDS_APPROVAL
+
+
+def test_an_allowance_for_one_action_does_not_cover_another():
+    from app.domain.rules.high_risk import HighRiskActionRule
+
+    rule = HighRiskActionRule.from_setting("refresh_secret:*")
+
+    rollback = facts(action=ActionKind.ARGOCD_ROLLBACK, target="guestbook")
+    assert rule.check(rollback, Decision.AUTO_FIX).decision is Decision.NEEDS_APPROVAL
+
+
+@pytest.mark.parametrize(
+    ("setting", "target"),
+    [
+        ("argocd_rollback:*", "guestbook"),
+        ("argocd_rollback: guest* , refresh_secret:a/b", "guestbook"),
+    ],
+)
+def test_a_wildcard_allowance_covers_the_targets_it_matches(setting, target):
+    from app.domain.rules.high_risk import HighRiskActionRule
+
+    rule = HighRiskActionRule.from_setting(setting)
+
+    assert (
+        rule.check(facts(action=ActionKind.ARGOCD_ROLLBACK, target=target), Decision.AUTO_FIX)
+        is None
+    )
+
+
+def test_low_risk_actions_need_no_allowance():
+    from app.domain.rules.high_risk import HighRiskActionRule
+
+    assert HighRiskActionRule.from_setting("").check(facts(), Decision.AUTO_FIX) is None
+
+
+def test_a_high_risk_action_already_waiting_for_approval_is_left_as_it_is():
+    from app.domain.rules.high_risk import HighRiskActionRule
+
+    rule = HighRiskActionRule.from_setting("")
+
+    assert rule.check(facts(action=ActionKind.REFRESH_SECRET), Decision.NEEDS_APPROVAL) is None
+
+
+@pytest.mark.parametrize(
+    "setting",
+    ["refresh_secret", "refresh_secret:", "rerun_failed_jobs:*", "refresh_secrets:o/r", ":o/r"],
+)
+def test_an_allowance_that_is_not_a_high_risk_action_and_a_target_is_refused(setting):
+    from app.core.errors import ConfigurationError
+    from app.domain.rules.high_risk import HighRiskActionRule
+
+    with pytest.raises(ConfigurationError, match="HIGH_RISK_ACTIONS_ALLOWED"):
+        HighRiskActionRule.from_setting(setting)
+
+
+def test_the_engine_built_from_settings_holds_back_a_high_risk_action():
+    from app.bootstrap import build_decision_engine
+    from tests.conftest import make_settings
+
+    engine, _ = build_decision_engine(make_settings())
+    outcome = engine.decide(
+        facts(action=ActionKind.REFRESH_SECRET, confidence=0.99),
+        strategy=Strategy.HYBRID,
+        thresholds=Thresholds(),
+    )
+
+    assert outcome.decision is Decision.NEEDS_APPROVAL
+    assert [f.rule for f in outcome.findings] == ["high_risk_action"]

@@ -1,8 +1,10 @@
 """NIM chat classifier: excerpt + similar incidents → verdict, with an offline classifier as fallback.
 
-The model's answer is untrusted input. It is parsed into ``LLMAnswer`` and every value that
-could steer a remediation is checked against the enums: an unknown category, action or
-fixability never turns into an action, it turns into an escalation.
+The model's answer is untrusted input (a log can carry instructions to it). It is parsed into
+``LLMAnswer`` and every value that could steer a remediation is checked against the enums: an
+unknown category, action or fixability never turns into an action, it turns into an
+escalation. Fixability is not the model's to grant: a guard checks the verdict against the
+rules, which may make it more careful, never less.
 """
 
 import json
@@ -10,7 +12,7 @@ import logging
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 import yaml
@@ -39,6 +41,22 @@ ESCALATION_CONFIDENCE = 0.3
 _FENCE = re.compile(r"^```[A-Za-z0-9_-]*[ \t]*\n?(.*?)\n?[ \t]*```$", re.DOTALL)
 # The excerpt is framed by <log> tags in the prompt; a log must not be able to close the frame.
 _LOG_TAG = re.compile(r"(?i)<(/?)log>")
+
+
+class VerdictGuard(Protocol):
+    def review(self, excerpt: str, verdict: ClassifierVerdict) -> ClassifierVerdict:
+        """``verdict`` made as careful as the rules require for ``excerpt``."""
+        ...
+
+
+class _NoAutomaticFixes:
+    """Without rules to check against, a model's answer never makes a fix automatic."""
+
+    def review(self, excerpt: str, verdict: ClassifierVerdict) -> ClassifierVerdict:
+        if verdict.fixability is not Fixability.AUTO:
+            return verdict
+        note = "fixability auto → unknown: no rules to check the model against"
+        return verdict.model_copy(update={"fixability": Fixability.UNKNOWN, "note": note})
 
 
 class LLMAnswer(BaseModel):
@@ -99,6 +117,7 @@ class NimClassifier:
         *,
         model: str,
         fallback: Classifier,
+        guard: VerdictGuard | None = None,
         prompt_dir: Path = PROMPT_DIR,
         max_tokens: int = 700,
         temperature: float = 0.0,
@@ -107,6 +126,7 @@ class NimClassifier:
         self.http = http
         self.model = model
         self.fallback = fallback
+        self.guard = guard or _NoAutomaticFixes()
         self.max_tokens = max_tokens
         self.temperature = temperature
         self.max_excerpt_chars = max_excerpt_chars
@@ -133,7 +153,7 @@ class NimClassifier:
             answer, usage = parse_completion(response)
         except _UnusableAnswer as exc:
             return self._fall_back(excerpt, similar, reason=exc.reason, usage=exc.usage)
-        return self._verdict(answer, usage)
+        return self.guard.review(excerpt, self._verdict(answer, usage))
 
     def build_messages(self, excerpt: str, similar: list[SimilarIncident]) -> list[dict[str, str]]:
         """The system and user messages for one excerpt (public so prompts can be snapshot-tested)."""
