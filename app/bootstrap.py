@@ -44,6 +44,7 @@ from app.domain.classification.fixability_guard import RuleFixabilityGuard
 from app.domain.classification.rule_classifier import RuleClassifier
 from app.domain.decisions.engine import DecisionEngine
 from app.domain.decisions.models import Thresholds
+from app.domain.dependency_waits import WaitPolicy
 from app.domain.remediators.argocd_hard_refresh import ArgoHardRefresh
 from app.domain.remediators.argocd_rollback import ArgoRollback
 from app.domain.remediators.argocd_sync import ArgoSync
@@ -318,6 +319,14 @@ def build_remediators(
     return {remediator.action: remediator for remediator in remediators}
 
 
+def dependency_wait_policy(settings: Settings) -> WaitPolicy:
+    return WaitPolicy(
+        first_wait=timedelta(seconds=settings.dependency_retry_first_seconds),
+        longest_wait=timedelta(seconds=settings.dependency_retry_longest_seconds),
+        give_up_after=timedelta(minutes=settings.dependency_wait_limit_minutes),
+    )
+
+
 def settings_thresholds(settings: Settings) -> Thresholds:
     return Thresholds(
         auto=settings.confidence_threshold,
@@ -408,7 +417,12 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         )
     remediation = RemediationService(db, remediators, metrics=metrics)
     steps = overrides.get("steps")
-    processor = EventProcessor(db, [analyzer, decider, remediation] if steps is None else steps)
+    processor = EventProcessor(
+        db,
+        [analyzer, decider, remediation] if steps is None else steps,
+        waits=dependency_wait_policy(settings),
+        deadline_seconds=settings.worker_incident_deadline_seconds,
+    )
     verifier = RunVerifier()
     ingest = IngestService(
         db, queue, overrides.get("parsers") or build_parsers(), correlator=verifier, metrics=metrics

@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     # Incidents processed at once by `serve` and `worker`: each thread takes one incident
     # through its GitHub/Kubernetes calls, so throughput is threads / (sum of call latencies).
     worker_threads: int = Field(default=4, ge=1, le=32)
+    # The time one incident may take, all its outbound calls included, before it is put back to
+    # wait; below the claim timeout, so no other worker takes over an incident still in hand.
+    worker_incident_deadline_seconds: float = Field(default=300.0, gt=0)
+    # An incident whose work needs a service that is down, hung or behind its open circuit waits
+    # and is tried again (first wait, doubling up to the longest), until it has waited the limit
+    # for that service; then it escalates ("GitHub unreachable for 2 h").
+    dependency_retry_first_seconds: float = Field(default=60.0, gt=0)
+    dependency_retry_longest_seconds: float = Field(default=900.0, gt=0)
+    dependency_wait_limit_minutes: float = Field(default=120.0, ge=0)
 
     # --- GitHub --------------------------------------------------------------------------
     github_webhook_secret: SecretStr | None = None
@@ -146,6 +155,15 @@ class Settings(BaseSettings):
         total = self.weight_classifier + self.weight_similarity + self.weight_history
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"confidence weights must add up to 1.0, got {total:.3f}")
+        return self
+
+    @model_validator(mode="after")
+    def _check_incident_deadline(self) -> "Settings":
+        if self.worker_incident_deadline_seconds >= self.worker_claim_timeout_seconds:
+            raise ValueError(
+                "WORKER_INCIDENT_DEADLINE_SECONDS must be below WORKER_CLAIM_TIMEOUT_SECONDS: "
+                "an incident still in hand would otherwise be claimed by a second worker"
+            )
         return self
 
     # --- derived -------------------------------------------------------------------------

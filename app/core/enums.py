@@ -36,8 +36,16 @@ class IncidentStatus(StrEnum):
     IGNORED = "ignored"
 
 
-# States a worker holds while it works; one stuck here past the claim timeout is re-claimed.
-WORKING_STATUSES = (IncidentStatus.ANALYZING, IncidentStatus.REMEDIATING)
+# States with work left for a worker. One whose claim is older than the claim timeout lost
+# its worker (a crash, a kill) and is claimed again, then resumed where it was: analysis
+# starts over, an undecided analysis is decided, a remediation finds its attempt row (written
+# before any call, so nothing is done twice). ``verifying`` is not one of them: it waits for
+# the run or the cluster, and the sweep's verification tasks close it.
+WORKING_STATUSES = (
+    IncidentStatus.ANALYZING,
+    IncidentStatus.ANALYZED,
+    IncidentStatus.REMEDIATING,
+)
 OPEN_STATUSES = (
     IncidentStatus.RECEIVED,
     IncidentStatus.ANALYZING,

@@ -45,7 +45,14 @@ class NormalizationError(CodeHealerError):
 
 
 class IntegrationError(CodeHealerError):
-    """An outside system failed or answered something unusable."""
+    """An outside system failed or answered something unusable.
+
+    ``retryable``: the system is down, slow, busy or refusing calls for now (transport error,
+    timeout, 5xx or 429 after the retries, an open circuit); the same call may work later.
+    ``service`` names the system for people ("GitHub unreachable for 2 h").
+    """
+
+    service = "Outside service"
 
     def __init__(
         self,
@@ -54,32 +61,45 @@ class IntegrationError(CodeHealerError):
         status_code: int | None = None,
         retryable: bool = False,
         retry_after: float | None = None,
+        service: str | None = None,
     ):
         super().__init__(message)
         self.upstream_status = status_code
         self.retryable = retryable
         self.retry_after = retry_after
+        if service is not None:
+            self.service = service
 
 
 class GitHubError(IntegrationError):
     """The GitHub API failed or refused."""
 
+    service = "GitHub"
+
 
 class KubernetesError(IntegrationError):
     """The Kubernetes API server failed or refused."""
+
+    service = "Kubernetes API"
 
 
 class ArgoCDError(IntegrationError):
     """The Argo CD API failed or refused."""
 
+    service = "Argo CD"
+
 
 class SlackError(IntegrationError):
     """The Slack Web API failed or refused."""
+
+    service = "Slack"
 
 
 class LLMError(IntegrationError):
     """The LLM or embedding service failed or answered something unusable."""
 
+    service = "LLM service"
+
 
 class CircuitOpenError(IntegrationError):
-    """The circuit breaker of an integration is open; callers escalate instead of queueing."""
+    """The circuit breaker of an integration is open: no call is made, the work waits."""

@@ -17,7 +17,7 @@ from app.core.analysis.excerpt import build_excerpt
 from app.core.analysis.models import ClassifierVerdict, ConfidenceParts, SimilarIncident
 from app.core.analysis.signature import compute_signature
 from app.core.enums import IncidentSource, IncidentStatus
-from app.core.errors import CircuitOpenError, IntegrationError
+from app.core.errors import IntegrationError
 from app.core.metrics import Metrics, NullMetrics
 from app.core.models import FetchedLogs, IncidentTarget
 from app.core.ports import Classifier, Embedder, LogSource
@@ -143,14 +143,9 @@ class Analyzer:
             )
         try:
             logs = source.fetch(target)
-        except CircuitOpenError as exc:
-            raise EscalateIncident(
-                f"cannot read logs: {exc}", key=EscalationReason.INTEGRATION_UNAVAILABLE
-            ) from exc
         except IntegrationError as exc:
             if exc.retryable:
-                delay = timedelta(seconds=max(30.0, exc.retry_after or 0.0))
-                raise RetryLater(f"cannot read logs yet: {exc}", delay=delay) from exc
+                raise  # the service is down, hung or its circuit open: the processor waits
             raise EscalateIncident(f"cannot read logs: {exc}", key=_log_error_key(exc)) from exc
         if logs.not_ready:
             raise RetryLater(f"logs not ready: {logs.note}", delay=timedelta(seconds=30))

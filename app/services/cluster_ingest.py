@@ -53,6 +53,19 @@ class SignalOutcome:
         return "incident" if self.incident_id is not None else "nothing_open"
 
 
+@dataclass
+class DeliveryRanks:
+    """Numbers the incidents one body creates when it carries several signals, so that the
+    claim order takes the first of every delivery before the second of any."""
+
+    several: bool
+    created: int = 0
+
+    def next(self) -> int | None:
+        self.created += 1
+        return self.created if self.several else None
+
+
 class ClusterIngestService:
     def __init__(self, db: Database, queue: Queue, *, clock: Callable[[], datetime] = utcnow):
         self.db = db
@@ -65,6 +78,7 @@ class ClusterIngestService:
         # and delivery id are masked in one pass (also the keys that find open incidents).
         signals = [mask_mapping(signal) for signal in signals]
         order = sorted(range(len(signals)), key=lambda i: signals[i].delivery_id)
+        ranks = DeliveryRanks(several=len(signals) > 1)
         outcomes: dict[int, SignalOutcome] = {}
         with self.db.session() as session:
             incidents = ClusterIncidentRepository(session)
@@ -72,13 +86,13 @@ class ClusterIngestService:
             for key in sorted({s.lock_key for s in signals if s.lock_key}):
                 incidents.lock(key)
             for i in order:
-                outcomes[i] = self._one(session, signals[i])
+                outcomes[i] = self._one(session, signals[i], ranks)
         for outcome in outcomes.values():
             if outcome.created:
                 self._enqueue(outcome.incident_id)
         return [outcomes[i] for i in range(len(signals))]
 
-    def _one(self, session: Session, signal: ClusterSignal) -> SignalOutcome:
+    def _one(self, session: Session, signal: ClusterSignal, ranks: DeliveryRanks) -> SignalOutcome:
         deliveries = DeliveryRepository(session)
         delivery_pk = deliveries.insert_once(
             source=signal.source.value,
@@ -88,7 +102,7 @@ class ClusterIngestService:
         )
         if delivery_pk is None:
             return self._redelivery(session, signal)
-        outcome = self._apply(session, signal)
+        outcome = self._apply(session, signal, ranks)
         deliveries.record_outcome(
             delivery_pk,
             outcome=outcome.outcome,
@@ -97,16 +111,20 @@ class ClusterIngestService:
         )
         return outcome
 
-    def _apply(self, session: Session, signal: ClusterSignal) -> SignalOutcome:
+    def _apply(
+        self, session: Session, signal: ClusterSignal, ranks: DeliveryRanks
+    ) -> SignalOutcome:
         event = signal.event
         if isinstance(event, Ignored):
             return SignalOutcome(signal.delivery_id, ignored=event.reason)
         if isinstance(event, Resolved):
             return self._resolve(session, signal.delivery_id, event)
         assert isinstance(event, FailureObserved)
-        return self._observe(session, signal.delivery_id, event)
+        return self._observe(session, signal.delivery_id, event, ranks)
 
-    def _observe(self, session: Session, delivery_id: str, event: FailureObserved) -> SignalOutcome:
+    def _observe(
+        self, session: Session, delivery_id: str, event: FailureObserved, ranks: DeliveryRanks
+    ) -> SignalOutcome:
         draft, now = event.draft, self.clock()
         incidents = ClusterIncidentRepository(session)
         extended = incidents.extend_open(
@@ -122,7 +140,7 @@ class ClusterIngestService:
                 status=extended.status,
                 coalesced=True,
             )
-        incident_id = incidents.create(draft, seen_at=now)
+        incident_id = incidents.create(draft, seen_at=now, delivery_rank=ranks.next())
         AuditRepository(session).append(
             "incident.created",
             incident_id=incident_id,

@@ -2,19 +2,29 @@
 
 Steps raise to say what should happen next; the processor turns that into a state change.
 Adding a stage is a line in the composition root, not an edit here.
+
+An outside service that is down, hung or behind its open circuit (a retryable
+``IntegrationError`` from any step) does not escalate the incident: it goes back to wait and is
+tried again later, with a growing delay, until it has waited ``WaitPolicy.give_up_after`` for
+that service; the whole incident runs within a time budget, so no call holds a worker for long.
 """
 
 import logging
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
+from sqlalchemy import func
+
 from app.adapters.database.engine import Database
 from app.adapters.database.repositories.audit import AuditRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
-from app.adapters.database.tables import utcnow
-from app.core.enums import IncidentStatus
+from app.adapters.database.tables import Incident, merge_json, utcnow, without_json_key
+from app.core.deadline import time_budget
+from app.core.enums import WORKING_STATUSES, IncidentStatus
+from app.core.errors import IntegrationError
 from app.core.logs import incident_id_var
 from app.core.redaction import mask_secrets
+from app.domain.dependency_waits import RECORD_KEY, DependencyWait, WaitPolicy, describe_outage
 from app.domain.escalation import EscalationReason
 
 log = logging.getLogger(__name__)
@@ -41,15 +51,26 @@ class EscalateIncident(Exception):
 class EventProcessor:
     """Runs the steps in order for one incident and records how it ended."""
 
-    def __init__(self, db: Database, steps: Sequence[PipelineStep], *, max_attempts: int = 5):
+    def __init__(
+        self,
+        db: Database,
+        steps: Sequence[PipelineStep],
+        *,
+        max_attempts: int = 5,
+        waits: WaitPolicy | None = None,
+        deadline_seconds: float | None = None,
+    ):
         self.db = db
         self.steps = list(steps)
         self.max_attempts = max_attempts
+        self.waits = waits or WaitPolicy()
+        self.deadline_seconds = deadline_seconds
 
     def process(self, incident_id: int) -> None:
         token = incident_id_var.set(incident_id)  # every log line of this work carries the id
         try:
-            self._run(incident_id)
+            with time_budget(self.deadline_seconds):
+                self._run(incident_id)
         finally:
             incident_id_var.reset(token)
 
@@ -62,6 +83,9 @@ class EventProcessor:
         except EscalateIncident as exc:
             self._escalate(incident_id, str(exc), exc.key)
         except Exception as exc:  # a crash must leave the incident claimable, never lost
+            if isinstance(exc, IntegrationError) and exc.retryable:
+                self._wait_for_dependency(incident_id, exc)
+                return
             log.exception("processing incident %s failed", incident_id)
             self._retry_or_escalate(
                 incident_id, f"{type(exc).__name__}: {exc}", timedelta(seconds=60)
@@ -79,12 +103,60 @@ class EventProcessor:
                 )
                 return
             released = IncidentRepository(session).release_for_retry(
-                incident_id, error=reason, not_before=utcnow() + delay
+                incident_id,
+                error=reason,
+                not_before=utcnow() + delay,
+                details=without_json_key(Incident.details, RECORD_KEY),  # not waiting any more
             )
             if released:
                 AuditRepository(session).append(
                     "processing.retry", incident_id=incident_id, details={"reason": reason}
                 )
+
+    def _wait_for_dependency(self, incident_id: int, exc: IntegrationError) -> None:
+        """Put the incident back to wait for the service, or escalate once it waited too long.
+
+        The try is given back: a service being down says nothing about the incident, so it
+        does not count towards ``max_attempts``."""
+        error = mask_secrets(str(exc))
+        now = utcnow()
+        with self.db.session() as session:
+            incidents = IncidentRepository(session)
+            incident = incidents.get(incident_id)
+            if incident is None or incident.status not in WORKING_STATUSES:
+                return
+            wait = self.waits.record(
+                DependencyWait.from_details(incident.details),
+                service=exc.service,
+                stage=incident.status,
+                now=now,
+            )
+            if not self.waits.exhausted(wait, now):
+                asked = timedelta(seconds=exc.retry_after or 0)  # a server's own Retry-After
+                not_before = now + max(self.waits.delay(wait), asked)
+                released = incidents.release_for_retry(
+                    incident_id,
+                    error=error,
+                    not_before=not_before,
+                    details=merge_json(Incident.details, {RECORD_KEY: wait.to_json()}),
+                    processing_attempts=func.greatest(Incident.processing_attempts - 1, 0),
+                )
+                if released:
+                    AuditRepository(session).append(
+                        "processing.waiting",
+                        incident_id=incident_id,
+                        details={**wait.to_json(), "until": not_before.isoformat(), "error": error},
+                    )
+                    log.warning(
+                        "incident %s waits for %s until %s (%s)",
+                        incident_id,
+                        exc.service,
+                        not_before.isoformat(timespec="seconds"),
+                        error,
+                    )
+                return
+        outage = describe_outage(exc.service, now - wait.since, upstream_status=exc.upstream_status)
+        self._escalate(incident_id, f"{outage}: {error}", EscalationReason.INTEGRATION_UNAVAILABLE)
 
     def _escalate(self, incident_id: int, reason: str, key: EscalationReason) -> None:
         reason = mask_secrets(reason)

@@ -1,9 +1,9 @@
 """Remediation step: execute the planned attempt of a ``remediating`` incident exactly once.
 
 The attempt row exists before any call (written with the decision). Before calling, it is
-marked ``running`` and committed; a worker that dies after the call leaves it ``running``,
-and the retry's pre-validation sees the run already advanced and records success instead of
-calling again.
+marked ``running`` and committed; a worker that dies after the call, or a call that times
+out, leaves it ``running``, and the retry's pre-validation sees the run already advanced and
+records success instead of calling again.
 """
 
 import logging
@@ -18,7 +18,7 @@ from app.adapters.database.repositories.audit import AuditRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
 from app.adapters.database.tables import RemediationAttempt
 from app.core.enums import ActionKind, AttemptStatus, IncidentStatus
-from app.core.errors import CircuitOpenError, IntegrationError
+from app.core.errors import IntegrationError
 from app.core.metrics import Metrics, NullMetrics
 from app.core.redaction import mask_secrets
 from app.domain.escalation import EscalationReason
@@ -113,15 +113,16 @@ class RemediationService:
                 return stop
             self._mark_running(attempt)
             return remediator.execute(params)
-        except CircuitOpenError as exc:
-            return RemediationResult(
-                status=RemediationStatus.FAILED, detail=f"not attempted: {exc}"
-            )
         except IntegrationError as exc:
             if exc.retryable and exc.retry_after is not None:
                 return RemediationResult(
                     status=RemediationStatus.DEFERRED, detail=str(exc), retry_after=exc.retry_after
                 )
+            if exc.retryable:
+                # Down, hung or behind its open circuit: the processor puts the incident back to
+                # wait. The attempt row stays open (``running`` if the call went out, perhaps
+                # acted on), and the retry pre-validates again before any call.
+                raise
             return RemediationResult(status=RemediationStatus.FAILED, detail=str(exc))
 
     def _mark_running(self, attempt: RemediationAttempt) -> None:

@@ -31,6 +31,11 @@ def merge_json(column: Any, extra: dict[str, Any]) -> Any:
     return column.op("||")(cast(literal(json.dumps(extra)), JSONB))
 
 
+def without_json_key(column: Any, key: str) -> Any:
+    """SQL expression: the jsonb ``column`` without ``key`` (for UPDATE ... SET)."""
+    return column.op("-")(literal(key))
+
+
 def _ts(*, nullable: bool = True, default_now: bool = False) -> Any:
     return Field(
         default_factory=utcnow if default_now else lambda: None,

@@ -1,18 +1,20 @@
 """The one retry point every outbound integration shares: timeouts, tenacity retries on
 429/5xx/transport errors honouring Retry-After and rate-limit resets, bounded concurrency,
-and a circuit breaker so a dead dependency turns into escalations instead of a backlog."""
+a deadline on every call (and the incident's time budget), and a circuit breaker, so a dead
+dependency fails fast as retryable and the incidents that need it wait for a later retry."""
 
 import email.utils
 import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
+from app.core.deadline import deadline, remaining, time_budget
 from app.core.errors import CircuitOpenError, IntegrationError
 
 log = logging.getLogger(__name__)
@@ -44,10 +46,12 @@ class CircuitBreaker:
                 return False
             return self.clock() - self._opened_at < self.reset_after
 
-    def before_call(self, name: str) -> None:
+    def before_call(self, name: str, *, service: str | None = None) -> None:
         if self.is_open:
             raise CircuitOpenError(
-                f"{name} circuit is open after repeated failures", retryable=True
+                f"{name} circuit is open after repeated failures",
+                retryable=True,
+                service=service,
             )
 
     def record_success(self) -> None:
@@ -95,6 +99,9 @@ class RetryPolicy:
     # A server asking for a longer pause than this is not waited for in-line: the caller
     # gets a retryable error and reschedules, so a worker is never parked for minutes.
     max_honoured_wait: float = 30.0
+    # No call lasts longer, its tries, the waits between them and reading the answer included:
+    # a server that trickles its answer a byte at a time beats every per-read timeout.
+    call_deadline: float = 120.0
 
 
 class _RetryableResponse(Exception):
@@ -102,6 +109,51 @@ class _RetryableResponse(Exception):
         super().__init__(f"HTTP {response.status_code}")
         self.response = response
         self.wait = wait
+
+
+class _BudgetSpent(Exception):
+    """The call's deadline (or the incident's time budget) left no time for another try."""
+
+
+class _BoundedBody(httpx.SyncByteStream):
+    """A response body that stops arriving at the deadline, however slowly it trickles."""
+
+    def __init__(self, stream: httpx.SyncByteStream, request: httpx.Request, end: float):
+        self.stream = stream
+        self.request = request
+        self.end = end
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.stream:
+            if time.monotonic() > self.end:
+                raise httpx.ReadTimeout("the answer did not arrive in time", request=self.request)
+            yield chunk
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+def _no_time_for_another_try(state: RetryCallState) -> bool:
+    """Tenacity stop: the wait before the next try would run past the deadline."""
+    left = remaining()
+    return left is not None and state.upcoming_sleep >= left
+
+
+def _capped(timeout: httpx.Timeout, left: float | None) -> httpx.Timeout:
+    """Each phase of one try may take no longer than what is left of the deadline."""
+    if left is None:
+        return timeout
+    left = max(left, 0.001)
+
+    def cap(value: float | None) -> float:
+        return left if value is None else min(value, left)
+
+    return httpx.Timeout(
+        connect=cap(timeout.connect),
+        read=cap(timeout.read),
+        write=cap(timeout.write),
+        pool=cap(timeout.pool),
+    )
 
 
 class ResilientClient:
@@ -129,37 +181,53 @@ class ResilientClient:
     def request(
         self, method: str, url: str, *, allow: Iterable[int] = (), **kwargs
     ) -> httpx.Response:
-        """Send with retries. 2xx/3xx and statuses in ``allow`` return; others raise error_cls."""
-        self.breaker.before_call(self.name)
+        """Send with retries. 2xx/3xx and statuses in ``allow`` return; others raise error_cls.
+
+        The whole call ends by ``policy.call_deadline`` (or the enclosing time budget, if it
+        ends sooner); running out of time raises a retryable error_cls."""
+        self.breaker.before_call(self.name, service=self.error_cls.service)
         allowed = frozenset(allow)
-        retrying = Retrying(
-            stop=stop_after_attempt(self.policy.max_attempts),
-            wait=self._wait,
-            retry=retry_if_exception(
-                lambda e: isinstance(e, _RetryableResponse | httpx.TransportError)
-            ),
-            sleep=self._sleep,
-            reraise=True,
-        )
-        try:
-            response = retrying(self._send_once, method, url, allowed, kwargs)
-        except _RetryableResponse as exc:
-            self.breaker.record_failure()
-            raise self._error(exc.response, retryable=True, wait=exc.wait) from None
-        except httpx.TransportError as exc:
-            self.breaker.record_failure()
-            raise self.error_cls(
-                f"{self.name}: {type(exc).__name__} after {self.policy.max_attempts} tries",
-                retryable=True,
-            ) from exc
+        with time_budget(self.policy.call_deadline):
+            retrying = Retrying(
+                stop=stop_after_attempt(self.policy.max_attempts) | _no_time_for_another_try,
+                wait=self._wait,
+                retry=retry_if_exception(
+                    lambda e: isinstance(e, _RetryableResponse | httpx.TransportError)
+                ),
+                sleep=self._sleep,
+                reraise=True,
+            )
+            try:
+                response = retrying(self._send_once, method, url, allowed, kwargs)
+            except _BudgetSpent:
+                raise self.error_cls(
+                    f"{self.name}: out of time before {method} {url} could be sent",
+                    retryable=True,
+                ) from None
+            except _RetryableResponse as exc:
+                self.breaker.record_failure()
+                raise self._error(exc.response, retryable=True, wait=exc.wait) from None
+            except httpx.TransportError as exc:
+                self.breaker.record_failure()
+                tries = retrying.statistics.get("attempt_number", self.policy.max_attempts)
+                raise self.error_cls(
+                    f"{self.name}: {type(exc).__name__} after {tries} tries", retryable=True
+                ) from exc
         self.breaker.record_success()
         return response
 
     def _send_once(
         self, method: str, url: str, allowed: frozenset[int], kwargs: dict
     ) -> httpx.Response:
-        with self._slots:
-            response = self.client.request(method, url, **kwargs)
+        left = remaining()
+        if left is not None and left <= 0:
+            raise _BudgetSpent()
+        if not self._slots.acquire(timeout=left):
+            raise _BudgetSpent()  # every slot held by calls that are not answered
+        try:
+            response = self._send_within_deadline(method, url, kwargs)
+        finally:
+            self._slots.release()
         status = response.status_code
         if status < 400 or status in allowed:
             return response
@@ -170,6 +238,25 @@ class ResilientClient:
                 raise self._error(response, retryable=True, wait=wait)
             raise _RetryableResponse(response, wait)
         raise self._error(response, retryable=False)
+
+    def _send_within_deadline(self, method: str, url: str, kwargs: dict) -> httpx.Response:
+        """One try, read to the end; each timeout and the body's arrival capped by the deadline."""
+        options = dict(kwargs)
+        send = {key: options.pop(key) for key in ("auth", "follow_redirects") if key in options}
+        timeout = options.pop("timeout", None)
+        timeout = self.client.timeout if timeout is None else httpx.Timeout(timeout)
+        request = self.client.build_request(
+            method, url, timeout=_capped(timeout, remaining()), **options
+        )
+        response = self.client.send(request, stream=True, **send)
+        end = deadline()
+        if end is not None:
+            response.stream = _BoundedBody(response.stream, request, end)
+        try:
+            response.read()
+        finally:
+            response.close()
+        return response
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None

@@ -114,16 +114,20 @@ def test_github_401_escalates_without_a_retry_storm(live):
     assert attempt.status == "failed"
 
 
-def test_github_down_turns_into_escalation_and_frees_the_worker(live):
+def test_github_down_puts_the_remediation_back_to_wait_and_frees_the_worker(live):
+    # It used to escalate at once; now it waits for a later retry (escalating only after
+    # DEPENDENCY_WAIT_LIMIT_MINUTES), its attempt row still open for that retry.
     incident_id = auto_fixed(live)
     with respx.mock(assert_all_called=False) as respx_mock:
         respx_mock.get(f"{API}/repos/{REPO}/actions/runs/{RUN_ID}").mock(
             side_effect=httpx.ConnectTimeout("no answer")
         )
-        live.remediation(incident_id)
+        live.processor.process(incident_id)
     incident, attempt = state(live, incident_id)
-    assert incident.status == "escalated"
-    assert "ConnectTimeout" in incident.decision_reason
+    assert incident.status == "remediating" and incident.claimed_at is None
+    assert incident.not_before is not None
+    assert "ConnectTimeout" in incident.last_error
+    assert attempt.status == "planned"
 
 
 def test_a_failed_fix_records_the_remediation_failed_key(live):

@@ -1,4 +1,7 @@
-"""The shared retry point: Retry-After, rate-limit resets, bounded tries, circuit breaker."""
+"""The shared retry point: Retry-After, rate-limit resets, bounded tries, circuit breaker,
+deadlines."""
+
+import time
 
 import httpx
 import pytest
@@ -10,6 +13,7 @@ from app.adapters.external.http import (
     RetryPolicy,
     retry_after_seconds,
 )
+from app.core.deadline import remaining, time_budget
 from app.core.errors import CircuitOpenError, GitHubError
 
 BASE = "https://api.example.test"
@@ -115,3 +119,67 @@ def test_ratelimit_reset_header_gives_the_wait_when_nothing_remains():
         403, headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1000"}
     )
     assert retry_after_seconds(response, now=990.0) == 10.0
+
+
+@respx.mock(base_url=BASE)
+def test_open_breaker_error_is_retryable_and_names_the_service(respx_mock):
+    respx_mock.get("/x").mock(return_value=httpx.Response(503))
+    client = make_client(
+        [], policy=RetryPolicy(max_attempts=1), breaker=CircuitBreaker(threshold=1, reset_after=60)
+    )
+    with pytest.raises(GitHubError):
+        client.request("GET", "/x")
+    with pytest.raises(CircuitOpenError) as raised:
+        client.request("GET", "/x")
+    assert raised.value.retryable is True
+    assert raised.value.service == "GitHub"
+
+
+class TricklingBody(httpx.SyncByteStream):
+    """A server that answers 200 and then sends its body a few bytes at a time, forever."""
+
+    def __iter__(self):
+        while True:
+            time.sleep(0.05)
+            yield b"x"
+
+
+@respx.mock(base_url=BASE)
+def test_a_body_trickling_past_the_call_deadline_is_cut_off_as_retryable(respx_mock):
+    respx_mock.get("/x").mock(return_value=httpx.Response(200, stream=TricklingBody()))
+    client = make_client([], policy=RetryPolicy(max_attempts=1, call_deadline=0.3))
+    started = time.monotonic()
+    with pytest.raises(GitHubError) as raised:
+        client.request("GET", "/x")
+    assert time.monotonic() - started < 2
+    assert raised.value.retryable is True
+    assert "ReadTimeout" in str(raised.value)
+
+
+@respx.mock(base_url=BASE, assert_all_called=False)
+def test_no_try_starts_once_the_time_budget_is_spent(respx_mock):
+    route = respx_mock.get("/x").mock(return_value=httpx.Response(200))
+    with time_budget(0), pytest.raises(GitHubError) as raised:
+        make_client([]).request("GET", "/x")
+    assert not route.called
+    assert raised.value.retryable is True
+
+
+@respx.mock(base_url=BASE)
+def test_no_retry_waits_beyond_the_time_budget(respx_mock):
+    def slow_502(request):
+        time.sleep(0.3)
+        return httpx.Response(502)
+
+    route = respx_mock.get("/x").mock(side_effect=slow_502)
+    sleeps: list[float] = []
+    with time_budget(0.4), pytest.raises(GitHubError) as raised:
+        make_client(sleeps, policy=RetryPolicy(max_attempts=4, base_delay=0.5)).request("GET", "/x")
+    assert route.call_count == 1 and sleeps == []
+    assert raised.value.retryable is True
+
+
+def test_a_shorter_enclosing_budget_wins():
+    with time_budget(0.5), time_budget(60):
+        left = remaining()
+    assert left is not None and left <= 0.5

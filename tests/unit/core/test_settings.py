@@ -45,3 +45,10 @@ def test_weights_must_add_up_to_one():
 def test_approval_ttl_reads_the_documented_name(monkeypatch):
     monkeypatch.setenv("APPROVAL_TTL", "45")
     assert Settings(_env_file=None).approval_ttl_minutes == 45
+
+
+def test_an_incident_deadline_not_below_the_claim_timeout_is_refused():
+    with pytest.raises(ValueError, match="WORKER_INCIDENT_DEADLINE_SECONDS"):
+        Settings(
+            _env_file=None, worker_claim_timeout_seconds=300, worker_incident_deadline_seconds=300
+        )

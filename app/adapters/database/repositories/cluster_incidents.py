@@ -14,6 +14,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session
 
+from app.adapters.database.repositories.incidents import DELIVERY_RANK_KEY
 from app.adapters.database.tables import Incident
 from app.core.enums import OPEN_STATUSES, IncidentStatus
 from app.core.events.models import IncidentDraft
@@ -74,8 +75,12 @@ class ClusterIncidentRepository:
         row = self.session.execute(stmt).one_or_none()
         return Extended(row.id, row.status) if row else None
 
-    def create(self, draft: IncidentDraft, *, seen_at: datetime) -> int:
-        """A new incident for a new episode of the draft's coalescing key."""
+    def create(
+        self, draft: IncidentDraft, *, seen_at: datetime, delivery_rank: int | None = None
+    ) -> int:
+        """A new incident for a new episode of the draft's coalescing key. ``delivery_rank``:
+        its place among the incidents its delivery created, when it created several (the
+        claim order lets other deliveries take turns)."""
         values = draft.model_dump(exclude={"authoritative", "failed_jobs"}, mode="python")
         values.update(
             source=draft.source.value,
@@ -83,7 +88,11 @@ class ClusterIncidentRepository:
             severity=draft.severity.value,
             failed_jobs=[],
             dedup_key=episode_key(draft.dedup_key, seen_at),
-            details={**draft.details, "coalesce_key": draft.dedup_key},
+            details={
+                **draft.details,
+                "coalesce_key": draft.dedup_key,
+                **({DELIVERY_RANK_KEY: delivery_rank} if delivery_rank else {}),
+            },
             occurrences=1,
             last_seen_at=seen_at,
             created_at=seen_at,

@@ -4,11 +4,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import Numeric, case, cast, func, or_, select, update
 from sqlmodel import Session
 
 from app.adapters.database.tables import Incident, utcnow
 from app.core.enums import WORKING_STATUSES, IncidentStatus
+
+# In the details of incidents that came several to one delivery (an Alertmanager group):
+# each one's place among them (1, 2, ...), so that the claim order lets deliveries take turns.
+DELIVERY_RANK_KEY = "delivery_rank"
 
 
 @dataclass(frozen=True)
@@ -49,16 +53,22 @@ class IncidentRepository:
     def claim(self, *, worker_id: str, limit: int, stale_after: timedelta) -> list[int]:
         """Claim up to ``limit`` incidents for work and return their ids.
 
-        Claimable: ``received`` or unclaimed ``remediating`` ones past ``not_before``, and
-        ones stuck in a working state longer than ``stale_after`` (their worker died).
-        ``received`` becomes ``analyzing``; others keep their status. SKIP LOCKED lets many
-        workers claim at once.
+        Claimable: ``received`` ones and unclaimed ones with work left (released to wait)
+        past ``not_before``, and ones in a working state whose claim is older than
+        ``stale_after`` (their worker died). ``received`` becomes ``analyzing``; others keep
+        their status, so their work resumes where it was. SKIP LOCKED lets many workers
+        claim at once.
+
+        Fair order: deliveries take turns. An incident's place among those its delivery
+        created comes first (the first of every delivery, oldest first, then the second of
+        each, ...), then its age; so a 2,000-alert Alertmanager body does not hold back the
+        GitHub failure or the Kubernetes delivery that comes after it.
         """
         now = utcnow()
         candidates = (
             select(Incident.id)
             .where(_claimable(now, stale_after))
-            .order_by(Incident.created_at)
+            .order_by(_delivery_rank(), Incident.created_at, Incident.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
@@ -103,12 +113,16 @@ class IncidentRepository:
         )
         self.session.execute(stmt)
 
-    def release_for_retry(self, incident_id: int, *, error: str, not_before: datetime) -> bool:
-        """Let go of a claimed incident so it is tried again later (analysis starts over)."""
+    def release_for_retry(
+        self, incident_id: int, *, error: str, not_before: datetime, **values: Any
+    ) -> bool:
+        """Let go of a claimed incident so it is tried again after ``not_before``: analysis
+        starts over, a decision or a remediation resumes where it was."""
         stmt = (
             update(Incident)
             .where(Incident.id == incident_id, Incident.status.in_(list(WORKING_STATUSES)))
             .values(
+                **values,
                 status=case(
                     (Incident.status == IncidentStatus.ANALYZING, IncidentStatus.RECEIVED.value),
                     else_=Incident.status,
@@ -123,12 +137,29 @@ class IncidentRepository:
         return self.session.execute(stmt).rowcount == 1
 
 
+def _work_left():
+    """Working states with something left to do (a dry-run plan is decided and done)."""
+    return or_(
+        Incident.status.in_([IncidentStatus.ANALYZING, IncidentStatus.REMEDIATING]),
+        (Incident.status == IncidentStatus.ANALYZED) & Incident.decision.is_(None),
+    )
+
+
 def _claimable(now: datetime, stale_after: timedelta):
     ready = or_(Incident.not_before.is_(None), Incident.not_before <= now)
     return or_(
         (Incident.status == IncidentStatus.RECEIVED) & ready,
-        (Incident.status == IncidentStatus.REMEDIATING) & Incident.claimed_at.is_(None) & ready,
-        Incident.status.in_(list(WORKING_STATUSES)) & (Incident.claimed_at < now - stale_after),
+        _work_left() & Incident.claimed_at.is_(None) & ready,
+        _work_left() & (Incident.claimed_at < now - stale_after),
+    )
+
+
+def _delivery_rank():
+    """The incident's place among those its delivery created; 1 when it came alone."""
+    rank = Incident.details[DELIVERY_RANK_KEY]
+    return case(
+        (func.jsonb_typeof(rank) == "number", cast(rank.astext, Numeric)),
+        else_=1,
     )
 
 
