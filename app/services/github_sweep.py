@@ -11,7 +11,7 @@ from sqlalchemy import distinct, select, update
 from app.adapters.database.engine import Database
 from app.adapters.database.tables import Incident, utcnow
 from app.core.enums import IncidentSource, IncidentStatus
-from app.core.errors import IntegrationError
+from app.core.errors import BadRequestError, IntegrationError
 from app.core.events.github import parse_github_event
 from app.core.events.models import FailureObserved, RunCompleted
 from app.core.ports import GitHubActions
@@ -149,7 +149,11 @@ class Reconciler:
         }
         if scope.installation_id is not None:  # as GitHub would have sent it to the App
             payload["installation"] = {"id": scope.installation_id}
-        event = parse_github_event("workflow_run", payload)
+        try:
+            event = parse_github_event("workflow_run", payload)
+        except BadRequestError as exc:  # as a delivery of it would be: refused, others go on
+            log.warning("reconcile: run %s of %s not recorded: %s", run.get("id"), repo, exc)
+            return None
         if not isinstance(event, FailureObserved):
             return None
         delivery_id = f"reconcile:{repo}:{run['id']}:{run.get('run_attempt', 1)}"

@@ -97,3 +97,16 @@ def test_stale_attempt_check_reads_the_run_with_the_incidents_installation_token
     assert [c.path for c in github.calls if c.path.startswith("/app/")] == [
         f"/app/installations/{INSTALLATION_ID}/access_tokens"
     ]
+
+
+def test_reconcile_skips_a_run_it_cannot_record_and_ingests_the_others(app_container, github):
+    bad = github.add_failed_run(REPO, RUN_ID, "npm ERR! code ECONNRESET")
+    bad["run_attempt"] = 2**31  # past the column it would be stored in
+    github.add_failed_run(OTHER_REPO, RUN_ID + 1, "npm ERR! code ECONNRESET")
+
+    report = app_container.new_sweeper().tasks["reconcile"]()
+
+    assert report["failed_runs_seen"] == 2
+    [incident_id] = report["ingested"]
+    with app_container.db.session() as session:
+        assert session.get(Incident, incident_id).repo == OTHER_REPO
