@@ -35,6 +35,7 @@ class FakeSlack:
     token: str = BOT_TOKEN
     calls: list[SlackCall] = field(default_factory=list)
     mode: str = UP
+    retry_after: str = "120"  # the Retry-After of a 429 (RATE_LIMITED)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -169,7 +170,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if mode == RATE_LIMITED:
             payload = json.dumps({"ok": False, "error": "ratelimited"}).encode()
-            self._send(429, payload, "application/json", {"Retry-After": "120"})
+            self._send(429, payload, "application/json", {"Retry-After": self.fake.retry_after})
             return
         answer = self.fake.answer(method, body, headers)
         self._send(200, json.dumps(answer).encode(), "application/json; charset=utf-8")

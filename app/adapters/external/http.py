@@ -6,6 +6,7 @@ dependency fails fast as retryable and the incidents that need it wait for a lat
 import email.utils
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -20,6 +21,11 @@ from app.core.errors import CircuitOpenError, IntegrationError
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+# However long a server asks CodeHealer to wait (Retry-After, a rate-limit reset), work waits
+# at most this long before it is tried again: a date years away, from a broken clock or a
+# hostile proxy, must not park an incident until then.
+MAX_RETRY_AFTER_SECONDS = 15 * 60.0
+_ASCII_DIGITS = re.compile(r"[0-9]+")  # str.isdigit() also takes "²" and "١", float() not all
 
 
 class CircuitBreaker:
@@ -67,20 +73,30 @@ class CircuitBreaker:
 
 
 def retry_after_seconds(response: httpx.Response, *, now: float | None = None) -> float | None:
-    """Seconds the server asks us to wait: Retry-After (seconds or date) or x-ratelimit-reset."""
+    """Seconds the server asks us to wait: Retry-After (seconds or date), else
+    x-ratelimit-reset when nothing remains; at most ``MAX_RETRY_AFTER_SECONDS``."""
     now = time.time() if now is None else now
-    header = response.headers.get("retry-after")
-    if header:
-        if header.strip().isdigit():
-            return float(header.strip())
-        parsed = email.utils.parsedate_to_datetime(header)
-        if parsed is not None:
-            return max(0.0, parsed.timestamp() - now)
-    if response.headers.get("x-ratelimit-remaining") == "0":
-        reset = response.headers.get("x-ratelimit-reset", "")
-        if reset.isdigit():
-            return max(0.0, float(reset) - now)
-    return None
+    wait = parse_retry_after(response.headers.get("retry-after"), now=now)
+    if wait is not None or response.headers.get("x-ratelimit-remaining") != "0":
+        return wait
+    reset = (response.headers.get("x-ratelimit-reset") or "").strip()
+    if not _ASCII_DIGITS.fullmatch(reset):
+        return None
+    return min(max(0.0, float(reset) - now), MAX_RETRY_AFTER_SECONDS)
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """A Retry-After value (delay-seconds or an HTTP date) as seconds from ``now``, at most
+    ``MAX_RETRY_AFTER_SECONDS``; None when it is neither."""
+    text = (value or "").strip()
+    if _ASCII_DIGITS.fullmatch(text):
+        return min(float(text), MAX_RETRY_AFTER_SECONDS)
+    try:
+        moment = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    now = time.time() if now is None else now
+    return min(max(0.0, moment.timestamp() - now), MAX_RETRY_AFTER_SECONDS)
 
 
 def _is_secondary_rate_limit(response: httpx.Response) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from app.adapters.external.http import parse_retry_after
 from app.core.config import Settings
 from app.core.errors import SlackError
 
@@ -135,8 +136,7 @@ def _retry_after(headers: Mapping[str, Any]) -> float | None:
         if name.lower() != "retry-after":
             continue
         value = value[0] if isinstance(value, list) and value else value
-        text = str(value).strip()
-        return float(text) if text.isdigit() else None
+        return parse_retry_after(str(value))
     return None
 
 
