@@ -207,13 +207,17 @@ def _remember_clean(strings: list[str]) -> None:
     _CLEAN_STRINGS.add_all(strings, _KNOWN_CLEAN_MAX_ENTRIES)
 
 
+_SEQUENCES = (list, tuple)
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
 def _strings(value: Any) -> tuple[list[str], bool]:
     """The strings in ``value`` not known clean (in no particular order), and whether a key
     that names a secret holds a value still to mask. Without recursion: a generator per level
     costs about as much as the secret rules on a 20 KB payload."""
     found: list[str] = []
     secret_valued = False
-    known = _KNOWN_CLEAN
+    known, clean_keys = _KNOWN_CLEAN, _CLEAN_KEYS.entries.keys()
     pending = [value]
     while pending:
         item = pending.pop()
@@ -221,11 +225,13 @@ def _strings(value: Any) -> tuple[list[str], bool]:
             if item not in known:
                 found.append(item)
         elif isinstance(item, dict):
-            if not secret_valued and not _CLEAN_KEYS.entries.keys() >= item.keys():
+            if not secret_valued and not clean_keys >= item.keys():
                 secret_valued = _holds_secret_value(item)
             pending.extend(item.values())
-        elif isinstance(item, list | tuple):
+        elif isinstance(item, _SEQUENCES):
             pending.extend(item)
+        elif type(item) in _SCALARS:
+            continue  # most leaves: checked before the (slower) model check
         elif isinstance(item, BaseModel):
             pending.append(item.__dict__)
     return found, secret_valued
