@@ -25,11 +25,31 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def stop_on_sigterm() -> None:
+    """docker stop, Kubernetes and systemd stop a process with SIGTERM: stop as on Ctrl-C
+    (workers finish or hand back their incident, the embedded database stops). Python's
+    default for SIGTERM ends the process at once; uvicorn answers SIGTERM while it serves and
+    raises it again once it has stopped, which this handler then turns into KeyboardInterrupt."""
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _ignore_stop_signals() -> None:
+    # Ctrl-C reaches every process of the terminal's group (uv and this one), and a service
+    # manager may repeat SIGTERM: neither may cut the clean shutdown short.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings | None = None) -> int:
     """``settings``: given by `demo`; otherwise read from the environment."""
     import uvicorn
 
     from app.adapters.database.migrate import upgrade
+    from app.api.server import server_config
     from app.bootstrap import build_container
     from app.main import create_app
     from app.services.worker import start_worker_threads, stop_worker_threads
@@ -37,6 +57,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings | None = None) -> int
     settings = _settings(args) if settings is None else settings
     for warning in settings.check_startup():
         log.warning("!!! %s", warning)
+    stop_on_sigterm()
     container = build_container(settings)
     stop = threading.Event()
     worker_threads: list[threading.Thread] = []
@@ -47,11 +68,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings | None = None) -> int
                 container.new_worker, stop, settings.worker_threads
             )
         log.info("CodeHealer listening on http://%s:%s", args.host, args.port)
-        uvicorn.run(create_app(container), host=args.host, port=args.port, log_config=None)
+        app = create_app(container)
+        uvicorn.Server(server_config(app, settings, host=args.host, port=args.port)).run()
+    except KeyboardInterrupt:
+        log.info("stop requested")
     finally:
-        # Ctrl-C reaches every process of the terminal's group (uv and this one): a second
-        # SIGINT must not cut the clean shutdown of the worker and the embedded database short.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _ignore_stop_signals()
         stop_worker_threads(worker_threads, stop, container.queue)
         container.close()
         log.info("CodeHealer stopped")
@@ -69,6 +91,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from app.services.worker import start_worker_threads, stop_worker_threads
 
     settings = _settings(args)
+    stop_on_sigterm()
     container = build_container(settings)
     stop = threading.Event()
     threads: list[threading.Thread] = []
@@ -81,6 +104,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         while any(thread.is_alive() for thread in threads):
             stop.wait(0.5)
     except KeyboardInterrupt:
+        _ignore_stop_signals()
         stop_worker_threads(threads, stop, container.queue)
     finally:
         container.close()

@@ -7,9 +7,10 @@ from typing import Annotated, Any, TypeVar
 from anyio import to_thread
 from fastapi import Depends, Header, Path, Query, Request
 
+from app.api.body import read_body
 from app.bootstrap import Container
 from app.core.config import Settings
-from app.core.errors import AuthenticationError, BadRequestError, PayloadTooLargeError
+from app.core.errors import AuthenticationError
 from app.core.security import tokens_equal
 
 
@@ -48,21 +49,9 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
 async def read_limited_body(request: Request, settings: SettingsDep) -> bytes:
-    """The raw body, refused with 413 as soon as it passes the limit (never read whole)."""
-    limit = settings.max_body_bytes
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        if not declared.isdigit():
-            raise BadRequestError("Content-Length is not a number")
-        if int(declared) > limit:
-            raise PayloadTooLargeError(f"body is larger than {limit} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLargeError(f"body is larger than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    """The raw body of a request authenticated by a header (route-level dependencies run
+    first), within the size limit and the read deadline (app/api/body.py)."""
+    return await read_body(request, settings)
 
 
 RawBody = Annotated[bytes, Depends(read_limited_body)]

@@ -7,7 +7,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.body import body_left_unread
 from app.core.errors import CodeHealerError, IntegrationError
 from app.core.redaction import mask_secrets
 
@@ -22,7 +24,13 @@ def install_error_handlers(app: FastAPI) -> None:
             return _internal(request, exc)
         message = mask_secrets(str(exc))
         log.warning("%s %s -> %s: %s", request.method, request.url.path, status, message)
-        return JSONResponse({"error": type(exc).__name__, "detail": message}, status_code=status)
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        if body_left_unread(request):  # refused unread: do not wait for the rest of it
+            headers["Connection"] = "close"
+        return JSONResponse(
+            {"error": type(exc).__name__, "detail": message}, status_code=status, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -54,9 +62,35 @@ def install_error_handlers(app: FastAPI) -> None:
             headers={"Retry-After": "30"},
         )
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        return _internal(request, exc)
+    # Not ``exception_handler(Exception)``: Starlette runs that one in its outermost middleware,
+    # which re-raises after answering, and the server then logs the same error a second time.
+    app.add_middleware(UnexpectedErrors)
+
+
+class UnexpectedErrors:
+    """Answers an unexpected exception with a 500 carrying a correlation id, logged once."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracked)
+        except Exception as exc:
+            if started:  # too late to answer 500: the server logs it and drops the connection
+                raise
+            await _internal(Request(scope), exc)(scope, receive, send)
+
 
 
 def _internal(request: Request, exc: Exception) -> JSONResponse:

@@ -40,7 +40,26 @@ class Settings(BaseSettings):
     db_null_pool: bool = False
     dry_run: bool | None = None
     api_key: SecretStr | None = None
-    max_body_bytes: int = 25 * 1024 * 1024
+    max_body_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
+    # Signed bodies (GitHub, Slack) are in memory before their signature can be checked: all
+    # requests together hold at most this many such bytes; beyond it, 503 with Retry-After.
+    unverified_body_budget_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
+    # A body must arrive within BODY_READ_TIMEOUT_SECONDS plus one second per
+    # BODY_MIN_BYTES_PER_SECOND received; slower (a trickling sender) is cut off with 408.
+    body_read_timeout_seconds: float = Field(default=10.0, gt=0)
+    body_min_bytes_per_second: int = Field(default=16 * 1024, gt=0)
+
+    # --- HTTP server (`codehealer serve`) ------------------------------------------------
+    # Connections and requests at once; beyond them, new requests are answered 503.
+    http_max_connections: int = Field(default=256, ge=1)
+    # Seconds a connection has to send a complete request head (request line and headers).
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Seconds an idle keep-alive connection is kept open between requests.
+    http_keep_alive_seconds: int = Field(default=5, ge=1)
+    # Largest request head in bytes (larger: 400).
+    http_max_header_bytes: int = Field(default=16 * 1024, ge=1024)
+    # Connections the kernel queues before they are accepted.
+    http_backlog: int = Field(default=2048, ge=1)
 
     # --- worker --------------------------------------------------------------------------
     worker_enabled: bool = True
@@ -149,6 +168,16 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         """``GITHUB_APP_ID=`` as copied from .env.example means: no App."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _check_body_budget(self) -> "Settings":
+        if self.unverified_body_budget_bytes < self.max_body_bytes:
+            raise ValueError(
+                "UNVERIFIED_BODY_BUDGET_BYTES must be at least MAX_BODY_BYTES "
+                f"({self.unverified_body_budget_bytes} < {self.max_body_bytes}): a body within "
+                "the limit could never be read"
+            )
+        return self
 
     @model_validator(mode="after")
     def _check_weights(self) -> "Settings":

@@ -2,8 +2,10 @@
 
 CodeHealerError
 ├── BadRequestError            malformed input the sender can fix (400)
-│   └── PayloadTooLargeError   body over the configured limit (413)
+│   ├── PayloadTooLargeError   body over the configured limit (413)
+│   └── RequestTimeoutError    body arriving slower than the configured floor (408)
 ├── AuthenticationError        missing or wrong signature / token (401)
+├── ServiceBusyError           no capacity for the request now; retry after a while (503)
 ├── NotFoundError              unknown id (404)
 ├── ConfigurationError         settings that cannot work together (startup refuses)
 ├── NormalizationError         a payload that could not be turned into an event
@@ -26,6 +28,21 @@ class BadRequestError(CodeHealerError):
 
 class PayloadTooLargeError(BadRequestError):
     status_code = 413
+
+
+class RequestTimeoutError(BadRequestError):
+    status_code = 408
+
+
+class ServiceBusyError(CodeHealerError):
+    """No capacity for this request now: the sender should deliver again after ``retry_after``
+    seconds (sent as Retry-After)."""
+
+    status_code = 503
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class AuthenticationError(CodeHealerError):

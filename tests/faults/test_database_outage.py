@@ -99,3 +99,18 @@ def test_readiness_reports_503_while_the_database_is_down(own_server):
         assert (down.status_code, up.status_code) == (503, 200)
     finally:
         container.close()
+
+
+def test_liveness_stays_200_while_the_database_is_down(own_server):
+    """/health is for restart probes: a database outage is not fixed by restarting."""
+    url = own_server.ensure_database("live")
+    upgrade(url)
+    container = build_container(make_settings(url), database_url=url)
+    try:
+        with TestClient(create_app(container), raise_server_exceptions=False) as http:
+            stop(own_server)
+            health, ready = http.get("/health"), http.get("/ready")
+            restart(own_server)
+        assert (health.status_code, ready.status_code) == (200, 503)
+    finally:
+        container.close()

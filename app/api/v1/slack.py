@@ -20,10 +20,12 @@ from slack_sdk.signature import Clock, SignatureVerifier
 from app.adapters.database.repositories.feedback import FeedbackRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
 from app.adapters.external.slack.client import SlackClient
-from app.api.deps import ContainerDep, RawBody, SettingsDep
+from app.api.body import read_verified_body
+from app.api.deps import ContainerDep, SettingsDep
 from app.bootstrap import Container
 from app.core.errors import AuthenticationError, BadRequestError, SlackError
 from app.core.redaction import mask_secrets
+from app.core.security import signature_well_formed
 from app.domain.notifications.blocks import (
     APPROVE_ACTION,
     FEEDBACK_DOWN_ACTION,
@@ -39,6 +41,8 @@ APPROVAL_ACTIONS = {APPROVE_ACTION: True, REJECT_ACTION: False}
 FEEDBACK_ACTIONS = {FEEDBACK_UP_ACTION: 1, FEEDBACK_DOWN_ACTION: -1}
 SLACK_ID = r"^[A-Z0-9][A-Z0-9_-]{1,63}$"
 MAX_ID = 2**63 - 1  # incidents.id is a bigint
+SLACK_SIGNATURE_PREFIX = "v0="
+SLACK_WINDOW_SECONDS = 60 * 5  # as slack_sdk's SignatureVerifier
 
 
 # --- dependencies (tests override them through app.dependency_overrides) ---------------------
@@ -55,10 +59,10 @@ SlackClock = Annotated[Clock, Depends(get_slack_clock)]
 SlackClientDep = Annotated[SlackClient | None, Depends(get_slack_client)]
 
 
-async def verified_slack_body(
-    request: Request, body: RawBody, settings: SettingsDep, clock: SlackClock
-) -> bytes:
-    """The raw body, once its ``X-Slack-Signature`` checks out; 401 otherwise."""
+async def verified_slack_body(request: Request, settings: SettingsDep, clock: SlackClock) -> bytes:
+    """The raw body, once its ``X-Slack-Signature`` checks out; 401 otherwise. Everything
+    the headers alone can refuse (no secret, a missing or malformed signature, a timestamp
+    outside the window) is refused before the body is read."""
     secret = settings.slack_signing_secret
     if secret is None or not secret.get_secret_value().strip():
         raise AuthenticationError(
@@ -66,12 +70,19 @@ async def verified_slack_body(
         )
     timestamp = request.headers.get("x-slack-request-timestamp")
     signature = request.headers.get("x-slack-signature")
-    if not timestamp or not timestamp.isdigit() or not signature:
-        raise AuthenticationError("missing X-Slack-Request-Timestamp or X-Slack-Signature")
+    if not timestamp or not timestamp.isdigit() or not timestamp.isascii():
+        raise AuthenticationError("missing or malformed X-Slack-Request-Timestamp")
+    if not signature_well_formed(signature, SLACK_SIGNATURE_PREFIX):
+        raise AuthenticationError("missing or malformed X-Slack-Signature")
+    if abs(clock.now() - int(timestamp)) > SLACK_WINDOW_SECONDS:
+        raise AuthenticationError("expired Slack signature (timestamp outside 5 minutes)")
     verifier = SignatureVerifier(secret.get_secret_value(), clock=clock)
-    if not verifier.is_valid(body, timestamp, signature):
-        raise AuthenticationError("wrong or expired Slack signature")
-    return body
+
+    def verify(body: bytes) -> None:
+        if not verifier.is_valid(body, timestamp, signature):
+            raise AuthenticationError("wrong or expired Slack signature")
+
+    return await read_verified_body(request, settings, verify)
 
 
 VerifiedSlackBody = Annotated[bytes, Depends(verified_slack_body)]
@@ -174,7 +185,9 @@ def _button_value(action: SlackAction) -> ButtonValue | None:
     responses={
         400: {"description": "Malformed interaction payload"},
         401: {"description": "Missing or wrong Slack signature, or no signing secret configured"},
+        408: {"description": "Body arriving slower than the configured floor"},
         413: {"description": "Body over the size limit"},
+        503: {"description": "Too many unauthenticated bodies in memory: retry (Retry-After)"},
     },
 )
 async def slack_interactions(

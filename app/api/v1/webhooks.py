@@ -2,15 +2,20 @@
 
 import json
 import logging
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 
-from app.api.deps import ContainerDep, RawBody, run_database_work
+from app.api.body import read_verified_body
+from app.api.deps import ContainerDep, run_database_work
 from app.core.enums import IncidentSource
 from app.core.errors import AuthenticationError, BadRequestError
-from app.core.security import verify_github_signature
+from app.core.security import (
+    GITHUB_SIGNATURE_PREFIX,
+    signature_well_formed,
+    verify_github_signature,
+)
 from app.services.ingest import IngestOutcome
 
 log = logging.getLogger(__name__)
@@ -68,28 +73,51 @@ GITHUB_BODY = {
         "200": {"description": "Ping, or a redelivery of a delivery already stored"},
         "400": {"description": "Malformed body or missing headers"},
         "401": {"description": "Missing or wrong X-Hub-Signature-256"},
+        "408": {"description": "Body arriving slower than the configured floor"},
         "413": {"description": "Body over the size limit"},
-        "503": {"description": "Database unavailable: deliver again later"},
+        "503": {
+            "description": "Database unavailable, or too many unauthenticated bodies in memory: "
+            "deliver again later (Retry-After)"
+        },
     },
 }
+
+
+async def signed_github_body(
+    request: Request,
+    container: ContainerDep,
+    x_hub_signature_256: Annotated[str | None, Header()] = None,
+) -> bytes:
+    """The raw body once ``X-Hub-Signature-256`` matches it (401 otherwise). A missing or
+    malformed signature is refused before the body is read. Without GITHUB_WEBHOOK_SECRET
+    (dev only) unsigned bodies are accepted, read within the same budget."""
+    settings = container.settings
+    secret = settings.github_webhook_secret
+    if secret is None:
+        return await read_verified_body(request, settings, _accept_unsigned)
+    if not signature_well_formed(x_hub_signature_256, GITHUB_SIGNATURE_PREFIX):
+        raise AuthenticationError("missing or malformed X-Hub-Signature-256")
+
+    def verify(body: bytes) -> None:
+        if not verify_github_signature(secret.get_secret_value(), body, x_hub_signature_256):
+            raise AuthenticationError("wrong X-Hub-Signature-256")
+
+    return await read_verified_body(request, settings, verify)
+
+
+def _accept_unsigned(body: bytes) -> None:
+    """No secret to check against: ENVIRONMENT=dev only (startup refuses otherwise)."""
 
 
 @router.post("/github", status_code=202, openapi_extra=GITHUB_BODY)
 async def github_webhook(
     request: Request,
     container: ContainerDep,
-    body: RawBody,
+    body: Annotated[bytes, Depends(signed_github_body)],
     x_github_event: str | None = Header(default=None),
     x_github_delivery: str | None = Header(default=None),
-    x_hub_signature_256: str | None = Header(default=None),
 ) -> JSONResponse:
     """Receive a GitHub webhook delivery (``workflow_run``, ``workflow_job``, ``ping``)."""
-    settings = container.settings
-    secret = settings.github_webhook_secret
-    if secret is not None and not verify_github_signature(
-        secret.get_secret_value(), body, x_hub_signature_256
-    ):
-        raise AuthenticationError("missing or wrong X-Hub-Signature-256")
     if not x_github_event or not x_github_delivery:
         raise BadRequestError("X-GitHub-Event and X-GitHub-Delivery headers are required")
     if len(x_github_delivery) > 200:

@@ -42,6 +42,11 @@ def test_weights_must_add_up_to_one():
         Settings(_env_file=None, weight_classifier=0.9)
 
 
+def test_a_body_budget_smaller_than_the_body_limit_is_refused():
+    with pytest.raises(ValueError, match="UNVERIFIED_BODY_BUDGET_BYTES"):
+        Settings(_env_file=None, max_body_bytes=2048, unverified_body_budget_bytes=1024)
+
+
 def test_approval_ttl_reads_the_documented_name(monkeypatch):
     monkeypatch.setenv("APPROVAL_TTL", "45")
     assert Settings(_env_file=None).approval_ttl_minutes == 45
