@@ -1,8 +1,7 @@
 """POST /webhooks/github: verify, parse, store, enqueue. One short transaction, no outbound call."""
 
-import json
 import logging
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
@@ -11,6 +10,7 @@ from app.api.body import read_verified_body
 from app.api.deps import ContainerDep, run_database_work
 from app.core.enums import IncidentSource
 from app.core.errors import AuthenticationError, BadRequestError
+from app.core.json_body import decode_json_object
 from app.core.security import (
     GITHUB_SIGNATURE_PREFIX,
     signature_well_formed,
@@ -20,33 +20,6 @@ from app.services.ingest import IngestOutcome
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
-
-
-def _refuse_constant(name: str) -> Any:
-    raise BadRequestError(f"body is not valid JSON: {name} is not a JSON number")
-
-
-def parse_json_object(body: bytes) -> dict[str, Any]:
-    """A JSON object PostgreSQL can store as jsonb (which has no NaN and no NUL character)."""
-    try:
-        payload = json.loads(body, parse_constant=_refuse_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadRequestError(f"body is not valid JSON: {exc}") from exc
-    if not isinstance(payload, dict):
-        raise BadRequestError("body must be a JSON object")
-    if b"\\u0000" in body and _holds_nul(payload):
-        raise BadRequestError("body is not storable: a string holds the NUL character (\\u0000)")
-    return payload
-
-
-def _holds_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any("\x00" in key or _holds_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_holds_nul(item) for item in value)
-    return False
 
 
 def outcome_response(outcome: IngestOutcome) -> JSONResponse:
@@ -122,7 +95,7 @@ async def github_webhook(
         raise BadRequestError("X-GitHub-Event and X-GitHub-Delivery headers are required")
     if len(x_github_delivery) > 200:
         raise BadRequestError("X-GitHub-Delivery is too long")
-    payload = parse_json_object(body)
+    payload = decode_json_object(body)
     ingest = container.ingest
     event = ingest.parse(IncidentSource.GITHUB, x_github_event, payload)
     outcome = await run_database_work(
