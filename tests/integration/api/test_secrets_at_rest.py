@@ -53,7 +53,12 @@ def test_a_token_in_the_workflow_name_is_masked_in_the_incident_and_its_audit(cl
     assert post_github(client, payload).status_code == 202
 
     incident, audit = only(container, Incident), only(container, AuditEntry)
-    stored = [incident.title, incident.fingerprint, incident.workflow_name, json.dumps(audit.details)]
+    stored = [
+        incident.title,
+        incident.fingerprint,
+        incident.workflow_name,
+        json.dumps(audit.details),
+    ]
     assert [TOKEN in field for field in stored] == [False] * 4
     assert incident.workflow_name == "deploy [REDACTED:github_token]"
 

@@ -160,7 +160,11 @@ def test_mask_mapping_masks_any_value_under_a_key_that_names_a_secret(key: str) 
 def test_mask_mapping_masks_numbers_and_nested_values_under_a_secret_key() -> None:
     payload = {"pin": 1, "credentials": {"user": "bob", "list": ["a", 7]}, "password": 123456}
     masked = mask_mapping(payload)
-    assert masked == {"pin": 1, "credentials": {"user": MARK, "list": [MARK, MARK]}, "password": MARK}
+    assert masked == {
+        "pin": 1,
+        "credentials": {"user": MARK, "list": [MARK, MARK]},
+        "password": MARK,
+    }
 
 
 @pytest.mark.parametrize("value", [None, True, False, "", MARK, "[REDACTED:github_token]", "***"])
