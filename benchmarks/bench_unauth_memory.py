@@ -163,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
 
     banner("memory under unauthenticated large bodies")
     folder = Path(tempfile.mkdtemp(prefix="codehealer-bench-memory-"))
+    folder.chmod(0o711)  # as root, the server's user must pass (app/adapters/database/embedded.py)
     port = free_port()
     server = Server(
         "codehealer",

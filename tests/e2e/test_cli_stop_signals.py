@@ -14,8 +14,9 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
 import pytest
+
+from tests.support.processes import alive, stopped_within
 
 # Variables of the test run that must not leak into the operator's environment.
 UNSET = ("DATABASE_URL", "SECRETS_ARN", "QUEUE_URL", "GITHUB_WEBHOOK_SECRET", "API_KEY")
@@ -25,6 +26,7 @@ STOP_SECONDS = 60
 @pytest.fixture
 def data_dir() -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix="codehealer-stop-"))
+    folder.chmod(0o711)  # as root, the server's user must pass (app/adapters/database/embedded.py)
     yield folder / "data"
     shutil.rmtree(folder, ignore_errors=True)
 
@@ -70,21 +72,6 @@ def answers_health(port: int) -> bool:
 
 def postmaster_pid(data_dir: Path) -> int:
     return int((data_dir / "pgdata" / "postmaster.pid").read_text().split()[0])
-
-
-def alive(pid: int) -> bool:
-    """Running, not a zombie waiting for a parent to reap it (the postmaster's is init)."""
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
-def stopped_within(pid: int, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return not alive(pid)
 
 
 def assert_stopped_cleanly(process: subprocess.Popen, log: Path, data_dir: Path, pg: int) -> None:
