@@ -14,11 +14,11 @@ from fastapi.responses import JSONResponse
 from pydantic import SecretStr
 
 from app.api.deps import ContainerDep, RawBody, run_database_work
-from app.api.v1.webhooks import parse_json_object
 from app.core.errors import AuthenticationError
 from app.core.events.argocd import parse_argocd_notification
 from app.core.events.cluster import ClusterSignal
 from app.core.events.kubernetes import parse_kubernetes_payload
+from app.core.json_body import decode_json_object
 from app.core.security import tokens_equal
 from app.services.cluster_ingest import ClusterIngestService, SignalOutcome
 
@@ -67,7 +67,7 @@ async def _ingest(
     body: bytes,
     parse: Callable[[dict[str, Any]], list[ClusterSignal]],
 ) -> JSONResponse:
-    signals = parse(parse_json_object(body))
+    signals = parse(decode_json_object(body))
     service = ClusterIngestService(container.db, container.queue)
     outcomes = await run_database_work(request, service.ingest, signals=signals)
     return JSONResponse(answer(outcomes), status_code=202)

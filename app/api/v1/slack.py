@@ -7,7 +7,6 @@ within 3 s; the person who clicked is told the outcome in an ephemeral message p
 response. URLs inside payloads (``response_url``) are never called.
 """
 
-import json
 import logging
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
@@ -15,7 +14,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from slack_sdk.signature import Clock, SignatureVerifier
+from slack_sdk.signature import Clock
 
 from app.adapters.database.repositories.feedback import FeedbackRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
@@ -24,8 +23,9 @@ from app.api.body import read_verified_body
 from app.api.deps import ContainerDep, SettingsDep
 from app.bootstrap import Container
 from app.core.errors import AuthenticationError, BadRequestError, SlackError
+from app.core.json_body import decode_json_object
 from app.core.redaction import mask_secrets
-from app.core.security import signature_well_formed
+from app.core.security import signature_well_formed, slack_timestamp, verify_slack_signature
 from app.domain.notifications.blocks import (
     APPROVE_ACTION,
     FEEDBACK_DOWN_ACTION,
@@ -70,17 +70,17 @@ async def verified_slack_body(request: Request, settings: SettingsDep, clock: Sl
         )
     timestamp = request.headers.get("x-slack-request-timestamp")
     signature = request.headers.get("x-slack-signature")
-    if not timestamp or not timestamp.isdigit() or not timestamp.isascii():
+    sent_at = slack_timestamp(timestamp)
+    if sent_at is None:
         raise AuthenticationError("missing or malformed X-Slack-Request-Timestamp")
     if not signature_well_formed(signature, SLACK_SIGNATURE_PREFIX):
         raise AuthenticationError("missing or malformed X-Slack-Signature")
-    if abs(clock.now() - int(timestamp)) > SLACK_WINDOW_SECONDS:
+    if abs(clock.now() - sent_at) > SLACK_WINDOW_SECONDS:
         raise AuthenticationError("expired Slack signature (timestamp outside 5 minutes)")
-    verifier = SignatureVerifier(secret.get_secret_value(), clock=clock)
 
     def verify(body: bytes) -> None:
-        if not verifier.is_valid(body, timestamp, signature):
-            raise AuthenticationError("wrong or expired Slack signature")
+        if not verify_slack_signature(secret.get_secret_value(), body, timestamp, signature):
+            raise AuthenticationError("wrong Slack signature")
 
     return await read_verified_body(request, settings, verify)
 
@@ -145,19 +145,16 @@ ButtonValue = ApprovalButton | FeedbackButton
 def parse_payload(body: bytes) -> dict[str, Any]:
     """``payload=<url-encoded JSON>`` → the JSON object; BadRequestError for anything else."""
     try:
-        form = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise BadRequestError("body is not a URL-encoded form") from exc
+        # Strict: a percent-encoded byte that is not UTF-8 is refused, not replaced.
+        form = parse_qs(
+            body.decode("utf-8"), keep_blank_values=True, max_num_fields=20, errors="strict"
+        )
+    except ValueError as exc:  # UnicodeDecodeError is one
+        raise BadRequestError("body is not a UTF-8 URL-encoded form") from exc
     values = form.get("payload", [])
     if len(values) != 1:
         raise BadRequestError("expected exactly one payload field")
-    try:
-        payload = json.loads(values[0])
-    except json.JSONDecodeError as exc:
-        raise BadRequestError("payload is not valid JSON") from exc
-    if not isinstance(payload, dict):
-        raise BadRequestError("payload must be a JSON object")
-    return payload
+    return decode_json_object(values[0], what="payload")
 
 
 def parse_block_actions(payload: dict[str, Any]) -> tuple[BlockActions, list[ButtonValue | None]]:

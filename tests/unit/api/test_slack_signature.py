@@ -10,6 +10,7 @@ import json
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
+import anyio
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -122,3 +123,94 @@ def test_without_a_signing_secret_every_request_is_refused():
     response = post(client, DOCS_BODY, DOCS_TIMESTAMP, DOCS_SIGNATURE)
     assert response.status_code == 401
     assert "not configured" in response.json()["detail"]
+
+
+# --- header bytes as an ASGI server hands them on (a test client re-encodes them) -------------
+def asgi_post(app, headers: list[tuple[bytes, bytes]], body: bytes) -> tuple[int, dict]:
+    """POST /slack/interactions with exactly these header bytes; the status and JSON answer."""
+    sent: list[dict] = []
+    incoming = [{"type": "http.request", "body": body, "more_body": False}]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/slack/interactions",
+        "raw_path": b"/slack/interactions",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/x-www-form-urlencoded"),
+            (b"content-length", str(len(body)).encode()),
+            *headers,
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+
+    async def receive() -> dict:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    anyio.run(app, scope, receive, send)
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    answer = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return status, json.loads(answer) if answer else {}
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    [
+        "\u0661\u0665\u0663\u0661\u0664\u0662\u0660\u0666\u0661\u0668".encode(),  # Arabic-Indic
+        "\u0661\u0665\u0663\u0661\u0664\u0662\u0660\u0666\u0661\u0668".encode("utf-16-le"),
+        b"\xb9\xb2\xb3\xb9",  # superscript digits in latin-1: str.isdigit() says yes
+        b"1" * 5000,  # more digits than int() converts
+        b"+1531420618",
+        b" 1531420618",
+        b"1531420618.5",
+    ],
+    ids=["arabic-indic", "utf-16", "superscripts", "5000-digits", "plus", "space", "fraction"],
+)
+def test_a_timestamp_of_anything_but_ascii_digits_is_401_not_500(timestamp):
+    app = build_client().app
+    status, answer = asgi_post(
+        app,
+        [
+            (b"x-slack-request-timestamp", timestamp),
+            (b"x-slack-signature", DOCS_SIGNATURE.encode()),
+        ],
+        DOCS_BODY,
+    )
+    assert status == 401
+    assert answer["error"] == "AuthenticationError"
+
+
+def test_a_body_that_is_not_utf8_is_401_not_500():
+    body = b"payload=\xff\xfe"
+    signature = "v0=" + "0" * 64
+    status, _ = asgi_post(
+        build_client().app,
+        [
+            (b"x-slack-request-timestamp", str(DOCS_TIMESTAMP).encode()),
+            (b"x-slack-signature", signature.encode()),
+        ],
+        body,
+    )
+    assert status == 401
+
+
+def test_a_correctly_signed_body_that_is_not_utf8_is_a_400():
+    body = b"payload=\xff\xfe"
+    status, answer = asgi_post(
+        build_client().app,
+        [
+            (b"x-slack-request-timestamp", str(DOCS_TIMESTAMP).encode()),
+            (b"x-slack-signature", sign(body, DOCS_TIMESTAMP).encode()),
+        ],
+        body,
+    )
+    assert status == 400
+    assert answer["error"] == "BadRequestError"
