@@ -82,7 +82,7 @@ class RemediationService:
                 attempt,
                 RemediationResult(
                     status=RemediationStatus.ABORTED,
-                    detail=f"invalid parameters: {exc.error_count()} error(s)",
+                    detail=f"invalid parameters: {_invalid_fields(exc)}",
                 ),
             )
             return
@@ -183,3 +183,11 @@ class RemediationService:
             "remediation_outcomes", action=attempt.action, status=result.status.value
         )
         log.info("incident %s remediation %s: %s", incident_id, result.status.value, detail)
+
+
+def _invalid_fields(exc: ValidationError) -> str:
+    """Which parameters failed and why, without their values (they come from payloads)."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or 'params'} ({error['msg']})"
+        for error in exc.errors(include_input=False)[:5]
+    )

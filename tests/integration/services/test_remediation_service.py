@@ -194,3 +194,18 @@ def test_reconciler_ingests_a_failed_run_no_webhook_delivered_once(live):
         incidents = session.execute(select(Incident)).scalars().all()
     assert len(incidents) == 1
     assert incidents[0].reconciled is True and incidents[0].run_id == 888
+
+
+def test_a_repository_name_github_would_not_give_aborts_naming_the_field_without_a_call(live):
+    # A row stored before names were checked at ingest: its parameters fail validation.
+    [incident_id] = insert(live, analyzed_incident(repo="octo/.", run_id=RUN_ID))
+    live.decider(incident_id)
+    with respx.mock(assert_all_called=False) as respx_mock:
+        route = respx_mock.route().respond(200, json={})
+        live.remediation(incident_id)
+    incident, attempt = state(live, incident_id)
+    assert not route.called
+    assert attempt.status == "skipped"
+    assert attempt.result["detail"].startswith("invalid parameters: repo")
+    assert incident.escalation_reason == "remediation_aborted"
+    assert "repo" in incident.decision_reason
