@@ -40,6 +40,7 @@ from app.core.enums import ActionKind, IncidentSource, Strategy
 from app.core.events.github import parse_github_event
 from app.core.metrics import Metrics, NullMetrics
 from app.core.ports import Classifier, Embedder, GitHubActions, Queue, SecretStore
+from app.core.rate_limit import AuthFailureLimiter
 from app.domain.classification.fixability_guard import RuleFixabilityGuard
 from app.domain.classification.rule_classifier import RuleClassifier
 from app.domain.decisions.engine import DecisionEngine
@@ -122,6 +123,8 @@ class Container:
     # Threads doing a webhook's database work at once: as many as the pool keeps connections,
     # so a burst queues here instead of opening (and closing again) overflow connections.
     database_slots: CapacityLimiter
+    # Failed key checks per client address (X-API-Key, dashboard sign-in, HTTP Basic).
+    auth_limiter: AuthFailureLimiter
     github: GitHubClient | None = None
     slack: SlackClient | None = None
     kubernetes: KubernetesClient | None = None
@@ -455,4 +458,9 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         embedded=embedded,
         closers=closers,
         database_slots=CapacityLimiter(max(1, settings.db_pool_size)),
+        auth_limiter=AuthFailureLimiter(
+            max_failures=settings.auth_failure_limit,
+            window_seconds=settings.auth_failure_window_seconds,
+            max_clients=settings.auth_failure_max_clients,
+        ),
     )

@@ -70,7 +70,12 @@ def _build_container() -> "Container":
     from app.core.errors import ConfigurationError
     from app.settings_loader import load_settings
 
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except ConfigurationError as exc:
+        # Named settings, no values (they may be secrets) and no traceback in the log.
+        log.error("configuration error: %s", exc)
+        raise
     configure_logging(settings.log_level, settings.log_format)
     if not settings.database_url:
         raise ConfigurationError(

@@ -8,11 +8,17 @@ from app.api.v1 import cluster_webhooks, health, incidents, metrics, slack, webh
 from app.bootstrap import Container
 
 
-def create_app(container: Container) -> FastAPI:
+def create_app(container: Container | None) -> FastAPI:
+    """The app over ``container``; None gives the routes and the schema only (API fuzzing)."""
+    docs = container is None or container.settings.openapi_docs_enabled
     app = FastAPI(
         title="CodeHealer",
         version="0.1.0",
         description="Self-healing CI/CD: failure webhooks in, fixed incidents out.",
+        # /docs, /redoc and /openapi.json map the whole API: off in prod unless OPENAPI_DOCS.
+        openapi_url="/openapi.json" if docs else None,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
     )
     app.state.container = container
     install_error_handlers(app)

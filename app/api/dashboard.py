@@ -24,8 +24,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from app.api.deps import ContainerDep, SettingsDep
+from app.api.deps import ContainerDep, SettingsDep, count_key_check
 from app.core.config import Settings
+from app.core.errors import TooManyAttemptsError
 from app.core.security import tokens_equal
 from app.services.dashboard import DashboardQuery, Filters
 from app.services.runbooks import RunbookLibrary
@@ -99,9 +100,8 @@ class Viewer:
 
 
 def configured_key(settings: Settings) -> str | None:
-    """API_KEY when one is usable; None in prod without one (or with an empty one)."""
-    key = settings.api_key.get_secret_value() if settings.api_key else None
-    return key or None
+    """API_KEY; None in prod without one (Settings takes a blank one for none)."""
+    return settings.api_key.get_secret_value() if settings.api_key else None
 
 
 def _base(request: Request) -> str:
@@ -115,24 +115,34 @@ async def current_viewer(request: Request, settings: SettingsDep) -> Viewer:
     key = configured_key(settings)
     header = request.headers.get("authorization")
     if header and header.lower().startswith("basic "):
-        password = basic_password(header)
-        if key and password is not None and tokens_equal(key, password):
-            return Viewer(Mode.BASIC)
-        page = _page(
-            request,
-            "login.html",
-            status=401,
-            next=_base(request),
-            error="Wrong key.",
-            locked=key is None,
-        )
-        page.headers["WWW-Authenticate"] = 'Basic realm="CodeHealer dashboard", charset="UTF-8"'
-        return Viewer(None, page)
+        return _basic_viewer(request, key, basic_password(header))
     if key and session_valid(key, request.cookies.get(COOKIE), now=time.time()):
         return Viewer(Mode.COOKIE)
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     login = f"{_base(request)}/login?{urlencode({'next': target})}"
     return Viewer(None, RedirectResponse(login, status_code=303, headers=SECURITY_HEADERS))
+
+
+def _basic_viewer(request: Request, key: str | None, password: str | None) -> Viewer:
+    """HTTP Basic: the password is the key (any user name); each one counts as a key check."""
+    if key is not None:
+        matched = password is not None and tokens_equal(key, password)
+        try:
+            if count_key_check(request, matched=matched):
+                return Viewer(Mode.BASIC)
+        except TooManyAttemptsError as refused:
+            return Viewer(None, _too_many_attempts(request, refused, next=_base(request)))
+    base = _base(request)
+    page = _page(request, "login.html", status=401, next=base, error="Wrong key.", locked=not key)
+    page.headers["WWW-Authenticate"] = 'Basic realm="CodeHealer dashboard", charset="UTF-8"'
+    return Viewer(None, page)
+
+
+def _too_many_attempts(request: Request, refused: TooManyAttemptsError, *, next: str) -> Response:
+    error = f"Too many wrong keys from this address. Try again in {refused.retry_after} seconds."
+    page = _page(request, "login.html", status=429, next=next, error=error, locked=False)
+    page.headers["Retry-After"] = str(refused.retry_after)
+    return page
 
 
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]
@@ -207,11 +217,16 @@ async def login(
         return RedirectResponse(base, status_code=303)
     key = configured_key(settings)
     target = safe_next(next, base)
-    if key is None or not tokens_equal(key, api_key):
-        error = "That key is not right." if key else "Set API_KEY to use the dashboard."
-        return _page(
-            request, "login.html", status=401, next=target, error=error, locked=key is None
-        )
+    if key is None:
+        error = "Set API_KEY to use the dashboard."
+        return _page(request, "login.html", status=401, next=target, error=error, locked=True)
+    try:
+        accepted = count_key_check(request, matched=tokens_equal(key, api_key))
+    except TooManyAttemptsError as refused:
+        return _too_many_attempts(request, refused, next=target)
+    if not accepted:
+        error = "That key is not right."
+        return _page(request, "login.html", status=401, next=target, error=error, locked=False)
     expires = int(time.time()) + SESSION_SECONDS
     response = RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
     response.set_cookie(

@@ -1,5 +1,6 @@
 """FastAPI dependencies as Annotated aliases. Tests override them via app.dependency_overrides."""
 
+import logging
 from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any, TypeVar
@@ -10,8 +11,10 @@ from fastapi import Depends, Header, Path, Query, Request
 from app.api.body import read_body
 from app.bootstrap import Container
 from app.core.config import Settings
-from app.core.errors import AuthenticationError
-from app.core.security import tokens_equal
+from app.core.errors import AuthenticationError, TooManyAttemptsError
+from app.core.security import header_matches
+
+log = logging.getLogger(__name__)
 
 
 def filter_text(max_length: int) -> Any:
@@ -57,14 +60,40 @@ async def read_limited_body(request: Request, settings: SettingsDep) -> bytes:
 RawBody = Annotated[bytes, Depends(read_limited_body)]
 
 
+def client_address(request: Request) -> str:
+    """The address failed key checks are counted by: the peer the ASGI server reports."""
+    return request.client.host if request.client else "unknown"
+
+
+def count_key_check(request: Request, *, matched: bool) -> bool:
+    """Count one check of a presented key (X-API-Key, dashboard sign-in, HTTP Basic) for the
+    client's address, and return ``matched``. Past the limit every check is refused with
+    TooManyAttemptsError (429), even a right key: a guess that succeeds is not told apart."""
+    limiter = request.app.state.container.auth_limiter
+    client = client_address(request)
+    wait = limiter.retry_after(client)
+    if wait is not None:
+        raise TooManyAttemptsError(
+            f"too many failed keys from this address: try again in {wait} s", retry_after=wait
+        )
+    if not matched:
+        limiter.record_failure(client)
+        if (wait := limiter.retry_after(client)) is not None:
+            log.warning("%s failed too many key checks: refused for %d s", client, wait)
+    return matched
+
+
 async def require_api_key(
-    settings: SettingsDep, x_api_key: Annotated[str | None, Header()] = None
+    request: Request, settings: SettingsDep, x_api_key: Annotated[str | None, Header()] = None
 ) -> None:
-    """``X-API-Key`` must match API_KEY when one is set (always in prod)."""
+    """``X-API-Key`` must match API_KEY when one is set (always in prod). A request without
+    the header is refused without counting: it guesses nothing."""
     if not settings.requires_api_key:
         return
     expected = settings.api_key.get_secret_value() if settings.api_key else None
-    if expected is None or not tokens_equal(expected, x_api_key):
+    if expected is None or x_api_key is None:
+        raise AuthenticationError("missing or wrong X-API-Key")
+    if not count_key_check(request, matched=header_matches(expected, x_api_key)):
         raise AuthenticationError("missing or wrong X-API-Key")
 
 
@@ -81,4 +110,17 @@ ERROR_BODY = {
         }
     }
 }
-AUTH_RESPONSES = {401: {"description": "Missing or wrong X-API-Key", **ERROR_BODY}}
+AUTH_RESPONSES = {
+    401: {"description": "Missing or wrong X-API-Key", **ERROR_BODY},
+    429: {
+        "description": "Too many failed keys from this address: every key is refused until "
+        "Retry-After seconds have passed",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds before a key is checked again",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
+        **ERROR_BODY,
+    },
+}

@@ -5,25 +5,59 @@ Nothing in the code base reads ``os.environ`` except this module, and only when 
 """
 
 import os
+from functools import cache
 from pathlib import Path
+from typing import Any, get_args
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from app.core.enums import Environment, Strategy
-from app.core.errors import ConfigurationError
+from app.core.errors import ConfigurationError, InvalidSettingsError
+from app.core.redaction import mask_secrets
 
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
 DEFAULT_NVIDIA_BASE_URL = "https://integrate.api.nvidia.com/v1"
 EMBEDDING_DIMENSIONS = 768
+# Credentials callers present to CodeHealer: staging and prod refuse shorter ones (a short or
+# guessable value lets anyone in; the rate limit on failed keys only slows guessing down).
+MIN_SECRET_LENGTH = 16
+INBOUND_CREDENTIALS = (
+    "api_key",
+    "github_webhook_secret",
+    "k8s_webhook_token",
+    "argocd_webhook_token",
+)
 
 
 class Settings(BaseSettings):
     """Every setting CodeHealer reads. Environment variable names are the field names, upper-cased."""
 
+    # An empty variable (``DRY_RUN=`` as .env.example ships it) is unset: the default applies.
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        env_ignore_empty=True,
     )
+
+    def __init__(self, **values: Any) -> None:
+        # pydantic's own message repeats the input values, secrets included.
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise InvalidSettingsError(describe_invalid_settings(exc)) from None
+        except SettingsError as exc:
+            raise InvalidSettingsError(mask_secrets(str(exc))) from None
 
     # --- runtime -------------------------------------------------------------------------
     environment: Environment = Environment.DEV
@@ -40,6 +74,15 @@ class Settings(BaseSettings):
     db_null_pool: bool = False
     dry_run: bool | None = None
     api_key: SecretStr | None = None
+    # Failed key checks (X-API-Key, dashboard sign-in, HTTP Basic) one client address may make
+    # within the window; past it every key check from that address, right or wrong, is a 429
+    # until its oldest failure leaves the window. Counted per process, for at most
+    # AUTH_FAILURE_MAX_CLIENTS addresses (the least recent are forgotten first).
+    auth_failure_limit: int = Field(default=10, ge=1)
+    auth_failure_window_seconds: int = Field(default=300, ge=1)
+    auth_failure_max_clients: int = Field(default=10_000, ge=1)
+    # /docs, /redoc and /openapi.json. Unset: on, except in prod.
+    openapi_docs: bool | None = None
     max_body_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
     # Signed bodies (GitHub, Slack) are in memory before their signature can be checked: all
     # requests together hold at most this many such bytes; beyond it, 503 with Retry-After.
@@ -163,6 +206,15 @@ class Settings(BaseSettings):
     secrets_arn: str | None = None
     aws_region: str = "us-east-1"
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: object, info: ValidationInfo) -> object:
+        """Every secret: empty or whitespace-only (``API_KEY=`` as .env.example ships it) is not
+        set, so no check anywhere can take it for a key."""
+        if info.field_name in secret_fields(cls) and _blank(value):
+            return None
+        return value
+
     @field_validator("github_app_id", "github_app_private_key", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
@@ -231,6 +283,12 @@ class Settings(BaseSettings):
         return self.github_app_id is not None and self.github_app_private_key is not None
 
     @property
+    def openapi_docs_enabled(self) -> bool:
+        if self.openapi_docs is not None:
+            return self.openapi_docs
+        return self.environment is not Environment.PROD
+
+    @property
     def requires_api_key(self) -> bool:
         return self.api_key is not None or self.environment is Environment.PROD
 
@@ -248,6 +306,7 @@ class Settings(BaseSettings):
             )
         if self.environment is Environment.PROD and self.api_key is None:
             raise ConfigurationError("API_KEY is required when ENVIRONMENT=prod")
+        warnings += self._check_credential_strength()
         if (self.github_app_id is None) != (self.github_app_private_key is None):
             raise ConfigurationError(
                 "GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY go together: set both or neither"
@@ -255,6 +314,55 @@ class Settings(BaseSettings):
         if self.github_app_configured and self.github_token is not None:
             warnings.append("GITHUB_TOKEN is ignored: GitHub calls are made as the GitHub App")
         return warnings
+
+    def _check_credential_strength(self) -> list[str]:
+        """Staging and prod refuse short inbound credentials; dev only warns about them."""
+        weak = [
+            setting_env_name(name)
+            for name in INBOUND_CREDENTIALS
+            if (secret := getattr(self, name)) is not None
+            and len(secret.get_secret_value().strip()) < MIN_SECRET_LENGTH
+        ]
+        if not weak:
+            return []
+        problem = f"{', '.join(weak)} must be at least {MIN_SECRET_LENGTH} characters long"
+        if self.environment is not Environment.DEV:
+            raise ConfigurationError(f"{problem} when ENVIRONMENT={self.environment.value}")
+        return [f"{problem} in staging and prod"]
+
+
+def _blank(value: object) -> bool:
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    return isinstance(text, str) and not text.strip()
+
+
+@cache
+def secret_fields(model: type[BaseSettings]) -> frozenset[str]:
+    """The settings that hold a secret (``SecretStr``, optional or not)."""
+    return frozenset(
+        name
+        for name, field in model.model_fields.items()
+        if SecretStr in (field.annotation, *get_args(field.annotation))
+    )
+
+
+def setting_env_name(name: str) -> str:
+    """The environment variable a setting is read from: its first alias, or its name."""
+    field = Settings.model_fields.get(name)
+    alias = field.validation_alias if field is not None else None
+    if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+        return alias.choices[0]
+    return name.upper()
+
+
+def describe_invalid_settings(error: ValidationError) -> str:
+    """One line per invalid setting, named by its variable; the values are left out."""
+    lines = [
+        f"  {setting_env_name(str(e['loc'][0])) if e['loc'] else 'settings'}: "
+        f"{mask_secrets(e['msg'])}"
+        for e in error.errors(include_url=False, include_input=False, include_context=False)
+    ]
+    return "invalid settings:\n" + "\n".join(lines)
 
 
 def process_environment() -> dict[str, str]:

@@ -5,9 +5,11 @@ CodeHealerError
 │   ├── PayloadTooLargeError   body over the configured limit (413)
 │   └── RequestTimeoutError    body arriving slower than the configured floor (408)
 ├── AuthenticationError        missing or wrong signature / token (401)
+├── TooManyAttemptsError       too many failed keys from one address; retry after a while (429)
 ├── ServiceBusyError           no capacity for the request now; retry after a while (503)
 ├── NotFoundError              unknown id (404)
 ├── ConfigurationError         settings that cannot work together (startup refuses)
+│   └── InvalidSettingsError   a setting that does not validate (named, its value left out)
 ├── NormalizationError         a payload that could not be turned into an event
 └── IntegrationError           an outside system failed
     ├── GitHubError
@@ -49,12 +51,28 @@ class AuthenticationError(CodeHealerError):
     status_code = 401
 
 
+class TooManyAttemptsError(CodeHealerError):
+    """This client address failed too many key checks: every check, even a right key, is
+    refused for ``retry_after`` seconds (sent as Retry-After)."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class NotFoundError(CodeHealerError):
     status_code = 404
 
 
 class ConfigurationError(CodeHealerError):
     """Settings that cannot work; raised at startup, never on a request."""
+
+
+class InvalidSettingsError(ConfigurationError, ValueError):
+    """Settings that do not validate: one line per setting, without its value (it may be a
+    secret). A ValueError, like the validation error it replaces."""
 
 
 class NormalizationError(CodeHealerError):

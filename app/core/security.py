@@ -25,6 +25,27 @@ def tokens_equal(expected: str, presented: str | None) -> bool:
     return hmac.compare_digest(expected.encode(), presented.encode())
 
 
+def header_matches(expected: str, header: str | None) -> bool:
+    """A header value is exactly ``expected``, byte for byte, compared in constant time.
+
+    ASGI servers hand header values on as bytes, which Starlette decodes as latin-1: encoding
+    them back gives the bytes sent. Nothing is stripped or normalised, so no look-alike
+    (a non-breaking space, another case) can stand in for a character of the key.
+    """
+    if header is None:
+        return False
+    try:
+        sent = header.encode("latin-1")
+    except UnicodeEncodeError:  # not text an ASGI server hands on: no bytes to compare
+        return False
+    return hmac.compare_digest(expected.encode(), sent)
+
+
+def bearer_matches(token: str, header: str | None) -> bool:
+    """``Authorization`` is exactly ``Bearer <token>`` (see header_matches)."""
+    return header_matches(f"Bearer {token}", header)
+
+
 _HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 

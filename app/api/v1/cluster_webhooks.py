@@ -19,13 +19,12 @@ from app.core.events.argocd import parse_argocd_notification
 from app.core.events.cluster import ClusterSignal
 from app.core.events.kubernetes import parse_kubernetes_payload
 from app.core.json_body import decode_json_object
-from app.core.security import tokens_equal
+from app.core.security import bearer_matches
 from app.services.cluster_ingest import ClusterIngestService, SignalOutcome
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
-BEARER = "bearer "
 ARGOCD_GET_HINT = (
     "Argo CD sent a GET: its webhook templates default to GET. Add `method: POST` under "
     "webhook.codehealer in each codehealer template of argocd-notifications-cm "
@@ -54,10 +53,7 @@ def require_bearer(expected: SecretStr | None, header: str | None, *, setting: s
     """``Authorization: Bearer <token>`` must match ``setting``; nothing is accepted without one."""
     if expected is None:
         raise AuthenticationError(f"{setting} is not configured: this webhook accepts nothing")
-    presented = None
-    if header and header[: len(BEARER)].lower() == BEARER:
-        presented = header[len(BEARER) :].strip()
-    if not tokens_equal(expected.get_secret_value(), presented):
+    if not bearer_matches(expected.get_secret_value(), header):
         raise AuthenticationError("missing or wrong bearer token")
 
 
