@@ -31,6 +31,7 @@ module "stack" {
     api     = { memory_size = 512, timeout = 30, reserved_concurrency = -1 }
     worker  = { memory_size = 1024, timeout = 300, reserved_concurrency = -1 }
     sweep   = { memory_size = 256, timeout = 120, reserved_concurrency = -1 }
+    report  = { memory_size = 256, timeout = 120, reserved_concurrency = -1 }
     migrate = { memory_size = 512, timeout = 300, reserved_concurrency = -1 }
   }
   function_overrides             = var.function_overrides

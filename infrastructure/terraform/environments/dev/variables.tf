@@ -45,7 +45,7 @@ variable "image_architecture" {
 }
 
 variable "function_overrides" {
-  description = "Per-function overrides of memory_size (MB), timeout (s) and reserved_concurrency (-1 = unreserved), keyed api, worker, sweep, migrate."
+  description = "Per-function overrides of memory_size (MB), timeout (s) and reserved_concurrency (-1 = unreserved), keyed api, worker, sweep, report, migrate."
   type = map(object({
     memory_size          = optional(number)
     timeout              = optional(number)

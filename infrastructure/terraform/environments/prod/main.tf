@@ -31,6 +31,7 @@ module "stack" {
     api     = { memory_size = 1024, timeout = 30, reserved_concurrency = 50 }
     worker  = { memory_size = 1769, timeout = 600, reserved_concurrency = 20 }
     sweep   = { memory_size = 512, timeout = 120, reserved_concurrency = 1 }
+    report  = { memory_size = 512, timeout = 120, reserved_concurrency = 1 }
     migrate = { memory_size = 512, timeout = 600, reserved_concurrency = 1 }
   }
   function_overrides             = var.function_overrides

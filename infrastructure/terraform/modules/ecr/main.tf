@@ -1,4 +1,4 @@
-# Container registry for the single Lambda image (api, worker, sweep and migrate
+# Container registry for the single Lambda image (api, worker, sweep, report and migrate
 # functions all run the same image with a different command).
 
 data "aws_caller_identity" "current" {}

@@ -7,7 +7,7 @@
 # (these EC2 actions do not support resource-level permissions).
 
 locals {
-  functions = toset(["api", "worker", "sweep", "migrate"])
+  functions = toset(["api", "worker", "sweep", "report", "migrate"])
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
@@ -81,11 +81,13 @@ locals {
   #   api     enqueues webhook deliveries
   #   worker  is fed by the SQS event source mapping
   #   sweep   re-enqueues stalled jobs on its schedule
+  #   report  reads the database and posts to Slack (HTTPS), no queue
   #   migrate only talks to the database
   extra_statements = {
     api     = [local.sqs_send_statement]
     worker  = [local.sqs_consume_statement]
     sweep   = [local.sqs_send_statement]
+    report  = []
     migrate = []
   }
 

@@ -1,5 +1,5 @@
 output "role_arns" {
-  description = "Execution role ARN per function (api, worker, sweep, migrate)."
+  description = "Execution role ARN per function (api, worker, sweep, report, migrate)."
   value       = { for fn, role in aws_iam_role.this : fn => role.arn }
 
   # Lambda validates the role's permissions (e.g. for VPC networking) when the

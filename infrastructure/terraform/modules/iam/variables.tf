@@ -1,15 +1,15 @@
 variable "name_prefix" {
-  description = "Prefix for role and policy names (roles are <prefix>-api, <prefix>-worker, <prefix>-sweep, <prefix>-migrate)."
+  description = "Prefix for role and policy names (roles are <prefix>-api, <prefix>-worker, <prefix>-sweep, <prefix>-report, <prefix>-migrate)."
   type        = string
 }
 
 variable "log_group_arns" {
-  description = "CloudWatch log group ARN of each function, keyed api, worker, sweep, migrate. Each role may only write to its own group."
+  description = "CloudWatch log group ARN of each function, keyed api, worker, sweep, report, migrate. Each role may only write to its own group."
   type        = map(string)
 
   validation {
-    condition     = length(setsubtract(toset(["api", "worker", "sweep", "migrate"]), toset(keys(var.log_group_arns)))) == 0
-    error_message = "log_group_arns must have the keys api, worker, sweep and migrate."
+    condition     = length(setsubtract(toset(["api", "worker", "sweep", "report", "migrate"]), toset(keys(var.log_group_arns)))) == 0
+    error_message = "log_group_arns must have the keys api, worker, sweep, report and migrate."
   }
 }
 

@@ -1,7 +1,8 @@
-# The four CodeHealer functions, all from one container image:
+# The five CodeHealer functions, all from one container image:
 #   api      HTTP entry point (Mangum), behind API Gateway or a function URL
 #   worker   consumes the SQS work queue (partial batch responses)
 #   sweep    scheduled housekeeping (re-enqueues stalled jobs)
+#   report   the weekly report posted to Slack (`codehealer report --post`)
 #   migrate  database migrations, invoked once per deploy
 # Only the image command differs between them.
 
@@ -10,6 +11,7 @@ locals {
     api     = "app.lambda_handler.handler"
     worker  = "app.lambda_handler.worker_handler"
     sweep   = "app.lambda_handler.sweep_handler"
+    report  = "app.lambda_handler.report_handler"
     migrate = "app.lambda_handler.migrate_handler"
   }
 
@@ -143,4 +145,27 @@ resource "aws_lambda_permission" "sweep_schedule" {
   function_name = aws_lambda_function.this["sweep"].function_name
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.sweep.arn
+}
+
+resource "aws_cloudwatch_event_rule" "report" {
+  name                = "${var.name_prefix}-report"
+  description         = "Runs the CodeHealer report function (the week's report posted to Slack)"
+  schedule_expression = var.report_schedule_expression
+  state               = var.report_enabled ? "ENABLED" : "DISABLED"
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "report" {
+  rule      = aws_cloudwatch_event_rule.report.name
+  target_id = "report"
+  arn       = aws_lambda_function.this["report"].arn
+}
+
+resource "aws_lambda_permission" "report_schedule" {
+  statement_id  = "AllowEventBridgeReportSchedule"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this["report"].function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.report.arn
 }

@@ -1,5 +1,5 @@
 output "function_names" {
-  description = "Function name per role (api, worker, sweep, migrate)."
+  description = "Function name per role (api, worker, sweep, report, migrate)."
   value       = { for fn, f in aws_lambda_function.this : fn => f.function_name }
 }
 
@@ -72,5 +72,17 @@ output "sweep_schedule" {
     target_arn           = aws_cloudwatch_event_target.sweep.arn
     permission_source    = aws_lambda_permission.sweep_schedule.source_arn
     permission_principal = aws_lambda_permission.sweep_schedule.principal
+  }
+}
+
+output "report_schedule" {
+  description = "Schedule rule of the weekly report function."
+  value = {
+    rule_name            = aws_cloudwatch_event_rule.report.name
+    schedule_expression  = aws_cloudwatch_event_rule.report.schedule_expression
+    state                = aws_cloudwatch_event_rule.report.state
+    target_arn           = aws_cloudwatch_event_target.report.arn
+    permission_source    = aws_lambda_permission.report_schedule.source_arn
+    permission_principal = aws_lambda_permission.report_schedule.principal
   }
 }

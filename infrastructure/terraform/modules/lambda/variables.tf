@@ -1,5 +1,5 @@
 variable "name_prefix" {
-  description = "Prefix of the function names (<prefix>-api, <prefix>-worker, <prefix>-sweep, <prefix>-migrate)."
+  description = "Prefix of the function names (<prefix>-api, <prefix>-worker, <prefix>-sweep, <prefix>-report, <prefix>-migrate)."
   type        = string
 }
 
@@ -48,8 +48,8 @@ variable "function_settings" {
   }))
 
   validation {
-    condition     = length(setsubtract(toset(["api", "worker", "sweep", "migrate"]), toset(keys(var.function_settings)))) == 0
-    error_message = "function_settings must have the keys api, worker, sweep and migrate."
+    condition     = length(setsubtract(toset(["api", "worker", "sweep", "report", "migrate"]), toset(keys(var.function_settings)))) == 0
+    error_message = "function_settings must have the keys api, worker, sweep, report and migrate."
   }
 
   validation {
@@ -203,6 +203,18 @@ variable "sweep_schedule_expression" {
 
 variable "sweep_enabled" {
   description = "Whether the sweep schedule is enabled."
+  type        = bool
+  default     = true
+}
+
+variable "report_schedule_expression" {
+  description = "EventBridge schedule of the weekly report function (UTC)."
+  type        = string
+  default     = "cron(0 8 ? * MON *)"
+}
+
+variable "report_enabled" {
+  description = "Whether the weekly report schedule is enabled."
   type        = bool
   default     = true
 }

@@ -3,7 +3,7 @@
 
 locals {
   # Functions whose error *rate* matters (request/message driven). The scheduled
-  # sweep and the one-shot migrate function alarm on any error instead.
+  # sweep and report and the one-shot migrate function alarm on any error instead.
   rate_alarm_functions = toset([for fn in ["api", "worker"] : fn if contains(keys(var.functions), fn)])
   alarm_actions        = [aws_sns_topic.alarms.arn]
 }

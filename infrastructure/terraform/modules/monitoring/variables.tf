@@ -4,7 +4,7 @@ variable "name_prefix" {
 }
 
 variable "functions" {
-  description = "Functions to create log groups and alarms for, keyed by role (api, worker, sweep, migrate)."
+  description = "Functions to create log groups and alarms for, keyed by role (api, worker, sweep, report, migrate)."
   type = map(object({
     function_name   = string
     timeout_seconds = number

@@ -4,8 +4,8 @@
 # environments/<env> is a thin root module: provider, backend and a
 # `module "stack"` call with that environment's values. Everything that is the
 # same in every environment (queue redrive after 5 receives, sweep every 5
-# minutes, 7 days of automated backups, ...) is fixed here; everything that
-# differs is an input.
+# minutes, the weekly report on Mondays at 08:00 UTC, 7 days of automated
+# backups, ...) is fixed here; everything that differs is an input.
 
 locals {
   name_prefix = "${var.project}-${var.environment}"
@@ -100,6 +100,7 @@ module "lambda" {
   worker_maximum_batching_window_in_seconds = var.worker_batching_window_seconds
   worker_maximum_concurrency                = var.worker_maximum_concurrency
   sweep_schedule_expression                 = "rate(5 minutes)"
+  report_schedule_expression                = "cron(0 8 ? * MON *)" # Mondays 08:00 UTC
 }
 
 module "rds" {

@@ -19,7 +19,7 @@ output "ecr_repository_url" {
 }
 
 output "function_names" {
-  description = "Lambda function names (api, worker, sweep, migrate)."
+  description = "Lambda function names (api, worker, sweep, report, migrate)."
   value       = module.lambda.function_names
 }
 

@@ -74,7 +74,7 @@ variable "image_architecture" {
 }
 
 variable "default_function_settings" {
-  description = "The environment's memory_size (MB), timeout (s) and reserved_concurrency (-1 = unreserved) of the api, worker, sweep and migrate functions, before function_overrides."
+  description = "The environment's memory_size (MB), timeout (s) and reserved_concurrency (-1 = unreserved) of the api, worker, sweep, report and migrate functions, before function_overrides."
   type = map(object({
     memory_size          = number
     timeout              = number
@@ -82,13 +82,13 @@ variable "default_function_settings" {
   }))
 
   validation {
-    condition     = toset(keys(var.default_function_settings)) == toset(["api", "worker", "sweep", "migrate"])
-    error_message = "default_function_settings must have exactly the keys api, worker, sweep and migrate."
+    condition     = toset(keys(var.default_function_settings)) == toset(["api", "worker", "sweep", "report", "migrate"])
+    error_message = "default_function_settings must have exactly the keys api, worker, sweep, report and migrate."
   }
 }
 
 variable "function_overrides" {
-  description = "Per-function overrides of memory_size (MB), timeout (s) and reserved_concurrency (-1 = unreserved), keyed api, worker, sweep, migrate."
+  description = "Per-function overrides of memory_size (MB), timeout (s) and reserved_concurrency (-1 = unreserved), keyed api, worker, sweep, report, migrate."
   type = map(object({
     memory_size          = optional(number)
     timeout              = optional(number)
@@ -97,8 +97,8 @@ variable "function_overrides" {
   default = {}
 
   validation {
-    condition     = length(setsubtract(toset(keys(var.function_overrides)), toset(["api", "worker", "sweep", "migrate"]))) == 0
-    error_message = "function_overrides keys must be among api, worker, sweep, migrate."
+    condition     = length(setsubtract(toset(keys(var.function_overrides)), toset(["api", "worker", "sweep", "report", "migrate"]))) == 0
+    error_message = "function_overrides keys must be among api, worker, sweep, report, migrate."
   }
 
   validation {

@@ -56,6 +56,11 @@ run "prod_defaults" {
   }
 
   assert {
+    condition     = module.stack.effective_settings.reserved_concurrency["report"] == 1
+    error_message = "Only one weekly report may run at a time (no double post)."
+  }
+
+  assert {
     condition     = module.stack.effective_settings.worker_maximum_concurrency <= module.stack.effective_settings.reserved_concurrency["worker"]
     error_message = "The SQS event source must not start more workers than are reserved (that only causes throttling)."
   }

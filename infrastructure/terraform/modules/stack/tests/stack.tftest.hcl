@@ -48,6 +48,7 @@ variables {
     api     = { memory_size = 512, timeout = 30, reserved_concurrency = -1 }
     worker  = { memory_size = 1024, timeout = 300, reserved_concurrency = -1 }
     sweep   = { memory_size = 256, timeout = 120, reserved_concurrency = -1 }
+    report  = { memory_size = 256, timeout = 120, reserved_concurrency = -1 }
     migrate = { memory_size = 512, timeout = 300, reserved_concurrency = -1 }
   }
   log_level                      = "INFO"
@@ -118,6 +119,7 @@ run "functions" {
         api     = "app.lambda_handler.handler"
         worker  = "app.lambda_handler.worker_handler"
         sweep   = "app.lambda_handler.sweep_handler"
+        report  = "app.lambda_handler.report_handler"
         migrate = "app.lambda_handler.migrate_handler"
       } : module.lambda.image_commands[fn] == tolist([handler])
     ])
@@ -165,6 +167,33 @@ run "functions" {
   assert {
     condition     = module.lambda.log_groups == module.monitoring.log_group_names
     error_message = "Each function must log to its pre-created log group."
+  }
+}
+
+run "weekly_report_schedule" {
+  assert {
+    condition     = module.lambda.report_schedule.schedule_expression == "cron(0 8 ? * MON *)" && module.lambda.report_schedule.state == "ENABLED"
+    error_message = "The report function must run every Monday at 08:00 UTC."
+  }
+
+  assert {
+    condition     = module.lambda.report_schedule.target_arn == module.lambda.function_arns["report"]
+    error_message = "The weekly schedule must invoke the report function."
+  }
+
+  assert {
+    condition     = module.lambda.report_schedule.permission_principal == "events.amazonaws.com"
+    error_message = "EventBridge must be allowed to invoke the report function."
+  }
+
+  assert {
+    condition     = contains(module.monitoring.alarm_names, "${module.lambda.function_names["report"]}-errors")
+    error_message = "A failed weekly report (no Slack token, Slack refusing the post) must raise the errors alarm."
+  }
+
+  assert {
+    condition     = length([for st in jsondecode(output.iam_policy_documents["inline_report"]).Statement : st if length(regexall("^sqs:", join(",", flatten([st.Action])))) > 0]) == 0
+    error_message = "The report function needs no queue access."
   }
 }
 
@@ -217,7 +246,7 @@ run "database" {
 run "iam_policies" {
   assert {
     condition     = length(output.iam_policy_documents) >= 9
-    error_message = "Expected the policies of four execution roles and the ECR repository."
+    error_message = "Expected the policies of five execution roles and the ECR repository."
   }
 
   assert {
@@ -250,7 +279,7 @@ run "iam_policies" {
 
   assert {
     condition = alltrue([
-      for fn in ["api", "worker", "sweep", "migrate"] :
+      for fn in ["api", "worker", "sweep", "report", "migrate"] :
       flatten([for st in jsondecode(output.iam_policy_documents["inline_${fn}"]).Statement : st.Resource if st.Sid == "ReadAppSecret"]) == [module.secrets.secret_arn]
     ])
     error_message = "Each role may read only the application secret."
@@ -380,7 +409,7 @@ run "with_rds_proxy" {
 
   assert {
     condition     = length(output.iam_policy_documents) >= 11
-    error_message = "Expected the policies of four execution roles, the RDS Proxy role and the ECR repository."
+    error_message = "Expected the policies of five execution roles, the RDS Proxy role and the ECR repository."
   }
 
   assert {
@@ -407,7 +436,7 @@ run "with_customer_managed_key" {
 
   assert {
     condition = alltrue([
-      for fn in ["api", "worker", "sweep", "migrate"] :
+      for fn in ["api", "worker", "sweep", "report", "migrate"] :
       flatten([for st in jsondecode(output.iam_policy_documents["inline_${fn}"]).Statement : st.Resource if st.Sid == "DecryptAppSecret"]) == [module.secrets.kms_key_arn]
     ])
     error_message = "Each role may decrypt with the secret's key only."
