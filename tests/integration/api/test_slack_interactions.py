@@ -297,6 +297,19 @@ def test_a_click_on_an_unknown_incident_is_answered_without_changes(env, fake):
     assert "does not exist" in ephemerals(fake)[0][1]
 
 
+def test_a_click_on_the_runbook_link_button_is_acknowledged_and_changes_nothing(env, fake):
+    container, client = env
+    payload = block_actions(APPROVERS[0], "codehealer_runbook", None)
+    del payload["actions"][0]["value"]  # a link button carries a url, not a value
+    payload["actions"][0]["url"] = "https://codehealer.example.com/dashboard/runbooks/storm.md"
+
+    response = click(client, payload)
+
+    assert response.status_code == 200
+    assert fake.calls == []
+    assert audits(container, "approval.approved") == 0
+
+
 def test_unknown_payload_types_are_ignored(env, fake):
     _, client = env
     response = click(client, {"type": "view_closed", "user": {"id": "U1"}})
