@@ -3,6 +3,7 @@
 import json
 from datetime import UTC, datetime
 
+from app.domain.escalation import EscalationReason
 from app.domain.notifications.blocks import (
     APPROVE_ACTION,
     FEEDBACK_DOWN_ACTION,
@@ -18,7 +19,6 @@ from app.domain.notifications.blocks import (
     incident_text,
     reply_text,
 )
-from app.domain.escalation import EscalationReason
 from app.domain.notifications.models import AttemptView, IncidentCard, SimilarView
 
 NONCE = "n0nce-abcdefghijklmnopqrstu"
