@@ -92,7 +92,6 @@ class UnexpectedErrors:
             await _internal(Request(scope), exc)(scope, receive, send)
 
 
-
 def _internal(request: Request, exc: Exception) -> JSONResponse:
     correlation_id = uuid.uuid4().hex
     log.error(
