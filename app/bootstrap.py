@@ -5,23 +5,20 @@ handlers and the tests; tests pass fakes or test doubles as overrides.
 """
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import yaml
 from anyio import CapacityLimiter
 from sqlalchemy import text
 
 from app.adapters.ai.local.embedder import LocalEmbedder
-from app.adapters.ai.nvidia.classifier import NimClassifier
-from app.adapters.ai.nvidia.client import build_nim_http
-from app.adapters.ai.nvidia.embedder import NimEmbedder
 from app.adapters.database.embedded import EmbeddedPostgres
 from app.adapters.database.engine import Database, create_db_engine
-from app.adapters.database.migrate import current_revision, head_revision
 from app.adapters.external.argocd.client import ArgoCDClient, build_argocd_client
 from app.adapters.external.argocd.logs import ArgoAppLogSource
 from app.adapters.external.github.client import GitHubClient, build_github_client
@@ -34,6 +31,7 @@ from app.adapters.queue.factory import build_queue
 from app.adapters.queue.in_process import InProcessQueue
 from app.adapters.secrets.aws import AwsSecretStore, secrets_manager_client
 from app.adapters.secrets.env import EnvSecretStore
+from app.core.analysis.models import ClassifierVerdict, SimilarIncident
 from app.core.cluster_ports import ArgoCDApi, KubernetesApi
 from app.core.config import Settings, process_environment
 from app.core.enums import ActionKind, IncidentSource, Strategy
@@ -181,6 +179,10 @@ class Container:
         )
 
     def readiness(self) -> dict[str, Any]:
+        # Imported here: Alembic is needed by /ready and the migrate function, never on the
+        # request path of a cold start.
+        from app.adapters.database.migrate import current_revision, head_revision
+
         try:
             with self.db.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
@@ -231,15 +233,27 @@ def build_embedder(settings: Settings, overrides: dict[str, Any]) -> Embedder:
         return overrides["embedder"]
     if settings.nvidia_api_key is None:
         return LocalEmbedder()
+    from app.adapters.ai.nvidia.client import build_nim_http  # only with a key (cold start)
+    from app.adapters.ai.nvidia.embedder import NimEmbedder
+
     return NimEmbedder(build_nim_http(settings), model=settings.nvidia_embed_model)
 
 
 def build_classifier(settings: Settings, overrides: dict[str, Any]) -> Classifier:
     if "classifier" in overrides:
         return overrides["classifier"]
+    # Compiling the failure patterns takes a noticeable part of a Lambda cold start, and the
+    # API function never classifies: build on the first classification.
+    return _LazyClassifier(lambda: _classifier(settings))
+
+
+def _classifier(settings: Settings) -> Classifier:
     rules = RuleClassifier.from_file(config_path(settings.patterns_file))
     if settings.nvidia_api_key is None:
         return rules
+    from app.adapters.ai.nvidia.classifier import NimClassifier  # only with a key
+    from app.adapters.ai.nvidia.client import build_nim_http
+
     return NimClassifier(
         build_nim_http(settings),
         model=settings.nvidia_model,
@@ -267,17 +281,41 @@ def build_decision_engine(settings: Settings) -> tuple[DecisionEngine, StormRule
     return DecisionEngine(strategies, rules), storm
 
 
-class _LazySecretStore:
+T = TypeVar("T")
+
+
+class _Lazy(Generic[T]):
+    """Builds its target once, on first use (thread-safe: worker threads share it)."""
+
+    def __init__(self, factory: Callable[[], T]):
+        self._factory = factory
+        self._target: T | None = None
+        self._lock = threading.Lock()
+
+    def target(self) -> T:
+        if self._target is None:
+            with self._lock:
+                if self._target is None:
+                    self._target = self._factory()
+        return self._target
+
+
+class _LazySecretStore(_Lazy[SecretStore]):
     """Builds its store on first use, so unused AWS clients cost nothing at startup."""
 
-    def __init__(self, factory: Callable[[], SecretStore]):
-        self._factory = factory
-        self._store: SecretStore | None = None
-
     def get(self, name: str) -> str:
-        if self._store is None:
-            self._store = self._factory()
-        return self._store.get(name)
+        return self.target().get(name)
+
+
+class _LazyClassifier(_Lazy[Classifier]):
+    """The configured classifier, built on the first classification."""
+
+    @property
+    def name(self) -> str:
+        return self.target().name
+
+    def classify(self, excerpt: str, similar: list[SimilarIncident]) -> ClassifierVerdict:
+        return self.target().classify(excerpt, similar)
 
 
 def build_secret_stores(settings: Settings) -> dict[str, SecretStore]:
