@@ -25,6 +25,7 @@ With --check the exit status is 1 when the target is missed or a request is acce
 import argparse
 import asyncio
 import collections
+import contextlib
 import hashlib
 import shutil
 import sys
@@ -120,12 +121,11 @@ async def post_once(port: int, head: bytes, body: memoryview) -> str:
         return f"connect failed ({type(exc).__name__})"
     try:
         writer.write(head)
-        try:
+        # Refused early: the connection may close mid-body, yet the answer may still be readable.
+        with contextlib.suppress(ConnectionError, OSError):
             for start in range(0, len(body), SLICE):
                 writer.write(body[start : start + SLICE])
                 await writer.drain()
-        except (ConnectionError, OSError):
-            pass  # refused early: the answer may still be readable
         try:
             line = await reader.readline()
         except (ConnectionError, OSError):

@@ -1,6 +1,7 @@
 """Signed ``workflow_run`` deliveries of the demo's failed runs, spread over an arrival window,
 sent to the running service the way GitHub sends them."""
 
+import contextlib
 import logging
 import threading
 import time
@@ -33,11 +34,9 @@ def wait_until_ready(
     """True once ``GET /ready`` answers 200; False when stopped or out of time."""
     deadline = time.monotonic() + timeout
     while not stop.is_set() and time.monotonic() < deadline:
-        try:
+        with contextlib.suppress(httpx.TransportError):  # not listening yet
             if http.get(f"{base_url}/ready").status_code == 200:
                 return True
-        except httpx.TransportError:
-            pass  # not listening yet
         stop.wait(0.25)
     return False
 

@@ -3,7 +3,6 @@ evidence in the log, and high-risk actions need an allowance per target. The who
 signed webhook, the worker, respx-mocked GitHub and a respx-mocked NIM that answers whatever a
 log injected into its prompt asked for."""
 
-import json
 import uuid
 
 import pytest
@@ -25,6 +24,7 @@ from tests.support.github_api import (
     mock_log_download,
     run_webhook,
 )
+from tests.support.nim_api import mock_nim_answer
 
 NIM = "https://nim.example.test/v1"
 LOGS = FIXTURES / "ci_logs"
@@ -77,7 +77,7 @@ def run_flow(database_url):
             TestClient(create_app(container)) as http,
         ):
             mock_github(respx_mock, log_text)
-            mock_nim(respx_mock, answer)
+            mock_nim_answer(respx_mock, NIM, answer)
             body = run_webhook()
             incident_id = http.post(
                 "/webhooks/github",
@@ -110,33 +110,6 @@ def mock_github(respx_mock, log_text: str) -> None:
         200, json={"total_count": 1, "workflow_runs": [failed_run()]}
     )
 
-
-def mock_nim(respx_mock, answer: dict | None) -> None:
-    respx_mock.post(f"{NIM}/embeddings").respond(
-        200,
-        json={
-            "object": "list",
-            "model": "m",
-            "usage": {"prompt_tokens": 3, "total_tokens": 3},
-            "data": [{"index": 0, "object": "embedding", "embedding": [1.0] + [0.0] * 767}],
-        },
-    )
-    respx_mock.post(f"{NIM}/chat/completions").respond(
-        200,
-        json={
-            "id": "c",
-            "object": "chat.completion",
-            "model": "m",
-            "usage": {"prompt_tokens": 50, "completion_tokens": 20, "total_tokens": 70},
-            "choices": [
-                {
-                    "index": 0,
-                    "finish_reason": "stop",
-                    "message": {"role": "assistant", "content": json.dumps(answer)},
-                }
-            ],
-        },
-    )
 
 
 def test_an_injected_auto_secret_refresh_for_a_compile_error_escalates(run_flow):

@@ -26,6 +26,7 @@ from tests.support.github_api import (
     mock_log_download,
     now_iso,
 )
+from tests.support.nim_api import mock_nim_answer
 
 CANARIES = {
     "github_pat": "ghp_CANARY0123456789abcdefghijklmnopqrstu",
@@ -114,41 +115,16 @@ def run_planted_flow(container, respx_mock):
     respx_mock.post(f"{API}/repos/{REPO}/actions/runs/{RUN_ID}/rerun-failed-jobs").respond(
         500, json={"message": f"internal error near {CANARIES['nvidia']}"}
     )
-    respx_mock.post(f"{NIM}/embeddings").respond(
-        200,
-        json={
-            "object": "list",
-            "model": "m",
-            "usage": {"prompt_tokens": 3, "total_tokens": 3},
-            "data": [{"index": 0, "object": "embedding", "embedding": [1.0] + [0.0] * 767}],
-        },
-    )
-    respx_mock.post(f"{NIM}/chat/completions").respond(
-        200,
-        json={
-            "id": "c",
-            "object": "chat.completion",
-            "model": "m",
-            "usage": {"prompt_tokens": 50, "completion_tokens": 20, "total_tokens": 70},
-            "choices": [
-                {
-                    "index": 0,
-                    "finish_reason": "stop",
-                    "message": {
-                        "role": "assistant",
-                        "content": json.dumps(
-                            {
-                                "category": "transient_network",
-                                "root_cause": f"network; saw {CANARIES['github_pat']}",
-                                "fixability": "auto",
-                                "action": "rerun_failed_jobs",
-                                "confidence": 0.9,
-                                "evidence": [f"token {CANARIES['slack']}"],
-                            }
-                        ),
-                    },
-                }
-            ],
+    mock_nim_answer(
+        respx_mock,
+        NIM,
+        {
+            "category": "transient_network",
+            "root_cause": f"network; saw {CANARIES['github_pat']}",
+            "fixability": "auto",
+            "action": "rerun_failed_jobs",
+            "confidence": 0.9,
+            "evidence": [f"token {CANARIES['slack']}"],
         },
     )
     body = planted_webhook()
