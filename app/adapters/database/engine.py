@@ -1,7 +1,8 @@
 """Engine and session factory built from settings (never at import time)."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -40,6 +41,25 @@ def create_db_engine(url: str, settings: Settings) -> Engine:
 def _prepare_connection(dbapi_connection, _record) -> None:
     register_binary_vectors(dbapi_connection.adapters)
     register_lenient_loaders(dbapi_connection.adapters)
+
+
+def first_row(connection: Connection, sql: str, params: Mapping[str, Any]) -> tuple | None:
+    """Run one statement on the psycopg connection under ``connection`` and return its first
+    row (a tuple). For statements on the webhook's request path: SQLAlchemy's execution
+    layer around a driver call costs more than the call itself.
+
+    A driver error goes through the handler SQLAlchemy runs for its own statements, so the
+    caller sees what ``exec_driver_sql`` would raise: the error wrapped in SQLAlchemy's tree
+    (OperationalError is answered 503), ``handle_error`` events fired and, when the
+    connection was lost, this connection and the pool's older ones invalidated, so that the
+    next checkout connects afresh. That handler is private API; a test pins the behaviour.
+    """
+    try:
+        with connection.connection.driver_connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    except Exception as exc:
+        connection._handle_dbapi_exception(exc, sql, params, None, None)
 
 
 class Database:

@@ -1,9 +1,11 @@
 """POST /webhooks/github against the real database, with GitHub's published payloads."""
 
 import json
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.adapters.database.tables import Incident, WebhookDelivery
 from app.core.security import github_signature
@@ -234,3 +236,42 @@ def test_a_run_start_python_cannot_hold_is_dropped_and_every_read_answers_200(cl
     assert client.get("/api/v1/incidents").status_code == 200
     assert client.get(f"/api/v1/incidents/{incident_id}").status_code == 200
     assert client.get("/dashboard").status_code == 200
+
+
+def kill_backend_waiting_on(container, statement_start: str) -> None:
+    """Terminate the backend whose statement (starting with ``statement_start``) waits on a lock."""
+    query = text(
+        "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+        "AND datname = current_database() AND left(ltrim(query, E' \\n'), :n) = :start"
+    )
+    with container.db.engine.connect() as admin:
+        for _ in range(500):
+            pids = admin.execute(query, {"n": len(statement_start), "start": statement_start})
+            pid = pids.scalar()
+            admin.rollback()  # pg_stat_activity is read once per transaction
+            if pid is not None:
+                admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+                return
+            time.sleep(0.01)
+    raise AssertionError(f"no statement starting {statement_start!r} waited on a lock")
+
+
+def test_a_connection_lost_during_the_ingest_statement_is_answered_503_and_nothing_stored(
+    client, container
+):
+    # The table is locked, so the ingest statement waits on it; its backend is then killed, as
+    # a database failover or an administrator would.
+    with container.db.engine.connect() as locker:
+        locker.execute(text("LOCK TABLE webhook_deliveries IN ACCESS EXCLUSIVE MODE"))
+        with ThreadPoolExecutor(1) as pool:
+            answer = pool.submit(post, client, fixture_bytes(FAILED_RUN))
+            try:
+                kill_backend_waiting_on(container, "WITH incident AS")
+            finally:
+                locker.rollback()
+            response = answer.result(timeout=30)
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert count(container, WebhookDelivery) == 0
+    assert post(client, fixture_bytes(FAILED_RUN)).status_code == 202  # a new connection

@@ -1,8 +1,9 @@
 """One webhook delivery in one statement: the delivery row, the incident it reports, its audit entry.
 
 This runs on the webhook's request path, so it should cost about what the database does:
-the SQL is text built once per process (psycopg prepares a statement after a few uses), the
-payload goes in as JSON text, and the delivery row is written once, with its outcome.
+the SQL is text built once per process and sent on the driver connection (psycopg prepares a
+statement after a few uses), the payload goes in as JSON text, and the delivery row is
+written once, with its outcome.
 
 The statement touches the incident only when the delivery is not stored yet, and inserts the
 delivery *after* the incident upsert, so that its unique key has the last word. Concurrent posts
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql
 
+from app.adapters.database.engine import first_row
 from app.adapters.database.tables import Incident
 from app.core.events.models import IncidentDraft
 
@@ -142,11 +144,13 @@ class IngestRepository:
         params = _draft_params(draft)
         params.update(_delivery_params(delivery))
         params["audit_details"] = json.dumps({"dedup_key": draft.dedup_key, "title": draft.title})
-        sql = _RECORD_FAILURE_SQL[draft.authoritative]
-        row = self.connection.exec_driver_sql(sql, params).first()
-        if row is None or not row.stored:
+        row = first_row(self.connection, _RECORD_FAILURE_SQL[draft.authoritative], params)
+        if row is None:
             return None
-        return RecordedFailure(incident_id=row.id, status=row.status, created=row.created)
+        incident_id, status, created, stored = row
+        if not stored:
+            return None
+        return RecordedFailure(incident_id=incident_id, status=status, created=created)
 
     def record_delivery(
         self,
@@ -159,8 +163,7 @@ class IngestRepository:
         """Store a delivery that creates no incident; False when it was already stored."""
         params = _delivery_params(delivery)
         params.update(outcome=outcome, incident_id=incident_id, ignored_reason=ignored_reason)
-        result = self.connection.exec_driver_sql(_RECORD_DELIVERY_SQL, params)
-        return result.first() is not None
+        return first_row(self.connection, _RECORD_DELIVERY_SQL, params) is not None
 
 
 def _delivery_params(delivery: DeliveryRow) -> dict[str, Any]:
