@@ -56,6 +56,8 @@ from _common import (  # noqa: E402
     signed_request,
 )
 
+from app.domain.audit import AuditEvent  # noqa: E402
+
 TARGET_P95_SECONDS = 1.0
 SETTLED = {"verifying", "resolved", "failed", "escalated", "awaiting_approval", "ignored"}
 FAKE_TOKEN = "ghp_" + "b" * 36  # shaped like a token; only the fake ever sees it
@@ -370,12 +372,14 @@ def main(argv: list[str] | None = None) -> int:
         key = f"{r.get('decision') or 'none'} → {r.get('status') or '?'}"
         counts[key] = counts.get(key, 0) + 1
     server_decision = [
-        r["server"]["decision.made"] for r in decided if "decision.made" in r.get("server", {})
+        r["server"][AuditEvent.DECISION_MADE]
+        for r in decided
+        if AuditEvent.DECISION_MADE in r.get("server", {})
     ]
     server_analyzed = [
-        r["server"]["incident.analyzed"]
+        r["server"][AuditEvent.INCIDENT_ANALYZED]
         for r in decided
-        if "incident.analyzed" in r.get("server", {})
+        if AuditEvent.INCIDENT_ANALYZED in r.get("server", {})
     ]
 
     print()

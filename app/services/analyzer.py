@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 
 from app.adapters.database.engine import Database
-from app.adapters.database.repositories.audit import AuditRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
 from app.adapters.database.repositories.outcomes import OutcomeRepository
 from app.adapters.database.repositories.similar import SimilarIncidentRepository
@@ -22,6 +21,7 @@ from app.core.metrics import Metrics, NullMetrics
 from app.core.models import FetchedLogs, IncidentTarget
 from app.core.ports import Classifier, Embedder, LogSource
 from app.core.redaction import mask_secrets
+from app.domain.audit import AuditEvent
 from app.domain.classification.rule_classifier import combine_with_neighbours
 from app.domain.escalation import EscalationReason
 from app.domain.scoring.confidence import (
@@ -30,6 +30,7 @@ from app.domain.scoring.confidence import (
     history_score,
     similarity_score,
 )
+from app.services.audit_trail import record_event
 from app.services.pipeline import EscalateIncident, RetryLater
 
 log = logging.getLogger(__name__)
@@ -198,8 +199,9 @@ class Analyzer:
                 incident_id, expected=IncidentStatus.ANALYZING, to=IncidentStatus.ANALYZED, **fields
             )
             if moved:
-                AuditRepository(session).append(
-                    "incident.analyzed",
+                record_event(
+                    session,
+                    AuditEvent.INCIDENT_ANALYZED,
                     incident_id=incident_id,
                     details={
                         "category": verdict.category.value,

@@ -12,12 +12,13 @@ from enum import StrEnum
 from app.adapters.database.engine import Database
 from app.adapters.database.repositories.approvals import ApprovalRepository
 from app.adapters.database.repositories.attempts import AttemptRepository, hour_ago
-from app.adapters.database.repositories.audit import AuditRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
 from app.adapters.database.tables import utcnow
 from app.core.enums import ActionKind, Actor, AttemptStatus, IncidentStatus
 from app.core.ports import Queue
+from app.domain.audit import AuditEvent
 from app.domain.escalation import EscalationReason
+from app.services.audit_trail import record_event
 from app.services.decision import incident_target, remediation_params
 
 log = logging.getLogger(__name__)
@@ -70,10 +71,10 @@ class ApprovalService:
     ) -> ApprovalResult:
         """Record one click. ``allowed`` says whether the user is on the approver list."""
         with self.db.session() as session:
-            audit = AuditRepository(session)
             if not allowed:
-                audit.append(
-                    "approval.refused",
+                record_event(
+                    session,
+                    AuditEvent.APPROVAL_REFUSED,
                     incident_id=incident_id,
                     actor=user_id,
                     details={"reason": "not an approver"},
@@ -99,7 +100,9 @@ class ApprovalService:
             if request.expires_at <= now:
                 if approvals.expire(nonce, incident_id=incident_id, user=user_id, now=now):
                     # The message then loses its buttons and points at the runbook.
-                    audit.append("approval.expired", incident_id=incident_id, actor=user_id)
+                    record_event(
+                        session, AuditEvent.APPROVAL_EXPIRED, incident_id=incident_id, actor=user_id
+                    )
                 return ApprovalResult(
                     ApprovalOutcome.EXPIRED,
                     "This request expired — re-analyze the incident.",
@@ -112,8 +115,9 @@ class ApprovalService:
                 # Lost the race to a concurrent click (or it expired in between).
                 session.rollback()
                 return self._already(incident_id, nonce)
-            audit.append(
-                f"approval.{status}",
+            record_event(
+                session,
+                AuditEvent.APPROVAL_APPROVED if approve else AuditEvent.APPROVAL_REJECTED,
                 incident_id=incident_id,
                 actor=user_id,
                 details={"nonce_prefix": nonce[:6]},
@@ -159,8 +163,9 @@ class ApprovalService:
             attempts.count_since(hour_ago(), target=target),
         )
         if used >= self.max_per_hour or used_target >= self.max_per_hour_per_target:
-            AuditRepository(session).append(
-                "approval.over_budget",
+            record_event(
+                session,
+                AuditEvent.APPROVAL_OVER_BUDGET,
                 incident_id=incident_id,
                 actor=user_id,
                 details={"fixes_last_hour": used, "on_target": used_target},

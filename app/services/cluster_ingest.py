@@ -16,7 +16,6 @@ from sqlmodel import Session
 
 from app.adapters.database.engine import Database
 from app.adapters.database.repositories.attempts import AttemptRepository
-from app.adapters.database.repositories.audit import AuditRepository
 from app.adapters.database.repositories.cluster_incidents import ClusterIncidentRepository
 from app.adapters.database.repositories.deliveries import DeliveryRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
@@ -27,6 +26,8 @@ from app.core.events.cluster import ClusterSignal, Resolved
 from app.core.events.models import FailureObserved, Ignored
 from app.core.ports import Queue
 from app.core.redaction import mask_mapping
+from app.domain.audit import AuditEvent
+from app.services.audit_trail import record_event
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +142,9 @@ class ClusterIngestService:
                 coalesced=True,
             )
         incident_id = incidents.create(draft, seen_at=now, delivery_rank=ranks.next())
-        AuditRepository(session).append(
-            "incident.created",
+        record_event(
+            session,
+            AuditEvent.INCIDENT_CREATED,
             incident_id=incident_id,
             actor=draft.source.value,
             details={"coalesce_key": draft.dedup_key, "title": draft.title},
@@ -224,8 +226,9 @@ def close_resolved(session: Session, incident: Incident, *, reason: str, now: da
                 status=AttemptStatus.VERIFIED,
                 result={**attempt.result, "verification": reason},
             )
-    AuditRepository(session).append(
-        "incident.resolved",
+    record_event(
+        session,
+        AuditEvent.INCIDENT_RESOLVED,
         incident_id=incident.id,
         details={"reason": reason, "was": was.value, "mttr_seconds": round(mttr or 0.0, 1)},
     )

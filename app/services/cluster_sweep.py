@@ -22,13 +22,14 @@ from sqlmodel import Session
 
 from app.adapters.database.engine import Database
 from app.adapters.database.repositories.attempts import AttemptRepository
-from app.adapters.database.repositories.audit import AuditRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
 from app.adapters.database.tables import Incident, RemediationAttempt, utcnow
 from app.core.cluster_ports import ArgoCDApi, KubeObject, KubernetesApi
 from app.core.enums import ActionKind, AttemptStatus, IncidentSource, IncidentStatus
 from app.core.errors import IntegrationError
+from app.domain.audit import AuditEvent
 from app.domain.escalation import EscalationReason
+from app.services.audit_trail import record_event
 from app.services.cluster_ingest import close_resolved
 
 log = logging.getLogger(__name__)
@@ -224,7 +225,10 @@ def _apply(session: Session, incident: Incident, verdict: Verdict, *, now: datet
             status=AttemptStatus.VERIFICATION_FAILED,
             result={**attempt.result, "verification": verdict.reason},
         )
-    AuditRepository(session).append(
-        "incident.fix_failed", incident_id=incident.id, details={"reason": verdict.reason}
+    record_event(
+        session,
+        AuditEvent.INCIDENT_FIX_FAILED,
+        incident_id=incident.id,
+        details={"reason": verdict.reason},
     )
     return True

@@ -14,7 +14,6 @@ from sqlmodel import Session
 from app.adapters.database.engine import Database
 from app.adapters.database.repositories.approvals import ApprovalRepository
 from app.adapters.database.repositories.attempts import AttemptRepository, hour_ago
-from app.adapters.database.repositories.audit import AuditRepository
 from app.adapters.database.repositories.decision_facts import DecisionFactsRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
 from app.adapters.database.tables import Incident, utcnow
@@ -31,9 +30,11 @@ from app.core.enums import (
     Strategy,
 )
 from app.core.metrics import Metrics, NullMetrics
+from app.domain.audit import AuditEvent
 from app.domain.decisions.engine import DecisionEngine
 from app.domain.decisions.models import RERUN_ACTIONS, DecisionFacts, DecisionOutcome, Thresholds
 from app.domain.rules.storm import StormRule
+from app.services.audit_trail import record_event
 
 log = logging.getLogger(__name__)
 
@@ -182,8 +183,9 @@ class DecisionService:
             decision_reason=reason,
             escalation_reason=_key(outcome),
         )
-        AuditRepository(session).append(
-            "decision.made",
+        record_event(
+            session,
+            AuditEvent.DECISION_MADE,
             incident_id=incident.id,
             actor="auto",
             details={
@@ -219,8 +221,9 @@ class DecisionService:
                 member.status = IncidentStatus.IGNORED
                 member.decision = Decision.IGNORE.value
                 member.decision_reason = f"grouped under storm incident #{parent.id}"
-                AuditRepository(session).append(
-                    "decision.grouped",
+                record_event(
+                    session,
+                    AuditEvent.DECISION_GROUPED,
                     incident_id=member.id,
                     actor="auto",
                     details={"parent_id": parent.id},
@@ -261,8 +264,9 @@ class DecisionService:
         session.flush()
         if decision is Decision.NEEDS_APPROVAL:
             ApprovalRepository(session).request(parent.id, ttl=self.approval_ttl)
-        AuditRepository(session).append(
-            "decision.made",
+        record_event(
+            session,
+            AuditEvent.DECISION_MADE,
             incident_id=parent.id,
             actor="auto",
             details={

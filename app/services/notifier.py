@@ -1,7 +1,7 @@
 """Slack delivery of the notification outbox: one message per incident, updated in place.
 
-The outbox rows are written in the same transaction as the change they report; this service
-sends them later. A Slack failure never raises into the pipeline: the row is rescheduled with
+The outbox rows are written in the same transaction as the change they report, as the table
+``app.domain.notifications.handlers.EVENT_HANDLERS`` lists them; this service sends them later. A Slack failure never raises into the pipeline: the row is rescheduled with
 exponential backoff and given up after ``max_attempts``.
 """
 
@@ -35,6 +35,7 @@ from app.core.errors import SlackError
 from app.core.redaction import mask_secrets
 from app.domain.escalation import approval_has_expired, reason_needing_person
 from app.domain.notifications.blocks import incident_blocks, incident_text, reply_text
+from app.domain.notifications.handlers import OutboxKind
 from app.domain.notifications.models import AttemptView, IncidentCard, SimilarView
 
 log = logging.getLogger(__name__)
@@ -131,9 +132,9 @@ class SlackNotifier:
         if not messages.try_lock_incident(owner.id):
             batch.counts["busy"] += len(rows)  # another sender has it; these stay pending
             return
-        updates = [r for r in rows if r.kind == "message"]
-        replies = [r for r in rows if r.kind == "reply"]
-        unknown = [r for r in rows if r.kind not in ("message", "reply")]
+        updates = [r for r in rows if r.kind == OutboxKind.MESSAGE]
+        replies = [r for r in rows if r.kind == OutboxKind.REPLY]
+        unknown = [r for r in rows if r.kind not in tuple(OutboxKind)]
         if unknown:
             self._give_up(outbox, unknown, "unknown outbox kind", batch)
         root = messages.for_incident(owner.id)

@@ -16,7 +16,6 @@ from datetime import timedelta
 from sqlalchemy import func
 
 from app.adapters.database.engine import Database
-from app.adapters.database.repositories.audit import AuditRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
 from app.adapters.database.tables import Incident, merge_json, utcnow, without_json_key
 from app.core.deadline import time_budget
@@ -24,8 +23,10 @@ from app.core.enums import WORKING_STATUSES, IncidentStatus
 from app.core.errors import IntegrationError
 from app.core.logs import incident_id_var
 from app.core.redaction import mask_secrets
+from app.domain.audit import AuditEvent
 from app.domain.dependency_waits import RECORD_KEY, DependencyWait, WaitPolicy, describe_outage
 from app.domain.escalation import EscalationReason
+from app.services.audit_trail import record_event
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +110,11 @@ class EventProcessor:
                 details=without_json_key(Incident.details, RECORD_KEY),  # not waiting any more
             )
             if released:
-                AuditRepository(session).append(
-                    "processing.retry", incident_id=incident_id, details={"reason": reason}
+                record_event(
+                    session,
+                    AuditEvent.PROCESSING_RETRY,
+                    incident_id=incident_id,
+                    details={"reason": reason},
                 )
 
     def _wait_for_dependency(self, incident_id: int, exc: IntegrationError) -> None:
@@ -142,8 +146,9 @@ class EventProcessor:
                     processing_attempts=func.greatest(Incident.processing_attempts - 1, 0),
                 )
                 if released:
-                    AuditRepository(session).append(
-                        "processing.waiting",
+                    record_event(
+                        session,
+                        AuditEvent.PROCESSING_WAITING,
                         incident_id=incident_id,
                         details={**wait.to_json(), "until": not_before.isoformat(), "error": error},
                     )
@@ -174,8 +179,9 @@ class EventProcessor:
                 last_error=reason,
             )
             if moved:
-                AuditRepository(session).append(
-                    "incident.escalated",
+                record_event(
+                    session,
+                    AuditEvent.INCIDENT_ESCALATED,
                     incident_id=incident_id,
                     details={"reason": reason, "key": key.value},
                 )

@@ -14,15 +14,16 @@ from pydantic import ValidationError
 
 from app.adapters.database.engine import Database
 from app.adapters.database.repositories.attempts import AttemptRepository
-from app.adapters.database.repositories.audit import AuditRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
 from app.adapters.database.tables import RemediationAttempt
 from app.core.enums import ActionKind, AttemptStatus, IncidentStatus
 from app.core.errors import IntegrationError
 from app.core.metrics import Metrics, NullMetrics
 from app.core.redaction import mask_secrets
+from app.domain.audit import REMEDIATION_EVENTS, AuditEvent
 from app.domain.escalation import EscalationReason
 from app.domain.remediators.base import RemediationResult, RemediationStatus, Remediator
+from app.services.audit_trail import record_event
 from app.services.pipeline import RetryLater
 
 log = logging.getLogger(__name__)
@@ -139,8 +140,11 @@ class RemediationService:
             if result.status is RemediationStatus.DEFERRED:
                 deferrals = attempts.defer(attempt.id, detail=detail)
                 if deferrals < MAX_DEFERRALS:
-                    AuditRepository(session).append(
-                        "remediation.deferred", incident_id=incident_id, details={"reason": detail}
+                    record_event(
+                        session,
+                        AuditEvent.REMEDIATION_DEFERRED,
+                        incident_id=incident_id,
+                        details={"reason": detail},
                     )
                     session.commit()
                     raise RetryLater(
@@ -173,8 +177,9 @@ class RemediationService:
                     else {}
                 ),
             )
-            AuditRepository(session).append(
-                f"remediation.{result.status.value}",
+            record_event(
+                session,
+                REMEDIATION_EVENTS[result.status],
                 incident_id=incident_id,
                 actor=attempt.actor,
                 details={"action": attempt.action, "detail": detail, **result.data},

@@ -1,93 +1,121 @@
-"""Post-validation by correlation: the next run attempt tells whether a re-run fixed it."""
+"""The verification recorder: the one place the outcome of a fix is recorded.
+
+Every source feeds it a typed observation (``app.domain.verification``): the GitHub webhook and
+the sweep a later attempt of a run, the Kubernetes and Argo CD webhooks a failure cleared, the
+cluster sweep a check of the target. It records what follows, in the caller's transaction: the
+incident's conditional status change (with MTTR on success), the attempt's verdict (``verified``
+or ``verification_failed``, which is what learning counts) and the audit event that tells Slack.
+"""
 
 import logging
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from app.adapters.database.repositories.attempts import AttemptRepository
-from app.adapters.database.repositories.audit import AuditRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
-from app.adapters.database.tables import Incident, utcnow
+from app.adapters.database.tables import Incident
 from app.core.enums import AttemptStatus, IncidentStatus
-from app.core.events.models import IncidentDraft, RunCompleted
+from app.domain.audit import AuditEvent
 from app.domain.escalation import EscalationReason
+from app.domain.verification import (
+    CLEARABLE_STATUSES,
+    FailureCleared,
+    FixChecked,
+    Observation,
+    RunAttemptConcluded,
+)
+from app.services.audit_trail import record_event
 
 log = logging.getLogger(__name__)
 
 
-class RunVerifier:
-    """Closes ``verifying`` incidents when GitHub reports a later attempt of the same run."""
-
-    def run_completed(self, session: Session, event: RunCompleted) -> int | None:
-        incident = self._verifying(session, event.repo, event.run_id, event.run_attempt)
+class VerificationRecorder:
+    def record(self, session: Session, observation: Observation) -> int | None:
+        """Record what ``observation`` says; the incident whose outcome it recorded, or None
+        when it concerns no incident in a state to judge (or another writer moved it first)."""
+        if isinstance(observation, RunAttemptConcluded):
+            return self._run_attempt(session, observation)
+        incident = IncidentRepository(session).get(observation.incident_id)
         if incident is None:
             return None
-        if event.conclusion == "success":
-            self._resolve(session, incident, event.run_attempt)
+        if isinstance(observation, FailureCleared):
+            moved = self._cleared(session, incident, observation)
         else:
-            self._fail(
-                session, incident, f"attempt {event.run_attempt} concluded {event.conclusion!r}"
+            moved = self._checked(session, incident, observation)
+        return incident.id if moved else None
+
+    def _run_attempt(self, session: Session, seen: RunAttemptConcluded) -> int | None:
+        incident = _verifying_earlier_attempt(session, seen.repo, seen.run_id, seen.run_attempt)
+        if incident is None:
+            return None
+        if seen.succeeded:
+            self._resolve(
+                session,
+                incident,
+                was=IncidentStatus.VERIFYING,
+                reason=seen.detail,
+                at=seen.observed_at,
+                details={"run_attempt": seen.run_attempt},
             )
+        else:
+            self._fail(session, incident, seen.detail, follow_up=seen.follow_up_incident)
         return incident.id
 
-    def run_failed_again(
-        self, session: Session, draft: IncidentDraft, new_incident_id: int
-    ) -> None:
-        """A failing attempt n+1 of a run we re-ran: the fix did not work."""
-        if draft.repo is None or draft.run_id is None or (draft.run_attempt or 1) <= 1:
-            return
-        incident = self._verifying(session, draft.repo, draft.run_id, draft.run_attempt or 1)
-        if incident is None:
-            return
-        self._fail(
-            session,
-            incident,
-            f"attempt {draft.run_attempt} failed again — see incident #{new_incident_id}",
-            follow_up=new_incident_id,
-        )
+    def _cleared(self, session: Session, incident: Incident, seen: FailureCleared) -> bool:
+        was = IncidentStatus(incident.status)
+        if was not in CLEARABLE_STATUSES:
+            return False
+        return self._resolve(session, incident, was=was, reason=seen.reason, at=seen.observed_at)
 
-    @staticmethod
-    def _verifying(session: Session, repo: str, run_id: int, attempt: int) -> Incident | None:
-        stmt = (
-            select(Incident)
-            .where(
-                Incident.repo == repo,
-                Incident.run_id == run_id,
-                Incident.status == IncidentStatus.VERIFYING,
-                Incident.run_attempt < attempt,
+    def _checked(self, session: Session, incident: Incident, seen: FixChecked) -> bool:
+        if seen.worked:
+            return self._resolve(
+                session,
+                incident,
+                was=IncidentStatus.VERIFYING,
+                reason=seen.reason,
+                at=seen.observed_at,
             )
-            .order_by(Incident.run_attempt.desc())
-            .limit(1)
-            .with_for_update()
-        )
-        return session.execute(stmt).scalar_one_or_none()
+        return self._fail(session, incident, seen.reason)
 
-    def _resolve(self, session: Session, incident: Incident, attempt: int) -> None:
-        now = utcnow()
-        mttr = (now - incident.created_at).total_seconds()
+    # --- the two outcomes --------------------------------------------------------------------
+    def _resolve(
+        self,
+        session: Session,
+        incident: Incident,
+        *,
+        was: IncidentStatus,
+        reason: str,
+        at: datetime,
+        details: dict | None = None,
+    ) -> bool:
+        mttr = (at - incident.created_at).total_seconds() if incident.created_at else None
         moved = IncidentRepository(session).transition(
-            incident.id,
-            expected=IncidentStatus.VERIFYING,
-            to=IncidentStatus.RESOLVED,
-            resolved_at=now,
-            mttr_seconds=mttr,
+            incident.id, expected=was, to=IncidentStatus.RESOLVED, resolved_at=at, mttr_seconds=mttr
         )
         if not moved:
-            return
-        self._close_attempt(
-            session, incident.id, AttemptStatus.VERIFIED, f"attempt {attempt} succeeded"
-        )
-        AuditRepository(session).append(
-            "incident.resolved",
+            return False
+        if was is IncidentStatus.VERIFYING:
+            _close_attempt(session, incident.id, AttemptStatus.VERIFIED, reason)
+        record_event(
+            session,
+            AuditEvent.INCIDENT_RESOLVED,
             incident_id=incident.id,
-            details={"run_attempt": attempt, "mttr_seconds": round(mttr, 1)},
+            details={
+                "reason": reason,
+                "was": was.value,
+                "mttr_seconds": round(mttr or 0.0, 1),
+                **(details or {}),
+            },
         )
-        log.info("incident %s resolved by attempt %s (MTTR %.0fs)", incident.id, attempt, mttr)
+        log.info("incident %s resolved (%s), MTTR %.0fs", incident.id, reason, mttr or 0.0)
+        return True
 
     def _fail(
-        self, session: Session, incident: Incident, reason: str, follow_up: int | None = None
-    ) -> None:
+        self, session: Session, incident: Incident, reason: str, *, follow_up: int | None = None
+    ) -> bool:
         moved = IncidentRepository(session).transition(
             incident.id,
             expected=IncidentStatus.VERIFYING,
@@ -96,27 +124,47 @@ class RunVerifier:
             escalation_reason=EscalationReason.FIX_DID_NOT_WORK.value,
         )
         if not moved:
-            return
-        self._close_attempt(session, incident.id, AttemptStatus.VERIFICATION_FAILED, reason)
-        AuditRepository(session).append(
-            "incident.fix_failed",
+            return False
+        _close_attempt(session, incident.id, AttemptStatus.VERIFICATION_FAILED, reason)
+        record_event(
+            session,
+            AuditEvent.INCIDENT_FIX_FAILED,
             incident_id=incident.id,
             details={"reason": reason, "follow_up_incident": follow_up},
         )
         if follow_up is not None:
-            AuditRepository(session).append(
-                "incident.previous_fix_failed",
+            record_event(
+                session,
+                AuditEvent.INCIDENT_PREVIOUS_FIX_FAILED,
                 incident_id=follow_up,
                 details={"previous_incident": incident.id, "previous_excerpt": incident.excerpt},
             )
+        log.info("incident %s: the fix did not work (%s)", incident.id, reason)
+        return True
 
-    @staticmethod
-    def _close_attempt(
-        session: Session, incident_id: int, status: AttemptStatus, detail: str
-    ) -> None:
-        attempts = AttemptRepository(session)
-        attempt = attempts.latest(incident_id)
-        if attempt is not None and attempt.status == AttemptStatus.SUCCEEDED:
-            attempts.finish(
-                attempt.id, status=status, result={**attempt.result, "verification": detail}
-            )
+
+def _verifying_earlier_attempt(
+    session: Session, repo: str, run_id: int, attempt: int
+) -> Incident | None:
+    """The latest verifying incident of an earlier attempt of the run, locked for the update."""
+    stmt = (
+        select(Incident)
+        .where(
+            Incident.repo == repo,
+            Incident.run_id == run_id,
+            Incident.status == IncidentStatus.VERIFYING,
+            Incident.run_attempt < attempt,
+        )
+        .order_by(Incident.run_attempt.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def _close_attempt(session: Session, incident_id: int, status: AttemptStatus, detail: str) -> None:
+    """The verdict on the fix that ran: only an attempt that succeeded can be verified."""
+    attempts = AttemptRepository(session)
+    attempt = attempts.latest(incident_id)
+    if attempt is not None and attempt.status == AttemptStatus.SUCCEEDED:
+        attempts.finish(attempt.id, status=status, result={**attempt.result, "verification": detail})

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from app.adapters.database.tables import AuditEntry, Incident, WebhookDelivery
 from app.api.v1 import cluster_webhooks
+from app.domain.audit import AuditEvent
 from app.main import create_app
 from tests.support.cluster_api import fixture_json
 
@@ -141,7 +142,7 @@ def test_alertmanager_firing_then_resolved_opens_then_closes_the_incident(http, 
     assert incident.status == "resolved"
     assert incident.resolved_at is not None and incident.mttr_seconds is not None
     events = [e.event for e in _audit(container, incident_id)]
-    assert events == ["incident.created", "incident.resolved"]
+    assert events == [AuditEvent.INCIDENT_CREATED, AuditEvent.INCIDENT_RESOLVED]
 
 
 def test_alertmanager_repeat_of_a_firing_group_is_acknowledged_once(http, container):

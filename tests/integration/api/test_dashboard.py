@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from app.adapters.database.tables import AuditEntry, Incident, RemediationAttempt, utcnow
 from app.api.dashboard import COOKIE, sign_session
 from app.core.enums import Environment
+from app.domain.audit import AuditEvent
 from tests.support.dashboard import dashboard_app
 from tests.support.incidents import analyzed_incident, insert
 
@@ -263,7 +264,11 @@ def test_incident_page_masks_a_token_planted_in_the_excerpt(http, container):
     incident.evidence = [f"token {TOKEN}"]
     (incident_id,) = insert(container, incident)
     with container.db.session() as session:
-        session.add(AuditEntry(incident_id=incident_id, event="note", details={"log": TOKEN}))
+        session.add(
+            AuditEntry(
+                incident_id=incident_id, event=AuditEvent.PROCESSING_WAITING, details={"log": TOKEN}
+            )
+        )
     for path in (f"/dashboard/incidents/{incident_id}", "/dashboard"):
         page = http.get(path)
         assert page.status_code == 200
@@ -291,11 +296,13 @@ def test_incident_page_shows_analysis_attempts_and_timeline(http, container):
                 result={"detail": "re-run requested"},
             )
         )  # fmt: skip
-        session.add(AuditEntry(incident_id=incident_id, event="decision.made", actor="auto"))
+        session.add(
+            AuditEntry(incident_id=incident_id, event=AuditEvent.DECISION_MADE, actor="auto")
+        )
     page = http.get(f"/dashboard/incidents/{incident_id}").text
     assert "transient_network" in page and "rerun_failed_jobs" in page
     assert "re-run requested" in page and "verified" in page
-    assert "decision.made" in page
+    assert AuditEvent.DECISION_MADE in page
 
 
 def test_similar_incidents_link_to_their_pages(http, container):

@@ -7,6 +7,7 @@ import pytest
 from pydantic import SecretStr
 
 from app.core.security import github_signature
+from app.domain.audit import AuditEvent
 from tests.conftest import WEBHOOK_SECRET, fixture_bytes
 
 FAILED_RUN = "github/derived__workflow_run__completed.failure.payload.json"
@@ -45,7 +46,7 @@ def test_detail_includes_deliveries_and_audit_entries(client):
     detail = client.get(f"/api/v1/incidents/{incident_id}").json()
     assert detail["id"] == incident_id
     assert len(detail["deliveries"]) == 1
-    assert [a["event"] for a in detail["audit"]] == ["incident.created"]
+    assert [a["event"] for a in detail["audit"]] == [AuditEvent.INCIDENT_CREATED]
     assert detail["attempts"] == []
     assert "embedding" not in detail
 

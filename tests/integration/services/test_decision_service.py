@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from app.adapters.database.tables import AuditEntry, Incident, RemediationAttempt
 from app.bootstrap import build_container
+from app.domain.audit import AuditEvent
 from tests.conftest import _truncate, make_settings
 from tests.support.incidents import analyzed_incident, insert
 
@@ -131,7 +132,7 @@ def test_decision_audit_records_strategy_thresholds_parts_and_rules(live):
     with live.db.session() as session:
         entry = session.execute(
             select(AuditEntry).where(
-                AuditEntry.incident_id == incident_id, AuditEntry.event == "decision.made"
+                AuditEntry.incident_id == incident_id, AuditEntry.event == AuditEvent.DECISION_MADE
             )
         ).scalar_one()
     details = entry.details

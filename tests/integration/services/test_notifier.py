@@ -6,10 +6,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from app.adapters.database.repositories.audit import AuditRepository
 from app.adapters.database.tables import Approval, NotificationOutbox, SlackMessage, utcnow
 from app.adapters.external.slack.client import build_slack_client
 from app.bootstrap import build_container
+from app.domain.audit import AuditEvent
+from app.services.audit_trail import record_event
 from app.services.notifier import SlackNotifier
 from tests.conftest import _truncate, make_settings
 from tests.support.fake_slack import BOT_TOKEN, CHANNEL_ID, DROP, FakeSlack
@@ -117,8 +118,11 @@ def test_later_events_update_the_message_in_place_and_reply_in_its_thread(
         allowed=True,
     )
     with container.db.session() as session:
-        AuditRepository(session).append(
-            "incident.escalated", incident_id=incident_id, details={"reason": "runner is gone"}
+        record_event(
+            session,
+            AuditEvent.INCIDENT_ESCALATED,
+            incident_id=incident_id,
+            details={"reason": "runner is gone"},
         )
 
     counts = notifier.deliver_pending()
@@ -216,8 +220,11 @@ def test_a_planted_secret_never_reaches_slack(container, notifier, fake):
         session.execute(
             update(NotificationOutbox).values(text=f"leaked {PLANTED}")  # and in a reply
         )
-        AuditRepository(session).append(
-            "incident.escalated", incident_id=incident_id, details={"reason": f"see {PLANTED}"}
+        record_event(
+            session,
+            AuditEvent.INCIDENT_ESCALATED,
+            incident_id=incident_id,
+            details={"reason": f"see {PLANTED}"},
         )
 
     notifier.deliver_pending()

@@ -5,6 +5,7 @@ from sqlalchemy import select, text
 
 from app.adapters.database.tables import AuditEntry, Incident
 from app.core.enums import IncidentStatus
+from app.domain.audit import AuditEvent
 from app.domain.escalation import EscalationReason
 from app.services.pipeline import EscalateIncident, EventProcessor
 from tests.support.incidents import analyzed_incident, insert
@@ -29,7 +30,7 @@ def test_a_step_that_escalates_records_its_key(container, claimed):
     with container.db.session() as session:
         incident = session.get(Incident, claimed)
         audit = session.execute(
-            select(AuditEntry).where(AuditEntry.event == "incident.escalated")
+            select(AuditEntry).where(AuditEntry.event == AuditEvent.INCIDENT_ESCALATED)
         ).scalar_one()
     assert incident.status == "escalated"
     assert incident.escalation_reason == "no_log_source"

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from app.adapters.database.tables import AuditEntry, Incident, RemediationAttempt, utcnow
 from app.bootstrap import build_container
 from app.core.enums import IncidentStatus
+from app.domain.audit import AuditEvent
 from tests.conftest import FIXTURES, _truncate, make_settings
 from tests.support.github_api import (
     API,
@@ -85,7 +86,7 @@ def test_worker_decides_an_incident_a_dead_worker_left_analyzed(container):
 
     incident = load(container, incident_id)
     assert incident.decision is not None
-    assert audit_events(container, incident_id) == ["decision.made"]
+    assert audit_events(container, incident_id) == [AuditEvent.DECISION_MADE]
 
 
 def test_sweep_decides_an_incident_a_dead_worker_left_analyzed(container):
@@ -110,7 +111,7 @@ def test_a_dry_run_plan_already_decided_is_not_claimed_again(container):
     assert load(container, incident_id).status == IncidentStatus.ANALYZED
 
     assert container.new_worker().drain() == 0
-    assert audit_events(container, incident_id) == ["decision.made"]
+    assert audit_events(container, incident_id) == [AuditEvent.DECISION_MADE]
 
 
 def test_a_decision_that_crashed_is_tried_again_after_its_delay(container):

@@ -1,12 +1,13 @@
-"""audit_log: append-only."""
+"""audit_log: append-only. Writes audit rows only; what an event posts to Slack is queued by
+the service that records it (``app.services.audit_trail.record_event``)."""
 
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app.adapters.database.repositories.outbox import OutboxRepository
 from app.adapters.database.tables import AuditEntry
+from app.domain.audit import AuditEvent
 
 
 class AuditRepository:
@@ -15,19 +16,14 @@ class AuditRepository:
 
     def append(
         self,
-        event: str,
+        event: AuditEvent,
         *,
         incident_id: int | None = None,
         actor: str = "system",
         details: dict[str, Any] | None = None,
     ) -> None:
-        details = details or {}
         self.session.add(
-            AuditEntry(incident_id=incident_id, actor=actor, event=event, details=details)
-        )
-        # What a person should see in Slack is queued in the same transaction (the outbox).
-        OutboxRepository(self.session).queue_for_event(
-            event, incident_id=incident_id, actor=actor, details=details
+            AuditEntry(incident_id=incident_id, actor=actor, event=event, details=details or {})
         )
         self.session.flush()
 

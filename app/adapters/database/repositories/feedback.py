@@ -5,6 +5,7 @@ from sqlmodel import Session
 
 from app.adapters.database.repositories.audit import AuditRepository
 from app.adapters.database.tables import Feedback, Incident, utcnow
+from app.domain.audit import AuditEvent
 
 VALUES = (1, -1)
 
@@ -28,7 +29,7 @@ class FeedbackRepository:
         )
         self.session.execute(stmt)
         AuditRepository(self.session).append(
-            "feedback.recorded",
+            AuditEvent.FEEDBACK_RECORDED,
             incident_id=incident_id,
             actor=user_id,
             details={"value": value},

@@ -13,6 +13,7 @@ order: exactly one of them stores, and the others' upsert merged the very same f
 """
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +23,8 @@ from sqlalchemy.dialects import postgresql
 from app.adapters.database.engine import first_row
 from app.adapters.database.tables import Incident
 from app.core.events.models import IncidentDraft
-
-AUDIT_EVENT_CREATED = "incident.created"
+from app.domain.audit import AuditEvent
+from app.domain.notifications.handlers import EVENT_HANDLERS, SlackNotice, SlackPost, slack_posts
 
 # Fields a run event (authoritative) overwrites and a job event only fills when empty.
 _RUN_FIELDS = (
@@ -74,7 +75,7 @@ def _merge_clause(authoritative: bool) -> str:
     return ", ".join(merged)
 
 
-def _record_failure_sql(authoritative: bool) -> str:
+def _record_failure_sql(authoritative: bool, notify: bool) -> str:
     columns = ", ".join((*_DRAFT_COLUMNS, *_NEW_INCIDENT))
     values = ", ".join((*map(_placeholder, _DRAFT_COLUMNS), *_NEW_INCIDENT.values()))
     return f"""
@@ -94,16 +95,30 @@ WITH incident AS (
     RETURNING id
 ), audit AS (
     INSERT INTO audit_log (incident_id, actor, event, details, at)
-    SELECT incident.id, %(source)s, '{AUDIT_EVENT_CREATED}', %(audit_details)s::jsonb, now()
+    SELECT incident.id, %(source)s, '{AuditEvent.INCIDENT_CREATED}', %(audit_details)s::jsonb, now()
     FROM incident, delivery
     WHERE incident.created
-)
+){_NOTIFY_CREATED if notify else ""}
 SELECT incident.id, incident.status, incident.created, EXISTS (SELECT FROM delivery) AS stored
 FROM incident
 """
 
 
-_RECORD_FAILURE_SQL = {flag: _record_failure_sql(flag) for flag in (True, False)}
+# The Slack posts the notifications table lists for a creation, queued with it; this part of
+# the statement is there only when the table lists some.
+_NOTIFY_CREATED = """, notification AS (
+    INSERT INTO notification_outbox (incident_id, kind, text, status, attempts, next_attempt_at, created_at)
+    SELECT incident.id, post.item ->> 'kind', post.item ->> 'text', 'pending', 0, now(), now()
+    FROM incident, delivery, jsonb_array_elements(%(slack_posts)s::jsonb) WITH ORDINALITY AS post(item, n)
+    WHERE incident.created
+    ORDER BY post.n
+)"""
+
+_RECORD_FAILURE_SQL = {
+    (flag, notify): _record_failure_sql(flag, notify)
+    for flag in (True, False)
+    for notify in (True, False)
+}
 
 _RECORD_DELIVERY_SQL = """
 INSERT INTO webhook_deliveries
@@ -135,16 +150,29 @@ class RecordedFailure:
 class IngestRepository:
     """Works on a Core connection: inside a session's transaction, or on its own (autocommit)."""
 
-    def __init__(self, connection: Connection):
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        handlers: Mapping[AuditEvent, SlackNotice] = EVENT_HANDLERS,
+    ):
         self.connection = connection
+        self.handlers = handlers  # what an incident's creation posts to Slack
 
     def record_failure(self, delivery: DeliveryRow, draft: IncidentDraft) -> RecordedFailure | None:
-        """Upsert the draft's incident, store the delivery pointing at it, audit a creation.
+        """Upsert the draft's incident, store the delivery pointing at it, audit a creation and
+        queue the Slack posts the notifications table lists for it.
         None when the delivery was stored before (by an earlier or a concurrent request)."""
         params = _draft_params(draft)
         params.update(_delivery_params(delivery))
-        params["audit_details"] = json.dumps({"dedup_key": draft.dedup_key, "title": draft.title})
-        row = first_row(self.connection, _RECORD_FAILURE_SQL[draft.authoritative], params)
+        details = {"dedup_key": draft.dedup_key, "title": draft.title}
+        params["audit_details"] = json.dumps(details)
+        posts = slack_posts(
+            AuditEvent.INCIDENT_CREATED, actor=delivery.source, details=details, handlers=self.handlers
+        )
+        if posts:
+            params["slack_posts"] = _posts_json(posts)
+        row = first_row(self.connection, _RECORD_FAILURE_SQL[draft.authoritative, bool(posts)], params)
         if row is None:
             return None
         incident_id, status, created, stored = row
@@ -164,6 +192,10 @@ class IngestRepository:
         params = _delivery_params(delivery)
         params.update(outcome=outcome, incident_id=incident_id, ignored_reason=ignored_reason)
         return first_row(self.connection, _RECORD_DELIVERY_SQL, params) is not None
+
+
+def _posts_json(posts: tuple[SlackPost, ...]) -> str:
+    return json.dumps([{"kind": post.kind.value, "text": post.text} for post in posts])
 
 
 def _delivery_params(delivery: DeliveryRow) -> dict[str, Any]:

@@ -6,8 +6,10 @@ import json
 from sqlalchemy import func, select
 
 from app.adapters.database.repositories.ingest import DeliveryRow, IngestRepository
-from app.adapters.database.tables import AuditEntry, Incident, WebhookDelivery
+from app.adapters.database.tables import AuditEntry, Incident, NotificationOutbox, WebhookDelivery
 from app.core.events.github import parse_github_event
+from app.domain.audit import AuditEvent
+from app.domain.notifications.handlers import EVENT_HANDLERS, SlackNotice
 from tests.support.github_api import run_webhook
 
 
@@ -65,10 +67,48 @@ def test_a_second_delivery_of_the_same_run_joins_its_incident_without_a_new_audi
     assert counts(container) == (2, 1, 1)
 
 
-def test_the_creation_entry_written_by_the_statement_needs_no_slack_message():
-    # The statement writes its audit entry itself, not through AuditRepository.append, which
-    # also queues the Slack work an audit event calls for: there must be none for this event.
-    from app.adapters.database.repositories.ingest import AUDIT_EVENT_CREATED
-    from app.adapters.database.repositories.outbox import REPLIES
+def outbox(container) -> list[tuple[int, str, str, str]]:
+    with container.db.session() as session:
+        stmt = select(NotificationOutbox).order_by(NotificationOutbox.id)
+        return [(r.incident_id, r.kind, r.text, r.status) for r in session.execute(stmt).scalars()]
 
-    assert AUDIT_EVENT_CREATED not in REPLIES
+
+# A table under which a new incident is announced, to see the statement follow the table.
+ANNOUNCED = {AuditEvent.INCIDENT_CREATED: SlackNotice(reply="New from {actor}")}
+
+
+def test_the_creation_entry_written_by_the_statement_needs_no_slack_message():
+    assert AuditEvent.INCIDENT_CREATED not in EVENT_HANDLERS
+
+
+def test_an_incident_created_by_the_statement_queues_nothing_under_the_default_table(container):
+    delivery, draft = failure(81_003, "d-5")
+    with container.db.autocommit() as connection:
+        IngestRepository(connection).record_failure(delivery, draft)
+
+    assert outbox(container) == []
+
+
+def test_an_incident_created_by_the_statement_queues_its_notification_when_the_table_says_so(
+    container,
+):
+    delivery, draft = failure(81_004, "d-6")
+    with container.db.autocommit() as connection:
+        recorded = IngestRepository(connection, handlers=ANNOUNCED).record_failure(delivery, draft)
+
+    assert recorded.created
+    assert outbox(container) == [
+        (recorded.incident_id, "message", "", "pending"),
+        (recorded.incident_id, "reply", "New from github", "pending"),
+    ]
+
+
+def test_a_delivery_joining_an_incident_queues_no_creation_notification(container):
+    delivery, draft = failure(81_005, "d-7")
+    other, _ = failure(81_005, "d-8")
+    with container.db.autocommit() as connection:
+        IngestRepository(connection, handlers=ANNOUNCED).record_failure(delivery, draft)
+        IngestRepository(connection, handlers=ANNOUNCED).record_failure(delivery, draft)
+        IngestRepository(connection, handlers=ANNOUNCED).record_failure(other, draft)
+
+    assert [kind for _, kind, _, _ in outbox(container)] == ["message", "reply"]

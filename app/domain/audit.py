@@ -1,0 +1,43 @@
+"""The events of the audit trail: every ``audit_log`` row is one of these.
+
+Whether an event also posts to Slack is decided in one table,
+``app.domain.notifications.handlers.EVENT_HANDLERS``.
+"""
+
+from enum import StrEnum
+
+from app.domain.remediators.base import RemediationStatus
+
+
+class AuditEvent(StrEnum):
+    INCIDENT_CREATED = "incident.created"
+    INCIDENT_ANALYZED = "incident.analyzed"
+    INCIDENT_ESCALATED = "incident.escalated"
+    INCIDENT_RESOLVED = "incident.resolved"
+    INCIDENT_FIX_FAILED = "incident.fix_failed"
+    INCIDENT_PREVIOUS_FIX_FAILED = "incident.previous_fix_failed"  # on the follow-up incident
+    DECISION_MADE = "decision.made"
+    DECISION_GROUPED = "decision.grouped"  # a storm member grouped under its parent
+    APPROVAL_APPROVED = "approval.approved"
+    APPROVAL_REJECTED = "approval.rejected"
+    APPROVAL_REFUSED = "approval.refused"  # a click by someone who is not an approver
+    APPROVAL_EXPIRED = "approval.expired"
+    APPROVAL_OVER_BUDGET = "approval.over_budget"
+    REMEDIATION_SUCCEEDED = "remediation.succeeded"
+    REMEDIATION_ALREADY_DONE = "remediation.already_done"
+    REMEDIATION_FAILED = "remediation.failed"
+    REMEDIATION_DEFERRED = "remediation.deferred"
+    REMEDIATION_ABORTED = "remediation.aborted"
+    PROCESSING_RETRY = "processing.retry"
+    PROCESSING_WAITING = "processing.waiting"  # a service it needs is down: it waits, then resumes
+    FEEDBACK_RECORDED = "feedback.recorded"
+
+
+# The event that records how a remediation ended.
+REMEDIATION_EVENTS: dict[RemediationStatus, AuditEvent] = {
+    RemediationStatus.SUCCEEDED: AuditEvent.REMEDIATION_SUCCEEDED,
+    RemediationStatus.ALREADY_DONE: AuditEvent.REMEDIATION_ALREADY_DONE,
+    RemediationStatus.FAILED: AuditEvent.REMEDIATION_FAILED,
+    RemediationStatus.DEFERRED: AuditEvent.REMEDIATION_DEFERRED,
+    RemediationStatus.ABORTED: AuditEvent.REMEDIATION_ABORTED,
+}
