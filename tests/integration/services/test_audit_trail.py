@@ -28,7 +28,7 @@ def test_an_event_with_a_reply_queues_the_card_and_the_reply_with_its_audit_row(
 
     [entry] = rows(container, AuditEntry)
     assert (entry.event, entry.actor, entry.incident_id) == (
-        "remediation.failed",
+        AuditEvent.REMEDIATION_FAILED,
         "auto",
         incident_id,
     )
@@ -47,7 +47,7 @@ def test_an_event_listed_as_not_notified_writes_only_its_audit_row(container):
     with container.db.session() as session:
         record_event(session, AuditEvent.PROCESSING_RETRY, incident_id=incident_id)
 
-    assert [e.event for e in rows(container, AuditEntry)] == ["processing.retry"]
+    assert [e.event for e in rows(container, AuditEntry)] == [AuditEvent.PROCESSING_RETRY]
     assert rows(container, NotificationOutbox) == []
 
 

@@ -23,5 +23,5 @@ def test_appending_an_event_that_posts_to_slack_writes_the_audit_row_and_queues_
     with container.db.session() as session:
         [entry] = session.execute(select(AuditEntry)).scalars()
         queued = session.execute(select(func.count()).select_from(NotificationOutbox))
-        assert (entry.event, entry.details) == ("incident.escalated", {"reason": "gone"})
+        assert (entry.event, entry.details) == (AuditEvent.INCIDENT_ESCALATED, {"reason": "gone"})
         assert queued.scalar_one() == 0
