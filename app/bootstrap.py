@@ -14,7 +14,6 @@ from typing import Any, Generic, TypeVar
 
 import yaml
 from anyio import CapacityLimiter
-from sqlalchemy import text
 
 from app.adapters.ai.local.embedder import LocalEmbedder
 from app.adapters.database.embedded import EmbeddedPostgres
@@ -55,7 +54,7 @@ from app.domain.remediators.restart_pod import RestartPod
 from app.domain.remediators.rollout_restart import RolloutRestart
 from app.domain.remediators.scale_memory import ScaleMemory
 from app.domain.rules.blacklist import BlacklistRule
-from app.domain.rules.blast_radius import BlastRadiusRule
+from app.domain.rules.blast_radius import BlastRadiusRule, HourlyBudget
 from app.domain.rules.fixability import FixabilityRule
 from app.domain.rules.high_risk import HighRiskActionRule
 from app.domain.rules.recurrence import RecurrenceRule
@@ -67,17 +66,24 @@ from app.domain.strategies.hybrid import HybridStrategy
 from app.domain.strategies.slack_first import SlackFirstStrategy
 from app.services.analyzer import Analyzer
 from app.services.approvals import ApprovalService
-from app.services.cluster_sweep import ClusterVerificationChecker
+from app.services.attempt_planner import AttemptPlanner
+from app.services.dashboard import DashboardQuery
 from app.services.decision import DecisionService
-from app.services.github_sweep import Reconciler, StaleAttemptChecker
+from app.services.github_sweep import Reconciler
+from app.services.health import HealthCheck
+from app.services.incident_views import IncidentQuery
 from app.services.ingest import EventParser, IngestService
+from app.services.interactions import InteractionService
 from app.services.learning import calibrated_thresholds
+from app.services.metrics import KpiQuery
 from app.services.notifier import SlackNotifier
 from app.services.pipeline import EventProcessor
 from app.services.remediation import RemediationService
 from app.services.reports import Reporter
+from app.services.runbooks import RunbookLibrary
 from app.services.sweep import Sweeper, SweepTask
-from app.services.verification import RunVerifier
+from app.services.verification import VerificationRecorder
+from app.services.verification_sweep import StaleAttemptChecker, TargetHealthChecker
 from app.services.worker import IncidentWorker
 
 log = logging.getLogger(__name__)
@@ -115,7 +121,7 @@ class Container:
     analyzer: Analyzer
     decider: DecisionService
     remediation: RemediationService
-    verifier: RunVerifier
+    verifier: VerificationRecorder
     approvals: ApprovalService
     notifier: SlackNotifier
     # Threads doing a webhook's database work at once: as many as the pool keeps connections,
@@ -123,6 +129,13 @@ class Container:
     database_slots: CapacityLimiter
     # Failed key checks per client address (X-API-Key, dashboard sign-in, HTTP Basic).
     auth_limiter: AuthFailureLimiter
+    # What the routers call (app/api): read models, health, Slack clicks.
+    incident_views: IncidentQuery
+    kpis: KpiQuery
+    health: HealthCheck
+    dashboard: DashboardQuery
+    runbooks: RunbookLibrary
+    interactions: InteractionService
     github: GitHubClient | None = None
     slack: SlackClient | None = None
     kubernetes: KubernetesClient | None = None
@@ -135,9 +148,9 @@ class Container:
         return IncidentWorker(
             self.db,
             self.processor,
-            batch_size=s.worker_batch_size,
-            poll_seconds=s.worker_poll_seconds,
-            claim_timeout=timedelta(seconds=s.worker_claim_timeout_seconds),
+            batch_size=s.worker.batch_size,
+            poll_seconds=s.worker.poll_seconds,
+            claim_timeout=timedelta(seconds=s.worker.claim_timeout_seconds),
             wakeup=self.queue if isinstance(self.queue, InProcessQueue) else None,
             worker_id=worker_id,
             notify=self.notifier.deliver_pending,
@@ -151,18 +164,18 @@ class Container:
                 self.db,
                 self.github,
                 self.verifier,
-                older_than=timedelta(minutes=s.verify_after_minutes),
+                older_than=timedelta(minutes=s.sweep.verify_after_minutes),
             )
-            repositories = [r.strip() for r in s.github_repositories.split(",") if r.strip()]
+            repositories = [r.strip() for r in s.github.repositories.split(",") if r.strip()]
             tasks["reconcile"] = Reconciler(
                 self.db,
                 self.github,
                 self.ingest,
                 repositories=repositories,
-                lookback=timedelta(hours=s.reconcile_lookback_hours),
+                lookback=timedelta(hours=s.sweep.reconcile_lookback_hours),
             )
-        tasks["cluster_verification"] = ClusterVerificationChecker(
-            self.db, kubernetes=self.kubernetes, argocd=self.argocd
+        tasks["cluster_verification"] = TargetHealthChecker(
+            self.db, self.verifier, kubernetes=self.kubernetes, argocd=self.argocd
         )
         tasks["slack"] = self.notifier.deliver_pending
         return Sweeper(worker=self.new_worker(worker_id="sweep"), tasks=tasks)
@@ -172,26 +185,11 @@ class Container:
         return Reporter(
             self.db,
             self.slack,
-            channel=s.slack_channel,
-            price_per_1k_tokens=s.llm_price_per_1k_tokens,
-            minutes_per_manual_fix=s.minutes_per_manual_fix,
-            max_fixes_per_hour=s.max_fixes_per_hour,
+            channel=s.slack.channel,
+            price_per_1k_tokens=s.report.llm_price_per_1k_tokens,
+            minutes_per_manual_fix=s.report.minutes_per_manual_fix,
+            max_fixes_per_hour=s.decision.max_fixes_per_hour,
         )
-
-    def readiness(self) -> dict[str, Any]:
-        # Imported here: Alembic is needed by /ready and the migrate function, never on the
-        # request path of a cold start.
-        from app.adapters.database.migrate import current_revision, head_revision
-
-        try:
-            with self.db.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            current = current_revision(self.db.engine)
-        except Exception as exc:  # readiness reports, it does not raise
-            log.warning("readiness: database unreachable: %s", type(exc).__name__)
-            return {"ready": False, "database": "unreachable"}
-        head = head_revision()
-        return {"ready": current == head, "database": "ok", "schema": current, "head": head}
 
     def close(self) -> None:
         for close in reversed(self.closers):
@@ -205,9 +203,9 @@ class Container:
 
 def resolve_database(settings: Settings) -> tuple[str, EmbeddedPostgres | None]:
     """DATABASE_URL when set; otherwise the embedded server in CODEHEALER_DATA_DIR."""
-    if settings.database_url:
-        return settings.database_url, None
-    embedded = EmbeddedPostgres(settings.data_dir).start()
+    if settings.database.url:
+        return settings.database.url, None
+    embedded = EmbeddedPostgres(settings.database.data_dir).start()
     return embedded.ensure_database(), embedded
 
 
@@ -231,12 +229,12 @@ def config_path(path: Path) -> Path:
 def build_embedder(settings: Settings, overrides: dict[str, Any]) -> Embedder:
     if "embedder" in overrides:
         return overrides["embedder"]
-    if settings.nvidia_api_key is None:
+    if settings.nvidia.api_key is None:
         return LocalEmbedder()
     from app.adapters.ai.nvidia.client import build_nim_http  # only with a key (cold start)
     from app.adapters.ai.nvidia.embedder import NimEmbedder
 
-    return NimEmbedder(build_nim_http(settings), model=settings.nvidia_embed_model)
+    return NimEmbedder(build_nim_http(settings), model=settings.nvidia.embed_model)
 
 
 def build_classifier(settings: Settings, overrides: dict[str, Any]) -> Classifier:
@@ -248,17 +246,24 @@ def build_classifier(settings: Settings, overrides: dict[str, Any]) -> Classifie
 
 
 def _classifier(settings: Settings) -> Classifier:
-    rules = RuleClassifier.from_file(config_path(settings.patterns_file))
-    if settings.nvidia_api_key is None:
+    rules = RuleClassifier.from_file(config_path(settings.analysis.patterns_file))
+    if settings.nvidia.api_key is None:
         return rules
     from app.adapters.ai.nvidia.classifier import NimClassifier  # only with a key
     from app.adapters.ai.nvidia.client import build_nim_http
 
     return NimClassifier(
         build_nim_http(settings),
-        model=settings.nvidia_model,
+        model=settings.nvidia.model,
         fallback=rules,
         guard=RuleFixabilityGuard(rules),
+    )
+
+
+def hourly_budget(settings: Settings) -> HourlyBudget:
+    """The one hourly budget: the decision rules and approvals check the same limits."""
+    return HourlyBudget(
+        settings.decision.max_fixes_per_hour, settings.decision.max_fixes_per_hour_per_target
     )
 
 
@@ -268,15 +273,15 @@ def build_decision_engine(settings: Settings) -> tuple[DecisionEngine, StormRule
         Strategy.SLACK_FIRST: SlackFirstStrategy(),
         Strategy.HYBRID: HybridStrategy(),
     }
-    storm = StormRule(settings.storm_targets)
+    storm = StormRule(settings.decision.storm_targets)
     rules = [
         FixabilityRule(),
-        HighRiskActionRule.from_setting(settings.high_risk_actions_allowed),
-        BlacklistRule.from_file(config_path(settings.rules_file)),
-        RetryBudgetRule(settings.max_rerun_attempts),
-        RecurrenceRule(settings.recurrence_limit),
+        HighRiskActionRule.from_setting(settings.decision.high_risk_actions_allowed),
+        BlacklistRule.from_file(config_path(settings.decision.rules_file)),
+        RetryBudgetRule(settings.decision.max_rerun_attempts),
+        RecurrenceRule(settings.decision.recurrence_limit),
         storm,
-        BlastRadiusRule(settings.max_fixes_per_hour, settings.max_fixes_per_hour_per_target),
+        BlastRadiusRule.for_budget(hourly_budget(settings)),
     ]
     return DecisionEngine(strategies, rules), storm
 
@@ -322,13 +327,13 @@ def build_secret_stores(settings: Settings) -> dict[str, SecretStore]:
     return {
         "env": EnvSecretStore(process_environment()),
         "aws": _LazySecretStore(
-            lambda: AwsSecretStore(secrets_manager_client(settings.aws_region))
+            lambda: AwsSecretStore(secrets_manager_client(settings.aws.region))
         ),
     }
 
 
 def load_rules_config(settings: Settings) -> dict[str, Any]:
-    return yaml.safe_load(config_path(settings.rules_file).read_text()) or {}
+    return yaml.safe_load(config_path(settings.decision.rules_file).read_text()) or {}
 
 
 def build_remediators(
@@ -362,17 +367,17 @@ def build_remediators(
 
 def dependency_wait_policy(settings: Settings) -> WaitPolicy:
     return WaitPolicy(
-        first_wait=timedelta(seconds=settings.dependency_retry_first_seconds),
-        longest_wait=timedelta(seconds=settings.dependency_retry_longest_seconds),
-        give_up_after=timedelta(minutes=settings.dependency_wait_limit_minutes),
+        first_wait=timedelta(seconds=settings.worker.dependency_retry_first_seconds),
+        longest_wait=timedelta(seconds=settings.worker.dependency_retry_longest_seconds),
+        give_up_after=timedelta(minutes=settings.worker.dependency_wait_limit_minutes),
     )
 
 
 def settings_thresholds(settings: Settings) -> Thresholds:
     return Thresholds(
-        auto=settings.confidence_threshold,
-        conservative_auto=settings.conservative_threshold,
-        approval=settings.approval_threshold,
+        auto=settings.decision.confidence_threshold,
+        conservative_auto=settings.decision.conservative_threshold,
+        approval=settings.decision.approval_threshold,
     )
 
 
@@ -389,7 +394,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     metrics = overrides.get("metrics") or build_metrics(settings)
     closers: list[Callable[[], None]] = []
     github = overrides.get("github")
-    if github is None and (settings.github_token is not None or settings.github_app_configured):
+    if github is None and (settings.github.token is not None or settings.github.app_configured):
         github = build_github_client(settings)
         closers.append(github.close)
     kubernetes = overrides.get("kubernetes")
@@ -413,15 +418,22 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         embedder=build_embedder(settings, overrides),
         classifier=build_classifier(settings, overrides),
         weights=ConfidenceWeights(
-            settings.weight_classifier, settings.weight_similarity, settings.weight_history
+            settings.analysis.weight_classifier,
+            settings.analysis.weight_similarity,
+            settings.analysis.weight_history,
         ),
-        k=settings.similar_incidents_k,
-        ef_search=settings.hnsw_ef_search,
+        k=settings.analysis.similar_incidents_k,
+        ef_search=settings.analysis.hnsw_ef_search,
         metrics=metrics,
     )
     rules_config = load_rules_config(settings)
     secret_sources = [SecretSource.model_validate(e) for e in rules_config.get("secrets", [])]
     engine, storm = build_decision_engine(settings)
+    planner = AttemptPlanner(
+        budget=hourly_budget(settings),
+        dry_run=settings.effective_dry_run or settings.decision.shadow_mode,
+        secret_names=[source.name for source in secret_sources],
+    )
     decider = DecisionService(
         db,
         engine,
@@ -430,21 +442,18 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         thresholds=overrides.get("thresholds")
         or calibrated_thresholds(db, settings_thresholds(settings)),
         storm_rule=storm,
-        dry_run=settings.effective_dry_run or settings.shadow_mode,
-        shadow=settings.shadow_mode,
-        secret_names=[source.name for source in secret_sources],
-        approval_ttl=timedelta(minutes=settings.approval_ttl_minutes),
+        planner=planner,
+        shadow=settings.decision.shadow_mode,
+        approval_ttl=timedelta(minutes=settings.decision.approval_ttl_minutes),
         metrics=metrics,
     )
     approvals = ApprovalService(
         db,
         queue,
-        approvers=frozenset(u.strip() for u in settings.slack_approver_ids.split(",") if u.strip()),
-        ttl=timedelta(minutes=settings.approval_ttl_minutes),
-        max_per_hour=settings.max_fixes_per_hour,
-        max_per_hour_per_target=settings.max_fixes_per_hour_per_target,
-        dry_run=settings.effective_dry_run or settings.shadow_mode,
-        secret_names=[source.name for source in secret_sources],
+        approvers=frozenset(u.strip() for u in settings.slack.approver_ids.split(",") if u.strip()),
+        ttl=timedelta(minutes=settings.decision.approval_ttl_minutes),
+        decider=decider,
+        planner=planner,
     )
     remediators = overrides.get("remediators")
     if remediators is None:
@@ -454,7 +463,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
             stores=build_secret_stores(settings),
             kubernetes=kubernetes,
             argocd=argocd,
-            max_memory=settings.k8s_max_memory,
+            max_memory=settings.kubernetes.max_memory,
         )
     remediation = RemediationService(db, remediators, metrics=metrics)
     steps = overrides.get("steps")
@@ -462,9 +471,9 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         db,
         [analyzer, decider, remediation] if steps is None else steps,
         waits=dependency_wait_policy(settings),
-        deadline_seconds=settings.worker_incident_deadline_seconds,
+        deadline_seconds=settings.worker.incident_deadline_seconds,
     )
-    verifier = RunVerifier()
+    verifier = VerificationRecorder()
     ingest = IngestService(
         db, queue, overrides.get("parsers") or build_parsers(), correlator=verifier, metrics=metrics
     )
@@ -472,9 +481,9 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     notifier = SlackNotifier(
         db,
         slack,
-        channel=settings.slack_channel,
-        public_url=settings.public_url,
-        runbook_base_url=settings.runbook_base,
+        channel=settings.slack.channel,
+        public_url=settings.dashboard.public_url,
+        runbook_base_url=settings.dashboard.runbook_base,
     )
     return Container(
         settings=settings,
@@ -495,10 +504,18 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         github=github,
         embedded=embedded,
         closers=closers,
-        database_slots=CapacityLimiter(max(1, settings.db_pool_size)),
+        database_slots=CapacityLimiter(max(1, settings.database.pool_size)),
         auth_limiter=AuthFailureLimiter(
-            max_failures=settings.auth_failure_limit,
-            window_seconds=settings.auth_failure_window_seconds,
-            max_clients=settings.auth_failure_max_clients,
+            max_failures=settings.server.auth_failure_limit,
+            window_seconds=settings.server.auth_failure_window_seconds,
+            max_clients=settings.server.auth_failure_max_clients,
+        ),
+        incident_views=IncidentQuery(db),
+        kpis=KpiQuery(db, max_fixes_per_hour=settings.decision.max_fixes_per_hour),
+        health=HealthCheck(db),
+        dashboard=DashboardQuery(db, settings),
+        runbooks=RunbookLibrary(),
+        interactions=InteractionService(
+            db, approvals, slack, approver_group=settings.slack.approver_group
         ),
     )

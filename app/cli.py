@@ -63,9 +63,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings | None = None) -> int
     worker_threads: list[threading.Thread] = []
     try:
         upgrade(container.database_url)
-        if settings.worker_enabled and not args.no_worker:
+        if settings.worker.enabled and not args.no_worker:
             worker_threads = start_worker_threads(
-                container.new_worker, stop, settings.worker_threads
+                container.new_worker, stop, settings.worker.threads
             )
         log.info("CodeHealer listening on http://%s:%s", args.host, args.port)
         app = create_app(container)
@@ -99,7 +99,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         if args.once:
             print(f"processed {container.new_worker().drain()} incident(s)")
             return 0
-        threads = start_worker_threads(container.new_worker, stop, settings.worker_threads)
+        threads = start_worker_threads(container.new_worker, stop, settings.worker.threads)
         # Waiting in short slices keeps the main thread responsive to Ctrl-C.
         while any(thread.is_alive() for thread in threads):
             stop.wait(0.5)
@@ -143,8 +143,8 @@ def cmd_send_sample(args: argparse.Namespace) -> int:
     settings = Settings()
     body = Path(args.file).read_bytes()
     secret = args.secret or (
-        settings.github_webhook_secret.get_secret_value()
-        if settings.github_webhook_secret
+        settings.github.webhook_secret.get_secret_value()
+        if settings.github.webhook_secret
         else None
     )
     headers = {
@@ -162,7 +162,8 @@ def cmd_send_sample(args: argparse.Namespace) -> int:
 
 
 def _database_available(settings: Settings) -> bool:
-    return bool(settings.database_url) or (settings.data_dir / "pgdata" / "PG_VERSION").exists()
+    database = settings.database
+    return bool(database.url) or (database.data_dir / "pgdata" / "PG_VERSION").exists()
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -187,7 +188,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 embedder=build_embedder(settings, {}),
                 classifier=build_classifier(settings, {}),
                 weights=_weights(settings),
-                k=settings.similar_incidents_k,
+                k=settings.analysis.similar_incidents_k,
             )
         analysis = analyzer.analyze_text(raw)
     finally:
@@ -200,8 +201,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def _weights(settings: Settings):
     from app.domain.scoring.confidence import ConfidenceWeights
 
+    analysis = settings.analysis
     return ConfidenceWeights(
-        settings.weight_classifier, settings.weight_similarity, settings.weight_history
+        analysis.weight_classifier, analysis.weight_similarity, analysis.weight_history
     )
 
 
@@ -289,7 +291,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     container = build_container(settings)
     try:
         report = calibrate(
-            container.db, target_precision=settings.target_precision, min_samples=args.min_samples
+            container.db, target_precision=settings.decision.target_precision, min_samples=args.min_samples
         )
         print(report.render())
         if args.apply:

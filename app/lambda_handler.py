@@ -77,7 +77,7 @@ def _build_container() -> "Container":
         log.error("configuration error: %s", exc)
         raise
     configure_logging(settings.log_level, settings.log_format)
-    if not settings.database_url:
+    if not settings.database.url:
         raise ConfigurationError(
             "DATABASE_URL is required on Lambda (put it in the SECRETS_ARN secret)"
         )
@@ -85,7 +85,8 @@ def _build_container() -> "Container":
         log.warning("!!! %s", warning)
     # No connection pool: a frozen execution environment must not hold connections open
     # between invocations (RDS Proxy, when DB_PROXY is set, does the pooling).
-    settings = settings.model_copy(update={"db_null_pool": True})
+    database = settings.database.model_copy(update={"null_pool": True})
+    settings = settings.model_copy(update={"database": database})
     return build_container(settings)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from app.adapters.secrets.aws import fetch_secret_json
-from app.core.config import Settings
+from app.core.config import Settings, VariablesSource, source_variables
 
 
 class _MappingSettings(Settings):
@@ -27,7 +27,7 @@ class _MappingSettings(Settings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings,)
+        return (VariablesSource(settings_cls, source_variables(init_settings)),)
 
 
 def _build(environ: Mapping[str, str] | None, overrides: dict[str, Any]) -> Settings:
@@ -48,9 +48,9 @@ def load_settings(
     ignored, like unknown environment variables.
     """
     settings = _build(environ, {})
-    if not settings.secrets_arn:
+    if not settings.aws.secrets_arn:
         return settings
     secret = fetch_secret_json(
-        settings.secrets_arn, region=settings.aws_region, client=secrets_client
+        settings.aws.secrets_arn, region=settings.aws.region, client=secrets_client
     )
     return _build(environ, {key.lower(): value for key, value in secret.items()})

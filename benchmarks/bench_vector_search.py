@@ -298,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     from app.adapters.database.repositories.similar import SimilarIncidentRepository
     from app.core.config import Settings
 
-    app_ef = Settings(_env_file=None).hnsw_ef_search
+    app_ef = Settings(_env_file=None).analysis.hnsw_ef_search
     if args.dim != 768:
         parser.error("the incidents.embedding column is vector(768)")
 

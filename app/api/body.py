@@ -77,7 +77,7 @@ def body_budget(request: Request) -> BodyBudget:
     budget = getattr(state, "body_budget", None)
     if budget is None:
         settings: Settings = state.container.settings
-        budget = state.body_budget = BodyBudget(settings.unverified_body_budget_bytes)
+        budget = state.body_budget = BodyBudget(settings.server.unverified_body_budget_bytes)
     return budget
 
 
@@ -86,9 +86,9 @@ class _BodyStream:
 
     def __init__(self, request: Request, settings: Settings):
         self.request = request
-        self.limit = settings.max_body_bytes
-        self.allowance = settings.body_read_timeout_seconds
-        self.min_rate = settings.body_min_bytes_per_second
+        self.limit = settings.server.max_body_bytes
+        self.allowance = settings.server.body_read_timeout_seconds
+        self.min_rate = settings.server.body_min_bytes_per_second
         self.received = 0
         self.started = anyio.current_time()  # the clock cancel scope deadlines are on
 

@@ -24,12 +24,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from app.api.deps import ContainerDep, SettingsDep, count_key_check
+from app.api.deps import DashboardDep, RunbooksDep, SettingsDep, count_key_check
 from app.core.config import Settings
 from app.core.errors import TooManyAttemptsError
 from app.core.security import tokens_equal
-from app.services.dashboard import DashboardQuery, Filters
-from app.services.runbooks import RunbookLibrary
+from app.services.dashboard import Filters
 
 APP_DIR = Path(__file__).resolve().parents[1]
 TEMPLATES = APP_DIR / "templates" / "dashboard"
@@ -101,7 +100,7 @@ class Viewer:
 
 def configured_key(settings: Settings) -> str | None:
     """API_KEY; None in prod without one (Settings takes a blank one for none)."""
-    return settings.api_key.get_secret_value() if settings.api_key else None
+    return settings.server.api_key.get_secret_value() if settings.server.api_key else None
 
 
 def _base(request: Request) -> str:
@@ -257,7 +256,7 @@ def _https(request: Request) -> bool:
 async def overview(
     request: Request,
     viewer: ViewerDep,
-    container: ContainerDep,
+    dashboard: DashboardDep,
     source: str | None = None,
     status: str | None = None,
     category: str | None = None,
@@ -273,9 +272,7 @@ async def overview(
         repo=_cap(repo),
         page=page,
     )
-    data = await run_in_threadpool(
-        DashboardQuery(container.db, container.settings).overview, filters
-    )
+    data = await run_in_threadpool(dashboard.overview, filters)
     return _page(request, "index.html", view=data, mode=viewer.mode, sample_hint=SAMPLE_HINT)
 
 
@@ -288,7 +285,7 @@ def _cap(value: str | None, limit: int = 300) -> str | None:
 
 @router.get("/incidents/{incident_id}")
 async def incident(
-    request: Request, viewer: ViewerDep, container: ContainerDep, incident_id: str
+    request: Request, viewer: ViewerDep, dashboard: DashboardDep, incident_id: str
 ) -> Response:
     if viewer.denied is not None:
         return viewer.denied
@@ -296,26 +293,25 @@ async def incident(
     number = int(incident_id) if digits else None
     detail = None
     if number is not None and number <= _BIGINT:
-        query = DashboardQuery(container.db, container.settings)
-        detail = await run_in_threadpool(query.incident, number)
+        detail = await run_in_threadpool(dashboard.incident, number)
     if detail is None:
         return _page(request, "not_found.html", status=404, mode=viewer.mode, what=incident_id)
     return _page(request, "incident.html", incident=detail, mode=viewer.mode)
 
 
 @router.get("/runbooks")
-async def runbooks(request: Request, viewer: ViewerDep) -> Response:
+async def runbooks(request: Request, viewer: ViewerDep, library: RunbooksDep) -> Response:
     if viewer.denied is not None:
         return viewer.denied
-    pages = await run_in_threadpool(RunbookLibrary().pages)
+    pages = await run_in_threadpool(library.pages)
     return _page(request, "runbooks.html", pages=pages, mode=viewer.mode)
 
 
 @router.get("/runbooks/{name}")
-async def runbook(request: Request, viewer: ViewerDep, name: str) -> Response:
+async def runbook(request: Request, viewer: ViewerDep, library: RunbooksDep, name: str) -> Response:
     if viewer.denied is not None:
         return viewer.denied
-    page = await run_in_threadpool(RunbookLibrary().page, name)
+    page = await run_in_threadpool(library.page, name)
     if page is None:
         return _page(request, "runbook_missing.html", status=404, mode=viewer.mode, what=name)
     return _page(request, "runbook.html", page=page, mode=viewer.mode)

@@ -13,6 +13,12 @@ from app.bootstrap import Container
 from app.core.config import Settings
 from app.core.errors import AuthenticationError, TooManyAttemptsError
 from app.core.security import header_matches
+from app.services.dashboard import DashboardQuery
+from app.services.health import HealthCheck
+from app.services.incident_views import IncidentQuery
+from app.services.interactions import InteractionService
+from app.services.metrics import KpiQuery
+from app.services.runbooks import RunbookLibrary
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +55,39 @@ async def get_settings_dep(container: ContainerDep) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+# --- the services routers call, each built once by the composition root ----------------------
+async def get_incident_views(container: ContainerDep) -> IncidentQuery:
+    return container.incident_views
+
+
+async def get_kpis(container: ContainerDep) -> KpiQuery:
+    return container.kpis
+
+
+async def get_health(container: ContainerDep) -> HealthCheck:
+    return container.health
+
+
+async def get_dashboard(container: ContainerDep) -> DashboardQuery:
+    return container.dashboard
+
+
+async def get_runbooks(container: ContainerDep) -> RunbookLibrary:
+    return container.runbooks
+
+
+async def get_interactions(container: ContainerDep) -> InteractionService:
+    return container.interactions
+
+
+IncidentViewsDep = Annotated[IncidentQuery, Depends(get_incident_views)]
+KpisDep = Annotated[KpiQuery, Depends(get_kpis)]
+HealthDep = Annotated[HealthCheck, Depends(get_health)]
+DashboardDep = Annotated[DashboardQuery, Depends(get_dashboard)]
+RunbooksDep = Annotated[RunbookLibrary, Depends(get_runbooks)]
+InteractionsDep = Annotated[InteractionService, Depends(get_interactions)]
 
 
 async def read_limited_body(request: Request, settings: SettingsDep) -> bytes:
@@ -90,7 +129,7 @@ async def require_api_key(
     the header is refused without counting: it guesses nothing."""
     if not settings.requires_api_key:
         return
-    expected = settings.api_key.get_secret_value() if settings.api_key else None
+    expected = settings.server.api_key.get_secret_value() if settings.server.api_key else None
     if expected is None or x_api_key is None:
         raise AuthenticationError("missing or wrong X-API-Key")
     if not count_key_check(request, matched=header_matches(expected, x_api_key)):

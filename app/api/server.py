@@ -81,10 +81,10 @@ def server_config(app: FastAPI, settings: Settings, *, host: str, port: int) -> 
         host=host,
         port=port,
         log_config=None,  # logging is configured once, by the CLI (JSON lines, masked)
-        http=head_timeout_protocol(settings.http_header_timeout_seconds),
-        limit_concurrency=settings.http_max_connections,
-        timeout_keep_alive=settings.http_keep_alive_seconds,
-        h11_max_incomplete_event_size=settings.http_max_header_bytes,
-        backlog=settings.http_backlog,
+        http=head_timeout_protocol(settings.server.http_header_timeout_seconds),
+        limit_concurrency=settings.server.http_max_connections,
+        timeout_keep_alive=settings.server.http_keep_alive_seconds,
+        h11_max_incomplete_event_size=settings.server.http_max_header_bytes,
+        backlog=settings.server.http_backlog,
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from app.core.config import Settings
+from app.core.config import DecisionSettings, Settings
 from app.core.logs import configure_logging
 from app.demo.deliveries import deliver_over
 from app.demo.github_standin import GitHubStandIn
@@ -66,7 +66,8 @@ def first_run_id(now: float) -> int:
 def banner(
     *, url: str, api_url: str, settings: Settings, runs: list[DemoRun], duration: float
 ) -> str:
-    database = "DATABASE_URL" if settings.database_url else f"embedded, in {settings.data_dir}"
+    where = settings.database
+    database = "DATABASE_URL" if where.url else f"embedded, in {where.data_dir}"
     repositories = len({run.repo for run in runs})
     lines = [
         "CodeHealer demo",
@@ -78,7 +79,7 @@ def banner(
         f"{duration:g} s, signed as GitHub signs them.",
         "DRY_RUN is on: fixes are decided and recorded, nothing is re-run. The auto-fix bar is "
         f"{DEMO_AUTO_FIX_THRESHOLD:.2f} here",
-        f"(default {Settings.model_fields['confidence_threshold'].default:.2f}: a fresh install "
+        f"(default {DecisionSettings().confidence_threshold:.2f}: a fresh install "
         "asks before it acts, and earns autonomy from outcomes).",
     ]
     if settings.requires_api_key:

@@ -20,6 +20,7 @@ from app.adapters.database.engine import Database
 from app.adapters.database.tables import Incident, utcnow
 from app.core.config import Settings
 from app.core.enums import Category, IncidentKind, IncidentSource, IncidentStatus
+from app.core.errors import NotFoundError
 from app.core.redaction import mask_mapping, mask_secrets
 from app.domain import charts
 from app.domain.escalation import (
@@ -247,10 +248,11 @@ class DashboardQuery:
     def __init__(self, db: Database, settings: Settings):
         self.db = db
         self.settings = settings
+        self.incidents = IncidentQuery(db)
 
     def overview(self, filters: Filters, *, now: datetime | None = None) -> Overview:
         now = now or utcnow()
-        page = IncidentQuery(self.db).page(
+        page = self.incidents.page(
             status=filters.status,
             source=filters.source,
             repo=filters.repo,
@@ -263,14 +265,14 @@ class DashboardQuery:
                 session,
                 now=now,
                 since=KPI_WINDOW,
-                max_fixes_per_hour=self.settings.max_fixes_per_hour,
+                max_fixes_per_hour=self.settings.decision.max_fixes_per_hour,
             )
             has_incidents = session.execute(select(Incident.id).limit(1)).first() is not None
             since = now - KPI_WINDOW
             stacks = decision_days(session, now)
             categories = category_bars(session, since)
             signatures = signature_bars(session, since)
-            llm_days = token_days(session, now, self.settings.llm_price_per_1k_tokens)
+            llm_days = token_days(session, now, self.settings.report.llm_price_per_1k_tokens)
             table = reliability(calibration_samples(session))
             options = filter_options(session)
         return Overview(
@@ -295,8 +297,9 @@ class DashboardQuery:
 
     def incident(self, incident_id: int) -> dict[str, Any] | None:
         """The incident page's data, every string masked; None when the id is unknown."""
-        detail = IncidentQuery(self.db).detail(incident_id)
-        if detail is None:
+        try:
+            detail = self.incidents.detail(incident_id)
+        except NotFoundError:
             return None
         return incident_page(mask_mapping(detail), self.settings)
 
@@ -372,7 +375,7 @@ def runbook_link(
     )
     if reason is None:
         return None
-    base = (settings.runbook_base_url or "").strip()
+    base = (settings.dashboard.runbook_base_url or "").strip()
     url = runbook_url(base, reason) if base.startswith(("https://", "http://")) else None
     return {"key": reason.value, "title": TITLES[reason], "url": url}
 
@@ -381,9 +384,9 @@ def incident_page(detail: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """Adds what the template shows but the API does not: times, labels, the confidence chart."""
     parts = detail["confidence_parts"]
     weights = {
-        "classifier": settings.weight_classifier,
-        "similarity": settings.weight_similarity,
-        "history": settings.weight_history,
+        "classifier": settings.analysis.weight_classifier,
+        "similarity": settings.analysis.weight_similarity,
+        "history": settings.analysis.weight_history,
     }
     bars = [
         charts.Bar(

@@ -25,7 +25,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from app.core.config import Settings
+from app.core.config import setting_variables
 from app.demo.scenario import LOGS, SCENARIOS
 from tests.support.browser import headless_chromium
 
@@ -56,10 +56,7 @@ def free_port() -> int:
 
 def clean_environment(database_url: str) -> dict[str, str]:
     """This process's environment without any CodeHealer setting, plus the test database."""
-    names = {name.upper() for name in Settings.model_fields} | {
-        "CODEHEALER_DATA_DIR",
-        "APPROVAL_TTL",
-    }
+    names = set(setting_variables())
     env = {key: value for key, value in os.environ.items() if key.upper() not in names}
     env.update(DATABASE_URL=database_url, PYTHONUNBUFFERED="1")
     return env

@@ -150,7 +150,7 @@ def test_container_is_built_once_from_the_environment_without_a_pool(
         assert (first["statusCode"], again["statusCode"]) == (200, 200)
         assert lambda_handler.get_container() is container
         assert lambda_handler.http_adapter() is adapter
-        assert container.settings.db_null_pool is True
+        assert container.settings.database.null_pool is True
         assert isinstance(container.db.engine.pool, NullPool)
     finally:
         lambda_handler.reset_container_for_tests()

@@ -25,14 +25,14 @@ def sqlalchemy_url(url: str) -> str:
 def create_db_engine(url: str, settings: Settings) -> Engine:
     """One engine per process. On Lambda (or behind RDS Proxy) connections are not pooled."""
     connect_args: dict = {"connect_timeout": 10}
-    if settings.db_proxy:
+    if settings.database.proxy:
         # RDS Proxy pins a connection that has prepared statements; keep them off.
         connect_args["prepare_threshold"] = None
     kwargs: dict = {"pool_pre_ping": True, "connect_args": connect_args}
-    if settings.db_null_pool or settings.db_proxy:
+    if settings.database.null_pool or settings.database.proxy:
         kwargs["poolclass"] = NullPool
     else:
-        kwargs.update(pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size)
+        kwargs.update(pool_size=settings.database.pool_size, max_overflow=settings.database.pool_size)
     engine = create_engine(sqlalchemy_url(url), **kwargs)
     event.listen(engine, "connect", _prepare_connection)
     return engine

@@ -8,6 +8,6 @@ from app.core.ports import Queue
 
 def build_queue(settings: Settings) -> Queue:
     """SQS when ``QUEUE_URL`` is set (AWS); otherwise the in-process queue (local, tests)."""
-    if settings.queue_url:
-        return SqsQueue(settings.queue_url, region=settings.aws_region)
+    if settings.aws.queue_url:
+        return SqsQueue(settings.aws.queue_url, region=settings.aws.region)
     return InProcessQueue()

@@ -91,14 +91,14 @@ def _result(outcome: SignalOutcome) -> dict[str, Any]:
 
 
 async def argocd_token(container: ContainerDep, authorization: AuthorizationHeader = None) -> None:
-    token = container.settings.argocd_webhook_token
+    token = container.settings.argocd.webhook_token
     require_bearer(token, authorization, setting="ARGOCD_WEBHOOK_TOKEN")
 
 
 async def kubernetes_token(
     container: ContainerDep, authorization: AuthorizationHeader = None
 ) -> None:
-    token = container.settings.k8s_webhook_token
+    token = container.settings.kubernetes.webhook_token
     require_bearer(token, authorization, setting="K8S_WEBHOOK_TOKEN")
 
 
@@ -132,7 +132,7 @@ async def kubernetes_webhook(
     request: Request, container: ContainerDep, body: RawBody
 ) -> JSONResponse:
     """Receive a Kubernetes Event (kubernetes-event-exporter) or an Alertmanager webhook."""
-    cluster = container.settings.k8s_cluster_name
+    cluster = container.settings.kubernetes.cluster_name
     return await _ingest(
         request,
         container,

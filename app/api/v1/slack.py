@@ -1,10 +1,11 @@
 """POST /slack/interactions: the Approve/Reject and 👍/👎 buttons of CodeHealer's messages.
 
 Every request is verified with Slack's v0 signature over the raw body (5-minute window) before
-anything is parsed; without SLACK_SIGNING_SECRET the endpoint refuses everything. A click only
-records a decision (execution is queued by the approval service), so Slack gets its 200 well
-within 3 s; the person who clicked is told the outcome in an ephemeral message posted after the
-response. URLs inside payloads (``response_url``) are never called.
+anything is parsed; without SLACK_SIGNING_SECRET the endpoint refuses everything. The buttons
+clicked are handed to the interaction service (app/services/interactions.py), which only records
+decisions (execution is queued), so Slack gets its 200 well within 3 s; the person who clicked is
+told the outcome in an ephemeral message posted after the response. URLs inside payloads
+(``response_url``) are never called.
 """
 
 import logging
@@ -16,13 +17,9 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slack_sdk.signature import Clock
 
-from app.adapters.database.repositories.feedback import FeedbackRepository
-from app.adapters.database.repositories.incidents import IncidentRepository
-from app.adapters.external.slack.client import SlackClient
 from app.api.body import read_verified_body
-from app.api.deps import ContainerDep, SettingsDep
-from app.bootstrap import Container
-from app.core.errors import AuthenticationError, BadRequestError, SlackError
+from app.api.deps import InteractionsDep, SettingsDep
+from app.core.errors import AuthenticationError, BadRequestError
 from app.core.json_body import decode_json_object
 from app.core.redaction import mask_secrets
 from app.core.security import signature_well_formed, slack_timestamp, verify_slack_signature
@@ -31,8 +28,8 @@ from app.domain.notifications.blocks import (
     FEEDBACK_DOWN_ACTION,
     FEEDBACK_UP_ACTION,
     REJECT_ACTION,
-    reply_text,
 )
+from app.services.interactions import ApprovalClick, Click, FeedbackClick
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/slack", tags=["slack"])
@@ -51,19 +48,14 @@ async def get_slack_clock() -> Clock:
     return Clock()
 
 
-async def get_slack_client(container: ContainerDep) -> SlackClient | None:
-    return container.slack
-
-
 SlackClock = Annotated[Clock, Depends(get_slack_clock)]
-SlackClientDep = Annotated[SlackClient | None, Depends(get_slack_client)]
 
 
 async def verified_slack_body(request: Request, settings: SettingsDep, clock: SlackClock) -> bytes:
     """The raw body, once its ``X-Slack-Signature`` checks out; 401 otherwise. Everything
     the headers alone can refuse (no secret, a missing or malformed signature, a timestamp
     outside the window) is refused before the body is read."""
-    secret = settings.slack_signing_secret
+    secret = settings.slack.signing_secret
     if secret is None or not secret.get_secret_value().strip():
         raise AuthenticationError(
             "Slack interactions are not configured: SLACK_SIGNING_SECRET is not set"
@@ -139,9 +131,6 @@ class FeedbackButton(BaseModel):
     incident_id: int = Field(gt=0, le=MAX_ID)
 
 
-ButtonValue = ApprovalButton | FeedbackButton
-
-
 def parse_payload(body: bytes) -> dict[str, Any]:
     """``payload=<url-encoded JSON>`` → the JSON object; BadRequestError for anything else."""
     try:
@@ -157,23 +146,34 @@ def parse_payload(body: bytes) -> dict[str, Any]:
     return decode_json_object(values[0], what="payload")
 
 
-def parse_block_actions(payload: dict[str, Any]) -> tuple[BlockActions, list[ButtonValue | None]]:
-    """The payload and each action's button value (None for actions that are not ours)."""
+def parse_block_actions(payload: dict[str, Any]) -> tuple[BlockActions, list[Click | None]]:
+    """The payload and the click of each action (None for actions that are not ours)."""
     try:
         actions = BlockActions.model_validate(payload)
-        return actions, [_button_value(action) for action in actions.actions]
+        return actions, [_click(action) for action in actions.actions]
     except ValidationError as exc:
         raise BadRequestError(
             f"malformed block_actions payload: {exc.error_count()} error(s)"
         ) from exc
 
 
-def _button_value(action: SlackAction) -> ButtonValue | None:
+def _click(action: SlackAction) -> Click | None:
     if action.action_id in APPROVAL_ACTIONS:
-        return ApprovalButton.model_validate_json(action.value or "")
+        approval = ApprovalButton.model_validate_json(action.value or "")
+        approve = APPROVAL_ACTIONS[action.action_id]
+        return ApprovalClick(approval.incident_id, approval.nonce, approve=approve)
     if action.action_id in FEEDBACK_ACTIONS:
-        return FeedbackButton.model_validate_json(action.value or "")
+        feedback = FeedbackButton.model_validate_json(action.value or "")
+        return FeedbackClick(feedback.incident_id, FEEDBACK_ACTIONS[action.action_id])
     return None
+
+
+def our_clicks(actions: BlockActions, clicks: list[Click | None]) -> list[Click]:
+    """The clicks on CodeHealer's buttons; any other action is logged and left alone."""
+    for action, click in zip(actions.actions, clicks, strict=True):
+        if click is None:
+            log.info("slack action %r from %s ignored", action.action_id[:64], actions.user.id)
+    return [click for click in clicks if click is not None]
 
 
 # --- the endpoint ----------------------------------------------------------------------------
@@ -188,9 +188,8 @@ def _button_value(action: SlackAction) -> ButtonValue | None:
     },
 )
 async def slack_interactions(
-    container: ContainerDep,
     body: VerifiedSlackBody,
-    client: SlackClientDep,
+    interactions: InteractionsDep,
     background: BackgroundTasks,
     x_slack_retry_num: str | None = Header(default=None),
     x_slack_retry_reason: str | None = Header(default=None),
@@ -203,7 +202,7 @@ async def slack_interactions(
     if kind != "block_actions":
         log.info("slack interaction of type %r ignored", mask_secrets(kind)[:64])
         return Response(status_code=200)
-    actions, values = parse_block_actions(payload)
+    actions, clicks = parse_block_actions(payload)
     if x_slack_retry_num is not None:
         # The first delivery decided; approvals are conditional updates, so a repeat would be a
         # no-op anyway. Answer 200 so Slack stops retrying, and do nothing new.
@@ -214,105 +213,8 @@ async def slack_interactions(
             actions.user.id,
         )
         return Response(status_code=200)
-    replies = await run_in_threadpool(handle_block_actions, container, client, actions, values)
-    channel = actions.channel_id
-    for text in replies:
-        background.add_task(post_outcome, client, channel, actions.user.id, text)
-    return Response(status_code=200)
-
-
-def handle_block_actions(
-    container: Container,
-    client: SlackClient | None,
-    actions: BlockActions,
-    values: list[ButtonValue | None],
-) -> list[str]:
-    """Apply each of our buttons in the payload; return what to tell the person."""
     user = actions.user.id
-    replies = []
-    for action, value in zip(actions.actions, values, strict=True):
-        if isinstance(value, ApprovalButton):
-            approve = APPROVAL_ACTIONS[action.action_id]
-            replies.append(_decide(container, client, user, value, approve=approve))
-        elif isinstance(value, FeedbackButton):
-            replies.append(_feedback(container, user, value, FEEDBACK_ACTIONS[action.action_id]))
-        else:
-            log.info("slack action %r from %s ignored", action.action_id[:64], user)
-    return replies
-
-
-def _decide(
-    container: Container,
-    client: SlackClient | None,
-    user: str,
-    button: ApprovalButton,
-    *,
-    approve: bool,
-) -> str:
-    if not _incident_exists(container, button.incident_id):
-        return f"Incident #{button.incident_id} does not exist."
-    allowed = _is_approver(container, client, user)
-    if allowed is None:
-        return "Could not check the approver group in Slack; nothing was recorded. Try again."
-    result = container.approvals.decide(
-        incident_id=button.incident_id,
-        nonce=button.nonce,
-        user_id=user,
-        approve=approve,
-        allowed=allowed,
-    )
-    log.info(
-        "slack %s by %s on incident %s: %s",
-        "approve" if approve else "reject",
-        user,
-        button.incident_id,
-        result.outcome.value,
-    )
-    return result.message
-
-
-def _is_approver(container: Container, client: SlackClient | None, user: str) -> bool | None:
-    """On the allow-list or in the approver group; None when the group cannot be read."""
-    approvals = container.approvals
-    if approvals.is_approver(user):
-        return True
-    group = container.settings.slack_approver_group
-    if not group or client is None:
-        return False
-    try:
-        members = client.group_members(group)
-    except SlackError as exc:
-        log.warning("approver group %s could not be read: %s", group, mask_secrets(str(exc)))
-        return None
-    return approvals.is_approver(user, group_members=members)
-
-
-def _feedback(container: Container, user: str, button: FeedbackButton, value: int) -> str:
-    with container.db.session() as session:
-        recorded = FeedbackRepository(session).record(button.incident_id, user, value)
-    if not recorded:
-        return f"Incident #{button.incident_id} does not exist."
-    log.info("slack feedback %+d by %s on incident %s", value, user, button.incident_id)
-    return (
-        f"Thanks, your {'👍' if value > 0 else '👎'} on incident #{button.incident_id} is recorded."
-    )
-
-
-def _incident_exists(container: Container, incident_id: int) -> bool:
-    with container.db.session() as session:
-        return IncidentRepository(session).get(incident_id) is not None
-
-
-def post_outcome(client: SlackClient | None, channel: str | None, user: str, text: str) -> None:
-    """Tell the person who clicked what happened (runs after the response is sent)."""
-    if client is None or channel is None:
-        log.info(
-            "outcome for %s not posted (no Slack client or channel): %s",
-            user,
-            mask_secrets(text)[:200],
-        )
-        return
-    try:
-        client.post_ephemeral(channel, user, reply_text(text))
-    except SlackError as exc:
-        log.warning("could not post the outcome to %s: %s", user, mask_secrets(str(exc)))
+    replies = await run_in_threadpool(interactions.handle, user, our_clicks(actions, clicks))
+    for text in replies:
+        background.add_task(interactions.tell, actions.channel_id, user, text)
+    return Response(status_code=200)

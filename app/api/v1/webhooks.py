@@ -83,7 +83,7 @@ async def signed_github_body(request: Request, container: ContainerDep) -> bytes
     malformed signature is refused before the body is read. Without GITHUB_WEBHOOK_SECRET
     (dev only) unsigned bodies are accepted, read within the same budget."""
     settings = container.settings
-    secret = settings.github_webhook_secret
+    secret = settings.github.webhook_secret
     if secret is None:
         return await read_verified_body(request, settings, _accept_unsigned)
     signature = request.headers.get("x-hub-signature-256")

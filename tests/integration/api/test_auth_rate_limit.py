@@ -16,7 +16,7 @@ OTHER_ADDRESS = ("203.0.113.9", 40000)
 
 @pytest.fixture
 def app(container):
-    container.settings.api_key = SecretStr(KEY)
+    container.settings.server.api_key = SecretStr(KEY)
     return create_app(container)
 
 
@@ -28,7 +28,7 @@ def http(app):
 
 @pytest.fixture
 def limit(container) -> int:
-    return container.settings.auth_failure_limit
+    return container.settings.server.auth_failure_limit
 
 
 def api(http: TestClient, key: str | None):

@@ -25,8 +25,8 @@ RESOLVED = "kubernetes/alertmanager__kubepodcrashlooping.resolved.json"
 @pytest.fixture
 def http(container):
     """The app with the cluster router, whether or not main.py includes it yet."""
-    container.settings.k8s_webhook_token = SecretStr(K8S_TOKEN)
-    container.settings.argocd_webhook_token = SecretStr(ARGO_TOKEN)
+    container.settings.kubernetes.webhook_token = SecretStr(K8S_TOKEN)
+    container.settings.argocd.webhook_token = SecretStr(ARGO_TOKEN)
     app = create_app(container)
     if not any(getattr(route, "path", None) == "/webhooks/argocd" for route in app.routes):
         app.include_router(cluster_webhooks.router)
@@ -195,7 +195,7 @@ def test_missing_or_wrong_token_is_401_and_stores_nothing(http, container, path,
 
 
 def test_unconfigured_token_is_401_saying_so(http, container):
-    container.settings.argocd_webhook_token = None
+    container.settings.argocd.webhook_token = None
     response = argo(http, fixture_json(SYNC_FAILED))
     assert response.status_code == 401
     assert "ARGOCD_WEBHOOK_TOKEN is not configured" in response.json()["detail"]
@@ -223,7 +223,7 @@ def test_json_of_neither_kubernetes_shape_is_400_and_stores_nothing(http, contai
 
 
 def test_body_over_the_limit_is_413(http, container):
-    container.settings.max_body_bytes = 256
+    container.settings.server.max_body_bytes = 256
     response = k8s(http, fixture_json(BACKOFF))
     assert response.status_code == 413
     assert count(container, WebhookDelivery) == 0

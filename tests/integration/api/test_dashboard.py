@@ -33,7 +33,7 @@ def http(container) -> TestClient:
 @pytest.fixture
 def keyed(container, http) -> TestClient:
     """API_KEY set: the dashboard needs a sign-in."""
-    container.settings.api_key = SecretStr(KEY)
+    container.settings.server.api_key = SecretStr(KEY)
     return http
 
 
@@ -181,7 +181,7 @@ def test_after_sign_in_the_redirect_never_leaves_the_dashboard(keyed, target):
 def test_prod_without_an_api_key_never_shows_data(http, container):
     seed(container)
     container.settings.environment = Environment.PROD
-    container.settings.api_key = None
+    container.settings.server.api_key = None
     assert http.get("/dashboard", follow_redirects=False).status_code == 303
     assert "locked" in http.get("/dashboard/login").text
     for attempt in ("", "anything"):

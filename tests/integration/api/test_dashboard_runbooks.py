@@ -36,7 +36,7 @@ def test_an_escalated_incident_page_links_the_dashboards_runbook_of_its_reason(c
 
 
 def test_with_runbook_base_url_the_incident_page_links_there(client, container):
-    container.settings.runbook_base_url = "https://git.example.com/ops/codehealer/docs/runbooks/"
+    container.settings.dashboard.runbook_base_url = "https://git.example.com/ops/codehealer/docs/runbooks/"
     incident_id = escalated(container, key="storm")
 
     page = client.get(f"/dashboard/incidents/{incident_id}").text
@@ -101,7 +101,7 @@ def test_a_path_outside_the_runbook_folder_is_never_served(client):
 
 
 def test_runbooks_need_the_same_sign_in_as_the_dashboard(client, container):
-    container.settings.api_key = SecretStr("runbook-key-0123456789abcdef")
+    container.settings.server.api_key = SecretStr("runbook-key-0123456789abcdef")
 
     response = client.get("/dashboard/runbooks/storm.md", follow_redirects=False)
 

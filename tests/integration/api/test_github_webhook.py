@@ -218,7 +218,7 @@ def test_unknown_fields_are_ignored(client):
 
 
 def test_body_over_the_limit_is_413_from_content_length(client, container):
-    container.settings.max_body_bytes = 1024
+    container.settings.server.max_body_bytes = 1024
     response = post(client, b"{" + b" " * 5000 + b"}")
     assert response.status_code == 413
 

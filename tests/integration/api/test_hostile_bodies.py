@@ -111,9 +111,9 @@ HOSTILE: dict[str, Callable[[bytes], bytes]] = {
 @pytest.fixture
 def http(container):
     settings = container.settings
-    settings.k8s_webhook_token = SecretStr(K8S_TOKEN)
-    settings.argocd_webhook_token = SecretStr(ARGO_TOKEN)
-    settings.slack_signing_secret = SecretStr(SLACK_SECRET)
+    settings.kubernetes.webhook_token = SecretStr(K8S_TOKEN)
+    settings.argocd.webhook_token = SecretStr(ARGO_TOKEN)
+    settings.slack.signing_secret = SecretStr(SLACK_SECRET)
     with TestClient(create_app(container), raise_server_exceptions=False) as client:
         yield client
 

@@ -79,7 +79,7 @@ def test_pagination_limits_the_page(client):
 
 
 def test_api_key_is_required_when_set(client, container):
-    container.settings.api_key = SecretStr("s3cret")
+    container.settings.server.api_key = SecretStr("s3cret")
     assert client.get("/api/v1/incidents").status_code == 401
     assert client.get("/api/v1/incidents", headers={"X-API-Key": "wrong"}).status_code == 401
     assert client.get("/api/v1/incidents", headers={"X-API-Key": "s3cret"}).status_code == 200

@@ -109,7 +109,7 @@ def test_a_secret_in_the_event_header_is_masked_in_the_stored_delivery(client, c
 
 
 def test_an_argocd_repo_url_with_a_password_is_masked_in_the_incident_details(container):
-    container.settings.argocd_webhook_token = SecretStr(ARGO_TOKEN)
+    container.settings.argocd.webhook_token = SecretStr(ARGO_TOKEN)
     app = create_app(container)
     if not any(getattr(route, "path", None) == "/webhooks/argocd" for route in app.routes):
         app.include_router(cluster_webhooks.router)

@@ -13,7 +13,7 @@ def test_dev_without_secret_accepts_unsigned_delivery_with_warning(container):
 
     from app.main import create_app
 
-    container.settings.github_webhook_secret = None
+    container.settings.github.webhook_secret = None
     assert container.settings.check_startup()  # the loud warning
     with TestClient(create_app(container)) as client:
         response = client.post(

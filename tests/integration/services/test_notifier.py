@@ -263,7 +263,7 @@ def test_an_escalated_incident_message_links_the_runbook_of_its_reason(container
     assert container.notifier.deliver_pending() == {"sent": 1}
 
     [post] = fake.calls_to("chat.postMessage")
-    base = container.settings.public_url.rstrip("/")
+    base = container.settings.dashboard.public_url.rstrip("/")
     assert runbook_urls(post.body["blocks"]) == [
         f"{base}/dashboard/runbooks/needs_code_change.md"
     ]

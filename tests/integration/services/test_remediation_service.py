@@ -186,7 +186,7 @@ def reconcile_runs(live, runs):
 
 
 def test_reconciler_ingests_a_failed_run_no_webhook_delivered_once(live):
-    live.settings.github_repositories = REPO
+    live.settings.github.repositories = REPO
     first = reconcile_runs(live, [failed_run(run_id=888)])
     second = reconcile_runs(live, [failed_run(run_id=888)])
     assert len(first["ingested"]) == 1 and second["ingested"] == []

@@ -61,9 +61,9 @@ def test_load_settings_takes_secret_values_from_secrets_arn(secret_arn, secretsm
 
     settings = load_settings(environ, secrets_client=secretsmanager)
 
-    assert settings.github_token.get_secret_value() == GITHUB_TOKEN
-    assert settings.github_webhook_secret.get_secret_value() == "whsec-from-secrets-manager"
-    assert settings.database_url == DATABASE_URL
+    assert settings.github.token.get_secret_value() == GITHUB_TOKEN
+    assert settings.github.webhook_secret.get_secret_value() == "whsec-from-secrets-manager"
+    assert settings.database.url == DATABASE_URL
     assert settings.environment == "staging"
     assert GITHUB_TOKEN not in repr(settings)
     assert "whsec-from-secrets-manager" not in repr(settings)
@@ -77,14 +77,14 @@ def test_secret_values_win_over_the_process_environment(secret_arn, monkeypatch)
 
     settings = load_settings()
 
-    assert settings.github_token.get_secret_value() == GITHUB_TOKEN
+    assert settings.github.token.get_secret_value() == GITHUB_TOKEN
     assert settings.log_level == "DEBUG"  # not in the secret: the environment still counts
 
 
 def test_load_settings_without_secrets_arn_reads_only_the_environment():
     settings = load_settings({"GITHUB_TOKEN": "ghp_OnlyInTheEnvironment00000000000000"})
-    assert settings.secrets_arn is None
-    assert settings.github_token.get_secret_value() == "ghp_OnlyInTheEnvironment00000000000000"
+    assert settings.aws.secrets_arn is None
+    assert settings.github.token.get_secret_value() == "ghp_OnlyInTheEnvironment00000000000000"
 
 
 def test_aws_secret_store_gets_a_secret_string(secretsmanager):

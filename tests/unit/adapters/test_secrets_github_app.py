@@ -40,8 +40,8 @@ def test_app_id_and_multiline_pem_key_come_from_the_settings_secret(secretsmanag
         {"SECRETS_ARN": arn, "AWS_REGION": REGION}, secrets_client=secretsmanager
     )
 
-    assert settings.github_app_id == 364102 and settings.github_app_configured
+    assert settings.github.app_id == 364102 and settings.github.app_configured
     assert settings.effective_dry_run is False
-    loaded = load_private_key(settings.github_app_private_key)
+    loaded = load_private_key(settings.github.app_private_key)
     assert loaded.public_key().public_numbers() == key.public_key().public_numbers()
     assert "PRIVATE KEY" not in repr(settings)

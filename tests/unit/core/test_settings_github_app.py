@@ -10,7 +10,7 @@ PEM = "-----BEGIN RSA PRIVATE KEY-----\nnot checked here\n-----END RSA PRIVATE K
 
 def test_an_app_configuration_alone_can_act():
     settings = Settings(_env_file=None, github_app_id=364102, github_app_private_key=PEM)
-    assert settings.github_app_configured
+    assert settings.github.app_configured
     assert settings.effective_dry_run is False
 
 
@@ -22,7 +22,7 @@ def test_private_key_is_a_secret_string():
 @pytest.mark.parametrize("values", [{"github_app_id": 364102}, {"github_app_private_key": PEM}])
 def test_an_app_id_without_its_key_or_the_reverse_refuses_to_start(values):
     settings = Settings(_env_file=None, **values)
-    assert not settings.github_app_configured
+    assert not settings.github.app_configured
     with pytest.raises(ConfigurationError, match="GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY"):
         settings.check_startup()
 
@@ -31,7 +31,7 @@ def test_empty_app_variables_as_in_env_example_mean_no_app(monkeypatch):
     monkeypatch.setenv("GITHUB_APP_ID", "")
     monkeypatch.setenv("GITHUB_APP_PRIVATE_KEY", "")
     settings = Settings(_env_file=None)
-    assert settings.github_app_id is None and settings.github_app_private_key is None
+    assert settings.github.app_id is None and settings.github.app_private_key is None
 
 
 def test_a_personal_token_beside_an_app_is_reported_as_ignored():

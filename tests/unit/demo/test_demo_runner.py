@@ -35,28 +35,28 @@ def settings():
 
 def test_github_calls_go_to_the_stand_in_with_the_demo_token(real_environment):
     demo = settings()
-    assert demo.github_api_url == "http://127.0.0.1:4321"
-    assert demo.github_token.get_secret_value() == DEMO_TOKEN
+    assert demo.github.api_url == "http://127.0.0.1:4321"
+    assert demo.github.token.get_secret_value() == DEMO_TOKEN
 
 
 def test_nothing_is_executed_and_nothing_is_posted_to_slack_or_sqs(real_environment):
     demo = settings()
     assert demo.effective_dry_run is True
-    assert demo.slack_bot_token is None and demo.queue_url is None
+    assert demo.slack.bot_token is None and demo.aws.queue_url is None
 
 
 def test_it_runs_as_dev_with_the_demo_bar_and_its_own_webhook_secret(real_environment):
     demo = settings()
     assert demo.environment is Environment.DEV
     assert demo.effective_strategy is Strategy.SLACK_FIRST
-    assert demo.confidence_threshold == DEMO_AUTO_FIX_THRESHOLD
-    assert demo.github_webhook_secret.get_secret_value() == "demo-secret"
+    assert demo.decision.confidence_threshold == DEMO_AUTO_FIX_THRESHOLD
+    assert demo.github.webhook_secret.get_secret_value() == "demo-secret"
 
 
 def test_the_database_and_api_key_of_the_environment_are_kept(real_environment):
     demo = settings()
-    assert demo.database_url == "postgresql://u:p@db.example.test/codehealer"
-    assert demo.api_key.get_secret_value() == "the-real-key"
+    assert demo.database.url == "postgresql://u:p@db.example.test/codehealer"
+    assert demo.server.api_key.get_secret_value() == "the-real-key"
 
 
 def test_without_database_url_the_embedded_server_uses_the_demo_folder(monkeypatch, tmp_path):
@@ -64,8 +64,8 @@ def test_without_database_url_the_embedded_server_uses_the_demo_folder(monkeypat
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("CODEHEALER_DATA_DIR", raising=False)
     demo = settings()
-    assert demo.database_url is None
-    assert demo.data_dir == Path(".codehealer-demo")
+    assert demo.database.url is None
+    assert demo.database.data_dir == Path(".codehealer-demo")
 
 
 def test_a_wildcard_host_is_reached_on_loopback():

@@ -26,19 +26,19 @@ def build_nim_http(
     httpx masks in its repr; nothing here logs it.
     """
     headers = {"Accept": "application/json"}
-    if settings.nvidia_api_key is not None:
-        headers["Authorization"] = f"Bearer {settings.nvidia_api_key.get_secret_value()}"
+    if settings.nvidia.api_key is not None:
+        headers["Authorization"] = f"Bearer {settings.nvidia.api_key.get_secret_value()}"
     client = httpx.Client(
-        base_url=settings.nvidia_base_url,
+        base_url=settings.nvidia.base_url,
         headers=headers,
-        timeout=httpx.Timeout(settings.nvidia_timeout_seconds, connect=CONNECT_TIMEOUT_SECONDS),
+        timeout=httpx.Timeout(settings.nvidia.timeout_seconds, connect=CONNECT_TIMEOUT_SECONDS),
         transport=transport,
     )
     return ResilientClient(
         client,
         name="nvidia",
         error_cls=LLMError,
-        policy=RetryPolicy(max_attempts=max(1, settings.nvidia_max_retries + 1)),
+        policy=RetryPolicy(max_attempts=max(1, settings.nvidia.max_retries + 1)),
         breaker=breaker,
         sleep=sleep,
     )

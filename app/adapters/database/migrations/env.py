@@ -19,9 +19,9 @@ def _url() -> str:
     from app.core.config import Settings  # only for hand-run alembic
 
     settings = Settings()
-    if not settings.database_url:
+    if not settings.database.url:
         raise SystemExit("set DATABASE_URL, or use `codehealer db upgrade` for the embedded server")
-    return settings.database_url
+    return settings.database.url
 
 
 def run_migrations_offline() -> None:

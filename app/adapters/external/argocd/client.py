@@ -39,16 +39,16 @@ def build_argocd_client(
     sleep: Callable[[float], None] = time.sleep,
 ) -> "ArgoCDClient | None":
     """The client, or None when ARGOCD_URL is not set."""
-    if not settings.argocd_url:
+    if not settings.argocd.url:
         return None
     headers = {"Accept": "application/json", "User-Agent": "codehealer"}
-    if settings.argocd_token is not None:
-        headers["Authorization"] = f"Bearer {settings.argocd_token.get_secret_value()}"
+    if settings.argocd.token is not None:
+        headers["Authorization"] = f"Bearer {settings.argocd.token.get_secret_value()}"
     http = httpx.Client(
-        base_url=settings.argocd_url.rstrip("/"),
+        base_url=settings.argocd.url.rstrip("/"),
         headers=headers,
-        timeout=httpx.Timeout(settings.argocd_timeout_seconds, connect=5.0),
-        verify=settings.argocd_verify_tls,
+        timeout=httpx.Timeout(settings.argocd.timeout_seconds, connect=5.0),
+        verify=settings.argocd.verify_tls,
         transport=transport,
         follow_redirects=False,
     )

@@ -215,11 +215,11 @@ class AppInstallationTokens:
 
 def build_token_provider(settings: Settings, api: ResilientClient) -> GitHubTokenProvider | None:
     """The App when it is configured, else ``GITHUB_TOKEN``, else None (anonymous calls)."""
-    if settings.github_app_configured:
-        assert settings.github_app_id is not None and settings.github_app_private_key is not None
+    if settings.github.app_configured:
+        assert settings.github.app_id is not None and settings.github.app_private_key is not None
         return AppInstallationTokens(
-            api, app_id=settings.github_app_id, private_key=settings.github_app_private_key
+            api, app_id=settings.github.app_id, private_key=settings.github.app_private_key
         )
-    if settings.github_token is not None:
-        return PersonalToken(settings.github_token)
+    if settings.github.token is not None:
+        return PersonalToken(settings.github.token)
     return None

@@ -36,9 +36,9 @@ def build_github_client(
         "X-GitHub-Api-Version": API_VERSION,
         "User-Agent": "codehealer",
     }
-    timeout = httpx.Timeout(settings.github_timeout_seconds, connect=5.0)
+    timeout = httpx.Timeout(settings.github.timeout_seconds, connect=5.0)
     api = httpx.Client(
-        base_url=settings.github_api_url.rstrip("/"),
+        base_url=settings.github.api_url.rstrip("/"),
         headers=headers,
         timeout=timeout,
         transport=transport,
@@ -58,15 +58,15 @@ def build_github_client(
             name=name,
             error_cls=GitHubError,
             sleep=sleep,
-            max_attempts=settings.github_max_retries,
-            max_concurrency=settings.github_max_concurrency,
+            max_attempts=settings.github.max_retries,
+            max_concurrency=settings.github.max_concurrency,
         )
 
     api_point = retry_point(api, "github")
     return GitHubClient(
         api_point,
         retry_point(blobs, "github-logs"),
-        api_url=settings.github_api_url,
+        api_url=settings.github.api_url,
         tokens=build_token_provider(settings, api_point),
     )
 

@@ -79,13 +79,13 @@ def kubernetes_connection(
     Raises:
         ConfigurationError: K8S_IN_CLUSTER=true outside a pod (no service host, token or CA).
     """
-    if settings.k8s_in_cluster:
+    if settings.kubernetes.in_cluster:
         return _in_cluster(settings, environ or {}, service_account_dir)
-    if not settings.k8s_api_url:
+    if not settings.kubernetes.api_url:
         return None
-    token = settings.k8s_token.get_secret_value() if settings.k8s_token else None
+    token = settings.kubernetes.token.get_secret_value() if settings.kubernetes.token else None
     return KubernetesConnection(
-        base_url=settings.k8s_api_url.rstrip("/"), token=token, ca_file=settings.k8s_ca_file
+        base_url=settings.kubernetes.api_url.rstrip("/"), token=token, ca_file=settings.kubernetes.ca_file
     )
 
 
@@ -95,14 +95,14 @@ def _in_cluster(
     host = environ.get("KUBERNETES_SERVICE_HOST")
     port = environ.get("KUBERNETES_SERVICE_PORT", "443")
     token_file, ca_file = folder / "token", folder / "ca.crt"
-    if not host and not settings.k8s_api_url:
+    if not host and not settings.kubernetes.api_url:
         raise ConfigurationError("K8S_IN_CLUSTER=true but KUBERNETES_SERVICE_HOST is not set")
     for path in (token_file, ca_file):
         if not path.is_file():
             raise ConfigurationError(f"K8S_IN_CLUSTER=true but {path} does not exist")
     if ":" in (host or ""):  # an IPv6 service address
         host = f"[{host}]"
-    base_url = settings.k8s_api_url or f"https://{host}:{port}"
+    base_url = settings.kubernetes.api_url or f"https://{host}:{port}"
     return KubernetesConnection(
         base_url=base_url.rstrip("/"), token_file=token_file, ca_file=ca_file
     )
@@ -155,7 +155,7 @@ def build_kubernetes_client(
         base_url=connection.base_url,
         headers=headers,
         auth=_TokenFileAuth(connection.token_file) if connection.token_file else None,
-        timeout=httpx.Timeout(settings.k8s_timeout_seconds, connect=5.0),
+        timeout=httpx.Timeout(settings.kubernetes.timeout_seconds, connect=5.0),
         verify=verify,
         transport=transport,
         follow_redirects=False,

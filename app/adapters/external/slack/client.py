@@ -32,11 +32,11 @@ def build_slack_client(
     settings: Settings, *, timeout: int = DEFAULT_TIMEOUT_SECONDS
 ) -> "SlackClient | None":
     """The client for SLACK_BOT_TOKEN, or None when Slack is not configured."""
-    if settings.slack_bot_token is None:
+    if settings.slack.bot_token is None:
         return None
     web = WebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=settings.slack_base_url,
+        token=settings.slack.bot_token.get_secret_value(),
+        base_url=settings.slack.base_url,
         timeout=timeout,
         # One attempt per call: the outbox owns retries and backoff.
         retry_handlers=[],
