@@ -3,9 +3,11 @@
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from app.adapters.database.engine import Database
 from app.adapters.database.tables import Approval, Feedback, Incident, RemediationAttempt, utcnow
 from app.core.enums import Actor, AttemptStatus, IncidentKind, IncidentStatus
 
@@ -111,3 +113,36 @@ def summary(
         "remediations_last_hour": used,
         "hourly_budget": max_fixes_per_hour,
     }
+
+
+class MetricsSummary(BaseModel):
+    """The KPIs of one window (``window_days``); a rate is null when nothing was counted."""
+
+    window_days: int
+    incidents_24h: int
+    incidents_7d: int
+    incidents_in_window: int
+    auto_fixes: int
+    auto_resolved: int
+    auto_resolution_rate: float | None
+    false_positives: int
+    false_positive_rate: float | None
+    mttr_seconds: float | None
+    pending_approvals: int
+    remediations_last_hour: int
+    hourly_budget: int
+
+
+class KpiQuery:
+    """The KPIs as ``GET /api/v1/metrics/summary`` answers them."""
+
+    def __init__(self, db: Database, *, max_fixes_per_hour: int):
+        self.db = db
+        self.max_fixes_per_hour = max_fixes_per_hour
+
+    def summary(self, *, days: int) -> dict[str, Any]:
+        """The KPIs over the last ``days`` days."""
+        with self.db.session() as session:
+            return summary(
+                session, since=timedelta(days=days), max_fixes_per_hour=self.max_fixes_per_hour
+            )

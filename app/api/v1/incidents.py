@@ -9,13 +9,12 @@ from app.api.deps import (
     AUTH_RESPONSES,
     ERROR_BODY,
     ApiKeyGuard,
-    ContainerDep,
     IncidentId,
+    IncidentViewsDep,
     filter_text,
 )
 from app.core.enums import IncidentSource, IncidentStatus
-from app.core.errors import NotFoundError
-from app.services.incident_views import IncidentQuery
+from app.services.incident_views import IncidentDetail, IncidentPage
 
 router = APIRouter(
     prefix="/api/v1/incidents",
@@ -25,9 +24,9 @@ router = APIRouter(
 )
 
 
-@router.get("")
+@router.get("", response_model=IncidentPage)
 async def list_incidents(
-    container: ContainerDep,
+    incidents: IncidentViewsDep,
     status: IncidentStatus | None = None,
     source: IncidentSource | None = None,
     repo: Annotated[str | None, filter_text(300)] = None,
@@ -36,9 +35,8 @@ async def list_incidents(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     """Incidents, newest first, filtered by status, source, repo or category."""
-    query = IncidentQuery(container.db)
     return await run_in_threadpool(
-        query.page,
+        incidents.page,
         status=status,
         source=source,
         repo=repo,
@@ -48,10 +46,11 @@ async def list_incidents(
     )
 
 
-@router.get("/{incident_id}", responses={404: {"description": "No such incident", **ERROR_BODY}})
-async def get_incident(container: ContainerDep, incident_id: IncidentId) -> dict[str, Any]:
+@router.get(
+    "/{incident_id}",
+    response_model=IncidentDetail,
+    responses={404: {"description": "No such incident", **ERROR_BODY}},
+)
+async def get_incident(incidents: IncidentViewsDep, incident_id: IncidentId) -> dict[str, Any]:
     """One incident with its deliveries, remediation attempts, approvals and audit entries."""
-    detail = await run_in_threadpool(IncidentQuery(container.db).detail, incident_id)
-    if detail is None:
-        raise NotFoundError(f"incident {incident_id} not found")
-    return detail
+    return await run_in_threadpool(incidents.detail, incident_id)

@@ -25,9 +25,9 @@ from app.adapters.database.tables import (
     RemediationAttempt,
     utcnow,
 )
-from app.adapters.external.slack.client import build_slack_client
 from app.api.v1 import slack
 from app.bootstrap import build_container
+from app.domain.audit import AuditEvent
 from app.main import create_app
 from tests.conftest import _truncate, make_settings
 from tests.support.fake_slack import BOT_TOKEN, CHANNEL_ID, FakeSlack
@@ -58,7 +58,6 @@ def env(database_url, fake):
     app = create_app(container)
     if not any(getattr(r, "path", "") == "/slack/interactions" for r in app.routes):
         app.include_router(slack.router)
-    app.dependency_overrides[slack.get_slack_client] = lambda: build_slack_client(settings)
     try:
         with TestClient(app, raise_server_exceptions=False) as client:
             yield container, client
@@ -170,7 +169,7 @@ def test_two_approvers_clicking_at_once_plan_exactly_one_execution(env, fake):
 
     assert answers == [200, 200]
     assert attempts(container) == 1
-    assert audits(container, "approval.approved") == 1
+    assert audits(container, AuditEvent.APPROVAL_APPROVED) == 1
     texts = sorted(text for _, text in ephemerals(fake))
     assert len(texts) == 2
     assert texts[0].startswith("Already handled by <@UAPPROVER")
@@ -185,7 +184,7 @@ def test_an_unlisted_user_is_refused_audited_and_told(env, fake):
 
     assert response.status_code == 200
     assert attempts(container) == 0
-    assert audits(container, "approval.refused") == 1
+    assert audits(container, AuditEvent.APPROVAL_REFUSED) == 1
     assert [u for u, _ in ephemerals(fake)] == ["UOUTSIDER"]
     assert "not allowed" in ephemerals(fake)[0][1]
     with container.db.session() as session:
@@ -217,7 +216,7 @@ def test_a_click_after_the_ttl_says_expired_and_plans_nothing(env, fake):
 
     assert attempts(container) == 0
     assert "expired — re-analyze" in ephemerals(fake)[0][1]
-    assert audits(container, "approval.approved") == 0
+    assert audits(container, AuditEvent.APPROVAL_APPROVED) == 0
 
 
 def test_a_slack_retry_of_an_approved_click_does_nothing_new(env, fake):
@@ -235,7 +234,7 @@ def test_a_slack_retry_of_an_approved_click_does_nothing_new(env, fake):
 
     assert retry.status_code == 200
     assert attempts(container) == 1
-    assert audits(container, "approval.approved") == 1
+    assert audits(container, AuditEvent.APPROVAL_APPROVED) == 1
     assert len(ephemerals(fake)) == 1
 
 
@@ -270,7 +269,7 @@ def test_feedback_buttons_keep_one_row_per_user(env, fake):
     with container.db.session() as session:
         rows = session.execute(select(Feedback).order_by(Feedback.user_id)).scalars().all()
     assert [(r.user_id, r.value) for r in rows] == [("UFEEDBACK1", -1), ("UFEEDBACK2", 1)]
-    assert audits(container, "feedback.recorded") == 3
+    assert audits(container, AuditEvent.FEEDBACK_RECORDED) == 3
     assert len(ephemerals(fake)) == 3
 
 
@@ -282,7 +281,11 @@ def test_a_wrongly_signed_click_changes_nothing(env, fake):
 
     assert response.status_code == 401
     assert attempts(container) == 0
-    assert audits(container, "approval.approved") + audits(container, "approval.refused") == 0
+    assert (
+        audits(container, AuditEvent.APPROVAL_APPROVED)
+        + audits(container, AuditEvent.APPROVAL_REFUSED)
+        == 0
+    )
     assert fake.calls == []
 
 
@@ -293,7 +296,7 @@ def test_a_click_on_an_unknown_incident_is_answered_without_changes(env, fake):
     response = click(client, block_actions("UOUTSIDER", "codehealer_approve", value))
 
     assert response.status_code == 200
-    assert audits(container, "approval.refused") == 0
+    assert audits(container, AuditEvent.APPROVAL_REFUSED) == 0
     assert "does not exist" in ephemerals(fake)[0][1]
 
 
@@ -307,7 +310,7 @@ def test_a_click_on_the_runbook_link_button_is_acknowledged_and_changes_nothing(
 
     assert response.status_code == 200
     assert fake.calls == []
-    assert audits(container, "approval.approved") == 0
+    assert audits(container, AuditEvent.APPROVAL_APPROVED) == 0
 
 
 def test_unknown_payload_types_are_ignored(env, fake):

@@ -53,7 +53,7 @@ def build_client(*, secret: str | None = DOCS_SECRET, now: float = DOCS_TIMESTAM
     install_error_handlers(app)
     app.include_router(slack.router)
     app.state.container = SimpleNamespace(
-        settings=make_settings(None, slack_signing_secret=secret), slack=None
+        settings=make_settings(None, slack_signing_secret=secret), interactions=None
     )
     app.dependency_overrides[slack.get_slack_clock] = lambda: FixedClock(now)
     return TestClient(app, raise_server_exceptions=False)
