@@ -23,6 +23,7 @@ class AuditEvent(StrEnum):
     APPROVAL_REFUSED = "approval.refused"  # a click by someone who is not an approver
     APPROVAL_EXPIRED = "approval.expired"
     APPROVAL_OVER_BUDGET = "approval.over_budget"
+    APPROVAL_BLOCKED = "approval.blocked"  # a decision rule, checked again, stops the fix
     REMEDIATION_SUCCEEDED = "remediation.succeeded"
     REMEDIATION_ALREADY_DONE = "remediation.already_done"
     REMEDIATION_FAILED = "remediation.failed"

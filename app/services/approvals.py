@@ -1,7 +1,10 @@
 """Approvals from people: who may decide, first click wins, rules checked again, execution queued.
 
 The interaction endpoint calls ``decide``; it never executes anything itself (Slack wants an
-answer within 3 s), it only records the decision and enqueues the incident.
+answer within 3 s), it only records the decision and enqueues the incident. Before an approved
+fix is planned, the decision rules run again on the facts as they are now (a rule added since
+the request, a recurrence, the retry budget) and the hourly budget is checked: the same rules,
+budget check and attempt planner as the decision step.
 """
 
 import logging
@@ -9,17 +12,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
+from sqlmodel import Session
+
 from app.adapters.database.engine import Database
 from app.adapters.database.repositories.approvals import ApprovalRepository
-from app.adapters.database.repositories.attempts import AttemptRepository, hour_ago
 from app.adapters.database.repositories.incidents import IncidentRepository
 from app.adapters.database.tables import utcnow
-from app.core.enums import ActionKind, Actor, AttemptStatus, IncidentStatus
+from app.core.enums import Actor, Decision, IncidentStatus
 from app.core.ports import Queue
 from app.domain.audit import AuditEvent
+from app.domain.decisions.models import DecisionFacts, DecisionOutcome
 from app.domain.escalation import EscalationReason
+from app.services.attempt_planner import AttemptPlanner
 from app.services.audit_trail import record_event
-from app.services.decision import incident_target, remediation_params
+from app.services.decision import STATUS_BY_DECISION, DecisionService
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +38,7 @@ class ApprovalOutcome(StrEnum):
     NOT_ALLOWED = "not_allowed"
     UNKNOWN = "unknown"
     OVER_BUDGET = "over_budget"
+    BLOCKED = "blocked"  # a decision rule now stops the approved fix
 
 
 @dataclass(frozen=True)
@@ -49,19 +56,15 @@ class ApprovalService:
         *,
         approvers: frozenset[str],
         ttl: timedelta,
-        max_per_hour: int,
-        max_per_hour_per_target: int,
-        dry_run: bool,
-        secret_names: list[str] | None = None,
+        decider: DecisionService,
+        planner: AttemptPlanner,
     ):
         self.db = db
         self.queue = queue
         self.approvers = approvers
         self.ttl = ttl
-        self.max_per_hour = max_per_hour
-        self.max_per_hour_per_target = max_per_hour_per_target
-        self.dry_run = dry_run
-        self.secret_names = secret_names or []
+        self.decider = decider
+        self.planner = planner
 
     def is_approver(self, user_id: str, *, group_members: frozenset[str] = frozenset()) -> bool:
         return user_id in self.approvers or user_id in group_members
@@ -136,7 +139,7 @@ class ApprovalService:
                     incident_id,
                 )
             result = self._plan_execution(session, incident_id, user_id)
-        if result.outcome is ApprovalOutcome.APPROVED and not self.dry_run:
+        if result.outcome is ApprovalOutcome.APPROVED and not self.planner.dry_run:
             self.queue.enqueue(incident_id)
         return result
 
@@ -148,48 +151,22 @@ class ApprovalService:
             ApprovalOutcome.ALREADY_HANDLED, f"Already handled by <@{by}>.", incident_id
         )
 
-    def _plan_execution(self, session, incident_id: int, user_id: str) -> ApprovalResult:
-        """Approved: check the hourly budget again under the lock, then write the attempt."""
-        attempts = AttemptRepository(session)
-        attempts.lock_blast_radius()
+    def _plan_execution(self, session: Session, incident_id: int, user_id: str) -> ApprovalResult:
+        """Approved: under the budget lock, the rules and the budget again, then the attempt."""
+        self.planner.lock(session)
         incident = IncidentRepository(session).get(incident_id)
         if incident is None or incident.status != IncidentStatus.AWAITING_APPROVAL:
             return ApprovalResult(
                 ApprovalOutcome.ALREADY_HANDLED, "The incident has moved on.", incident_id
             )
-        target = incident_target(incident)
-        used, used_target = (
-            attempts.count_since(hour_ago()),
-            attempts.count_since(hour_ago(), target=target),
-        )
-        if used >= self.max_per_hour or used_target >= self.max_per_hour_per_target:
-            record_event(
-                session,
-                AuditEvent.APPROVAL_OVER_BUDGET,
-                incident_id=incident_id,
-                actor=user_id,
-                details={"fixes_last_hour": used, "on_target": used_target},
-            )
-            return ApprovalResult(
-                ApprovalOutcome.OVER_BUDGET,
-                f"Approved, but the hourly limit is reached ({used}/{self.max_per_hour} fixes, "
-                f"{used_target}/{self.max_per_hour_per_target} on {target}). Nothing ran; approve again later.",
-                incident_id,
-            )
-        action = ActionKind(incident.action or ActionKind.NONE)
-        attempts.add(
-            incident_id=incident_id,
-            action=action.value,
-            attempt_number=attempts.next_attempt_number(incident_id, action.value),
-            target=target,
-            params=remediation_params(incident, self.secret_names),
-            status=AttemptStatus.PLANNED,
-            dry_run=self.dry_run,
-            actor=Actor.SLACK,
-            actor_id=user_id,
-        )
+        facts, outcome = self.decider.review_approved(session, incident, approved_by=user_id)
+        if outcome.decision is not Decision.NEEDS_APPROVAL:
+            return self._blocked(session, incident_id, outcome, user_id)
+        if self.planner.budget.exceeded(facts) is not None:
+            return self._over_budget(session, incident_id, facts, user_id)
+        planned = self.planner.plan(session, incident, actor=Actor.SLACK, actor_id=user_id)
         next_status = (
-            IncidentStatus.AWAITING_APPROVAL if self.dry_run else IncidentStatus.REMEDIATING
+            IncidentStatus.AWAITING_APPROVAL if planned.dry_run else IncidentStatus.REMEDIATING
         )
         IncidentRepository(session).transition(
             incident_id,
@@ -199,9 +176,62 @@ class ApprovalService:
             claimed_by=None,
             not_before=None,
         )
-        suffix = " (dry run: recorded, not executed)" if self.dry_run else ""
+        suffix = " (dry run: recorded, not executed)" if planned.dry_run else ""
         return ApprovalResult(
             ApprovalOutcome.APPROVED,
-            f"Approved by <@{user_id}>: {action.value} queued{suffix}.",
+            f"Approved by <@{user_id}>: {planned.action.value} queued{suffix}.",
+            incident_id,
+        )
+
+    def _blocked(
+        self, session: Session, incident_id: int, outcome: DecisionOutcome, user_id: str
+    ) -> ApprovalResult:
+        """A rule now escalates or ignores the fix: the incident moves as the decision step
+        would have moved it, and says why."""
+        key = outcome.escalation_reason
+        IncidentRepository(session).transition(
+            incident_id,
+            expected=IncidentStatus.AWAITING_APPROVAL,
+            to=STATUS_BY_DECISION[outcome.decision],
+            decision=outcome.decision.value,
+            decision_reason=f"approved by {user_id}, then stopped by the rules: {outcome.reason}",
+            escalation_reason=key.value if key is not None else None,
+        )
+        record_event(
+            session,
+            AuditEvent.APPROVAL_BLOCKED,
+            incident_id=incident_id,
+            actor=user_id,
+            details={
+                "decision": outcome.decision.value,
+                "reason": outcome.reason,
+                "rules": [f.model_dump() for f in outcome.findings],
+            },
+        )
+        log.info("approved fix of incident %s stopped by the rules: %s", incident_id, outcome.reason)
+        return ApprovalResult(
+            ApprovalOutcome.BLOCKED,
+            f"Approved by <@{user_id}>, but the rules now stop this fix: {outcome.reason}. "
+            "Nothing ran.",
+            incident_id,
+        )
+
+    def _over_budget(
+        self, session: Session, incident_id: int, facts: DecisionFacts, user_id: str
+    ) -> ApprovalResult:
+        used, used_target = facts.fixes_last_hour, facts.fixes_last_hour_target
+        budget = self.planner.budget
+        record_event(
+            session,
+            AuditEvent.APPROVAL_OVER_BUDGET,
+            incident_id=incident_id,
+            actor=user_id,
+            details={"fixes_last_hour": used, "on_target": used_target},
+        )
+        return ApprovalResult(
+            ApprovalOutcome.OVER_BUDGET,
+            f"Approved, but the hourly limit is reached ({used}/{budget.max_per_hour} fixes, "
+            f"{used_target}/{budget.max_per_hour_per_target} on {facts.target}). "
+            "Nothing ran; approve again later.",
             incident_id,
         )

@@ -15,19 +15,20 @@ from datetime import datetime
 from sqlmodel import Session
 
 from app.adapters.database.engine import Database
-from app.adapters.database.repositories.attempts import AttemptRepository
 from app.adapters.database.repositories.cluster_incidents import ClusterIncidentRepository
 from app.adapters.database.repositories.deliveries import DeliveryRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
-from app.adapters.database.tables import Incident, utcnow
-from app.core.enums import AttemptStatus, IncidentStatus
+from app.adapters.database.tables import utcnow
+from app.core.enums import IncidentStatus
 from app.core.errors import IntegrationError
 from app.core.events.cluster import ClusterSignal, Resolved
 from app.core.events.models import FailureObserved, Ignored
 from app.core.ports import Queue
 from app.core.redaction import mask_mapping
 from app.domain.audit import AuditEvent
+from app.domain.verification import FailureCleared
 from app.services.audit_trail import record_event
+from app.services.verification import VerificationRecorder
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +69,18 @@ class DeliveryRanks:
 
 
 class ClusterIngestService:
-    def __init__(self, db: Database, queue: Queue, *, clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        db: Database,
+        queue: Queue,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        recorder: VerificationRecorder | None = None,
+    ):
         self.db = db
         self.queue = queue
         self.clock = clock
+        self.recorder = recorder or VerificationRecorder()
 
     def ingest(self, signals: Sequence[ClusterSignal]) -> list[SignalOutcome]:
         """Record every signal in one transaction; outcomes come back in the signals' order."""
@@ -164,7 +173,8 @@ class ClusterIngestService:
             fingerprint=event.fingerprint,
             coalesce_key=event.coalesce_key,
         ):
-            if close_resolved(session, incident, reason=event.reason, now=now):
+            cleared = FailureCleared(incident.id, event.reason, now)
+            if self.recorder.record(session, cleared) is not None:
                 closed.append(incident.id)
         if not closed:
             return SignalOutcome(delivery_id, ignored=f"{event.reason}; no open incident")
@@ -201,35 +211,3 @@ class ClusterIngestService:
             ignored=original.ignored_reason if original else None,
             duplicate=True,
         )
-
-
-def close_resolved(session: Session, incident: Incident, *, reason: str, now: datetime) -> bool:
-    """Move an open incident to ``resolved`` (MTTR from its creation); False if it moved on."""
-    was = IncidentStatus(incident.status)
-    created = incident.created_at
-    mttr = (now - created).total_seconds() if created else None
-    moved = IncidentRepository(session).transition(
-        incident.id,
-        expected=was,
-        to=IncidentStatus.RESOLVED,
-        resolved_at=now,
-        mttr_seconds=mttr,
-    )
-    if not moved:
-        return False
-    if was is IncidentStatus.VERIFYING:
-        attempts = AttemptRepository(session)
-        attempt = attempts.latest(incident.id)
-        if attempt is not None and attempt.status == AttemptStatus.SUCCEEDED:
-            attempts.finish(
-                attempt.id,
-                status=AttemptStatus.VERIFIED,
-                result={**attempt.result, "verification": reason},
-            )
-    record_event(
-        session,
-        AuditEvent.INCIDENT_RESOLVED,
-        incident_id=incident.id,
-        details={"reason": reason, "was": was.value, "mttr_seconds": round(mttr or 0.0, 1)},
-    )
-    return True

@@ -13,14 +13,13 @@ from sqlmodel import Session
 
 from app.adapters.database.engine import Database
 from app.adapters.database.repositories.approvals import ApprovalRepository
-from app.adapters.database.repositories.attempts import AttemptRepository, hour_ago
+from app.adapters.database.repositories.attempts import AttemptRepository
 from app.adapters.database.repositories.decision_facts import DecisionFactsRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
 from app.adapters.database.tables import Incident, utcnow
 from app.core.enums import (
     ActionKind,
     Actor,
-    AttemptStatus,
     Decision,
     Environment,
     Fixability,
@@ -34,6 +33,7 @@ from app.domain.audit import AuditEvent
 from app.domain.decisions.engine import DecisionEngine
 from app.domain.decisions.models import RERUN_ACTIONS, DecisionFacts, DecisionOutcome, Thresholds
 from app.domain.rules.storm import StormRule
+from app.services.attempt_planner import AttemptPlanner, incident_target
 from app.services.audit_trail import record_event
 
 log = logging.getLogger(__name__)
@@ -48,11 +48,6 @@ STATUS_BY_DECISION = {
 }
 
 
-def incident_target(incident: Incident) -> str:
-    """The unit of the per-target budget: repo, namespace or app."""
-    return incident.repo or incident.app or incident.namespace or ""
-
-
 class DecisionService:
     def __init__(
         self,
@@ -63,9 +58,8 @@ class DecisionService:
         strategy: Strategy,
         thresholds: Callable[[], Thresholds],
         storm_rule: StormRule,
-        dry_run: bool,
+        planner: AttemptPlanner,
         shadow: bool = False,
-        secret_names: list[str] | None = None,
         approval_ttl: timedelta = timedelta(minutes=30),
         metrics: Metrics | None = None,
     ):
@@ -75,9 +69,8 @@ class DecisionService:
         self.strategy = strategy
         self.thresholds = thresholds
         self.storm_rule = storm_rule
-        self.dry_run = dry_run
+        self.planner = planner
         self.shadow = shadow
-        self.secret_names = secret_names or []
         self.approval_ttl = approval_ttl
         self.metrics = metrics or NullMetrics()
 
@@ -87,7 +80,7 @@ class DecisionService:
         # would let a hundred concurrent deciders exhaust the pool.
         thresholds = self.thresholds()
         with self.db.session() as session:
-            AttemptRepository(session).lock_blast_radius()
+            self.planner.lock(session)
             incident = IncidentRepository(session).get(incident_id)
             if incident is None or incident.status != IncidentStatus.ANALYZED or incident.decision:
                 return
@@ -102,6 +95,7 @@ class DecisionService:
     def gather_facts(self, session: Session, incident: Incident) -> DecisionFacts:
         attempts, facts = AttemptRepository(session), DecisionFactsRepository(session)
         target = incident_target(incident)
+        budget = self.planner.budget_use(session, target)
         now = utcnow()
         reruns, superseded = 0, None
         if incident.repo and incident.run_id is not None:
@@ -130,8 +124,8 @@ class DecisionService:
             run_age_days=_age_days(incident.run_started_at, now),
             automatic_reruns_of_run=reruns,
             superseded_by_run_id=superseded,
-            fixes_last_hour=attempts.count_since(hour_ago()),
-            fixes_last_hour_target=attempts.count_since(hour_ago(), target=target),
+            fixes_last_hour=budget.fixes_last_hour,
+            fixes_last_hour_target=budget.fixes_last_hour_target,
             signature_hash=signature,
             recent_auto_fixes_of_signature=(
                 attempts.auto_fixed_incidents_of_signature(signature, since=now - RECURRENCE_WINDOW)
@@ -142,6 +136,22 @@ class DecisionService:
             if signature
             else 1,
         )
+
+    def review_approved(
+        self, session: Session, incident: Incident, *, approved_by: str
+    ) -> tuple[DecisionFacts, DecisionOutcome]:
+        """Before an approved fix is planned: the facts as they are now, and every decision rule
+        on them with the person's approval as the decision. A rule that only asks for a person
+        is met; one that now escalates or ignores (a blacklist entry added since, the recurrence
+        or retry budget reached) makes the outcome more careful than ``needs_approval``."""
+        facts = self.gather_facts(session, incident)
+        outcome = self.engine.apply_rules(
+            facts,
+            Decision.NEEDS_APPROVAL,
+            strategy=self.strategy,
+            strategy_reason=f"approved by {approved_by}",
+        )
+        return facts, outcome
 
     # --- recording -----------------------------------------------------------------------
     def _record(
@@ -156,19 +166,8 @@ class DecisionService:
         reason = outcome.reason
         status = STATUS_BY_DECISION[decision]
         if decision is Decision.AUTO_FIX:
-            AttemptRepository(session).add(
-                incident_id=incident.id,
-                action=facts.action.value,
-                attempt_number=AttemptRepository(session).next_attempt_number(
-                    incident.id, facts.action.value
-                ),
-                target=facts.target,
-                params=remediation_params(incident, self.secret_names),
-                status=AttemptStatus.PLANNED,
-                dry_run=self.dry_run,
-                actor=Actor.AUTO,
-            )
-            if self.dry_run:
+            planned = self.planner.plan(session, incident, actor=Actor.AUTO)
+            if planned.dry_run:
                 # Recorded as planned; nothing will be called. The incident stays analyzed.
                 status = IncidentStatus.ANALYZED
                 mode = "shadow mode" if self.shadow else "dry run"
@@ -200,7 +199,7 @@ class DecisionService:
                     "history": incident.confidence_history,
                 },
                 "rules": [f.model_dump() for f in outcome.findings],
-                "dry_run": self.dry_run,
+                "dry_run": self.planner.dry_run,
                 "shadow": self.shadow,
             },
         )
@@ -277,31 +276,6 @@ class DecisionService:
             },
         )
         return parent
-
-
-def remediation_params(incident: Incident, secret_names: list[str]) -> dict:
-    """What the remediator needs, taken from the incident (validated again before any call)."""
-    fields = {
-        "repo": incident.repo,
-        "run_id": incident.run_id,
-        "run_attempt": incident.run_attempt,
-        "head_branch": incident.head_branch,
-        "installation_id": incident.github_installation_id,
-        "namespace": incident.namespace,
-        "pod": incident.pod,
-        "container": incident.container,
-        "owner_kind": incident.owner_kind,
-        "owner_name": incident.owner_name,
-        "app": incident.app,
-        "revision": (incident.details or {}).get("revision")
-        if incident.source == "argocd"
-        else None,
-    }
-    params = {k: v for k, v in fields.items() if v is not None}
-    named = [n for n in secret_names if n in (incident.excerpt or "")]
-    if len(named) == 1:  # only when the log names exactly one configured secret
-        params["secret_name"] = named[0]
-    return params
 
 
 def _key(outcome: DecisionOutcome) -> str | None:

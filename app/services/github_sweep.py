@@ -1,5 +1,5 @@
-"""Sweep tasks for GitHub: close attempts no webhook answered, and ingest failed runs that no
-webhook delivered (GitHub does not redeliver failed deliveries)."""
+"""Sweep task for GitHub: ingest failed runs that no webhook delivered (GitHub does not
+redeliver failed deliveries). Runs we re-ran are checked by ``verification_sweep``."""
 
 import logging
 from dataclasses import dataclass
@@ -10,62 +10,14 @@ from sqlalchemy import distinct, select, update
 
 from app.adapters.database.engine import Database
 from app.adapters.database.tables import Incident, utcnow
-from app.core.enums import IncidentSource, IncidentStatus
+from app.core.enums import IncidentSource
 from app.core.errors import BadRequestError, IntegrationError
 from app.core.events.github import parse_github_event
-from app.core.events.models import FailureObserved, RunCompleted
+from app.core.events.models import FailureObserved
 from app.core.ports import GitHubActions
 from app.services.ingest import IngestService
-from app.services.verification import RunVerifier
 
 log = logging.getLogger(__name__)
-
-
-class StaleAttemptChecker:
-    """Asks GitHub about runs we re-ran whose completion webhook never came."""
-
-    def __init__(
-        self,
-        db: Database,
-        github: GitHubActions,
-        verifier: RunVerifier,
-        *,
-        older_than: timedelta = timedelta(minutes=30),
-    ):
-        self.db = db
-        self.github = github
-        self.verifier = verifier
-        self.older_than = older_than
-
-    def __call__(self) -> dict[str, Any]:
-        with self.db.session() as session:
-            stale = session.execute(
-                select(
-                    Incident.id, Incident.repo, Incident.run_id, Incident.github_installation_id
-                ).where(
-                    Incident.status == IncidentStatus.VERIFYING,
-                    Incident.updated_at < utcnow() - self.older_than,
-                    Incident.run_id.is_not(None),
-                )
-            ).all()
-        closed = 0
-        for _incident_id, repo, run_id, installation_id in stale:
-            try:
-                run = self.github.for_installation(installation_id).get_run(repo, run_id)
-            except IntegrationError as exc:
-                log.warning("sweep: cannot check run %s of %s: %s", run_id, repo, exc)
-                continue
-            if run.get("status") != "completed":
-                continue
-            event = RunCompleted(
-                repo=repo,
-                run_id=run_id,
-                run_attempt=int(run.get("run_attempt") or 1),
-                conclusion=run.get("conclusion") or "unknown",
-            )
-            with self.db.session() as session:
-                closed += self.verifier.run_completed(session, event) is not None
-        return {"checked": len(stale), "closed": closed}
 
 
 @dataclass(frozen=True)

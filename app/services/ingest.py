@@ -17,6 +17,7 @@ from app.adapters.database.repositories.ingest import (
     IngestRepository,
     RecordedFailure,
 )
+from app.adapters.database.tables import utcnow
 from app.core.enums import IncidentSource
 from app.core.errors import IntegrationError
 from app.core.events.models import (
@@ -30,6 +31,7 @@ from app.core.events.models import (
 from app.core.metrics import Metrics, NullMetrics
 from app.core.ports import Queue
 from app.core.redaction import mask_mapping
+from app.domain.verification import RunAttemptConcluded
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +39,10 @@ EventParser = Callable[[str, dict[str, Any]], ParsedEvent]
 
 
 class Correlator(Protocol):
-    """Closes the loop on earlier remediations from what a new delivery says."""
+    """Closes the loop on earlier remediations from what a new delivery says: the verification
+    recorder (``app.services.verification``), fed a later attempt of a run."""
 
-    def run_completed(self, session: Any, event: RunCompleted) -> int | None: ...
-
-    def run_failed_again(
-        self, session: Any, draft: IncidentDraft, new_incident_id: int
-    ) -> None: ...
+    def record(self, session: Any, observation: RunAttemptConcluded) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -150,7 +149,11 @@ class IngestService:
         if isinstance(event, FailureObserved):
             outcome = _failure_outcome(statements.record_failure(delivery, event.draft))
             if outcome is not None and outcome.created and self.correlator is not None:
-                self.correlator.run_failed_again(session, event.draft, outcome.incident_id)
+                later = RunAttemptConcluded.failed_again(
+                    event.draft, outcome.incident_id, at=utcnow()
+                )
+                if later is not None:
+                    self.correlator.record(session, later)
             return outcome
         outcome = self._apply(session, event)
         stored = statements.record_delivery(
@@ -168,7 +171,8 @@ class IngestService:
             return IngestOutcome(ignored=event.reason)
         assert isinstance(event, RunCompleted)
         if self.correlator is not None:
-            incident_id = self.correlator.run_completed(session, event)
+            concluded = RunAttemptConcluded.completed(event, at=utcnow())
+            incident_id = self.correlator.record(session, concluded)
             if incident_id is not None:
                 incident = IncidentRepository(session).get(incident_id)
                 return IngestOutcome(incident_id=incident_id, status=incident.status)

@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping, Sequence
 
-from app.core.enums import Strategy
+from app.core.enums import Decision, Strategy
 from app.domain.decisions.models import DecisionFacts, DecisionOutcome, Thresholds, more_careful
 from app.domain.rules.base import DecisionRule
 from app.domain.strategies.base import DecisionStrategy
@@ -19,6 +19,12 @@ class DecisionEngine:
         self, facts: DecisionFacts, *, strategy: Strategy, thresholds: Thresholds
     ) -> DecisionOutcome:
         decision, why = self.strategies[strategy].decide(facts, thresholds)
+        return self.apply_rules(facts, decision, strategy=strategy, strategy_reason=why)
+
+    def apply_rules(
+        self, facts: DecisionFacts, decision: Decision, *, strategy: Strategy, strategy_reason: str
+    ) -> DecisionOutcome:
+        """Every rule in order on ``decision`` as it stands (a strategy's, or a person's)."""
         findings = []
         for rule in self.rules:
             finding = rule.check(facts, decision)
@@ -28,5 +34,8 @@ class DecisionEngine:
             findings.append(finding)
             decision = more_careful(decision, finding.decision)
         return DecisionOutcome(
-            decision=decision, strategy=strategy, strategy_reason=why, findings=findings
+            decision=decision,
+            strategy=strategy,
+            strategy_reason=strategy_reason,
+            findings=findings,
         )

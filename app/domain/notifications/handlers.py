@@ -68,6 +68,9 @@ EVENT_HANDLERS: dict[AuditEvent, SlackNotice] = {
     AuditEvent.APPROVAL_OVER_BUDGET: SlackNotice(
         "Approved by <@{actor}>, but the hourly fix budget is used up: nothing ran."
     ),
+    AuditEvent.APPROVAL_BLOCKED: SlackNotice(
+        "Approved by <@{actor}>, but the rules now stop this fix: {reason}. Nothing ran."
+    ),
     AuditEvent.REMEDIATION_SUCCEEDED: SlackNotice("Executed: {detail}"),
     AuditEvent.REMEDIATION_ALREADY_DONE: SlackNotice("Already done: {detail}"),
     AuditEvent.REMEDIATION_FAILED: SlackNotice("Remediation failed: {detail}"),

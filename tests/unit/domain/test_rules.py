@@ -190,6 +190,42 @@ def test_engine_records_every_rule_that_fired():
     assert outcome.decision is Decision.ESCALATE
 
 
+def _approved(engine: DecisionEngine, **values) -> Decision:
+    return engine.apply_rules(
+        facts(**values),
+        Decision.NEEDS_APPROVAL,
+        strategy=Strategy.HYBRID,
+        strategy_reason="approved by U1",
+    ).decision
+
+
+def test_rules_on_an_approved_fix_stop_it_when_one_escalates():
+    engine = DecisionEngine({}, [RecurrenceRule(2)])
+    assert _approved(engine, recent_auto_fixes_of_signature=[1, 2]) is Decision.ESCALATE
+
+
+def test_rules_on_an_approved_fix_do_not_ask_again_for_budget_or_risk():
+    """Rules that only turn an automatic fix into a question are met by the approval."""
+    from app.domain.rules.high_risk import HighRiskActionRule
+
+    engine = DecisionEngine({}, [HighRiskActionRule([]), BlastRadiusRule(10, 3)])
+    decision = _approved(engine, action=ActionKind.REFRESH_SECRET, fixes_last_hour=10)
+    assert decision is Decision.NEEDS_APPROVAL
+
+
+def test_the_hourly_budget_says_why_one_more_fix_does_not_fit():
+    from app.domain.rules.blast_radius import HourlyBudget
+
+    budget = HourlyBudget(10, 3)
+    assert budget.exceeded(facts(fixes_last_hour=9, fixes_last_hour_target=2)) is None
+    assert budget.exceeded(facts(fixes_last_hour=10)) == (
+        "10 fixes in the last hour (limit 10)"
+    )
+    assert budget.exceeded(facts(fixes_last_hour_target=3)) == (
+        "3 fixes on o/r in the last hour (limit 3)"
+    )
+
+
 # --- high-risk actions --------------------------------------------------------------------
 HIGH_RISK = [ActionKind.REFRESH_SECRET, ActionKind.ARGOCD_ROLLBACK]
 

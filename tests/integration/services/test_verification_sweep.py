@@ -1,4 +1,5 @@
-"""The cluster verification sweep on the real database, with Argo CD and Kubernetes on respx."""
+"""The verification sweep of Argo CD apps and Kubernetes workloads on the real database, with
+Argo CD and Kubernetes on respx."""
 
 from datetime import datetime, timedelta
 
@@ -15,7 +16,8 @@ from app.adapters.external.kubernetes.client import build_kubernetes_client
 from app.core.enums import ActionKind, AttemptStatus, IncidentStatus
 from app.core.events.argocd import parse_argocd_notification
 from app.core.events.kubernetes import parse_kubernetes_payload
-from app.services.cluster_sweep import ClusterVerificationChecker
+from app.services.verification import VerificationRecorder
+from app.services.verification_sweep import TargetHealthChecker
 from tests.conftest import make_settings
 from tests.support.cluster_api import (
     APP_PATH,
@@ -38,7 +40,7 @@ EVENTS_PATH = f"/api/v1/namespaces/{NS}/events"
 @pytest.fixture
 def argocd():
     client = build_argocd_client(
-        make_settings(argocd_url=ARGO, argocd_token=SecretStr("t")), sleep=lambda _: None
+        make_settings(argocd_url=ARGO, argocd_token=SecretStr("t")).argocd, sleep=lambda _: None
     )
     yield client
     client.close()
@@ -47,7 +49,7 @@ def argocd():
 @pytest.fixture
 def kube():
     client = build_kubernetes_client(
-        make_settings(k8s_api_url=K8S, k8s_token=SecretStr("t")), sleep=lambda _: None
+        make_settings(k8s_api_url=K8S, k8s_token=SecretStr("t")).kubernetes, sleep=lambda _: None
     )
     yield client
     client.close()
@@ -92,9 +94,10 @@ def state(container, incident_id):
         return incident.status, attempt.status
 
 
-def checker(container, now, *, kube=None, argocd=None) -> ClusterVerificationChecker:
-    return ClusterVerificationChecker(
+def checker(container, now, *, kube=None, argocd=None) -> TargetHealthChecker:
+    return TargetHealthChecker(
         container.db,
+        VerificationRecorder(),
         kubernetes=kube,
         argocd=argocd,
         window=timedelta(minutes=10),

@@ -1,4 +1,10 @@
-"""Sweep task for Kubernetes and Argo CD: judge the ``verifying`` incidents no webhook closed.
+"""Sweep tasks that judge the ``verifying`` incidents no webhook closed, each feeding the
+verification recorder (``app.services.verification``) a typed observation.
+
+``StaleAttemptChecker`` (GitHub): asks GitHub about runs we re-ran whose completion webhook
+never came; the run's latest attempt is a ``RunAttemptConcluded``.
+
+``TargetHealthChecker`` (Kubernetes and Argo CD), whose verdict is a ``FixChecked``:
 
 Argo CD app: Healthy and Synced → resolved (after a rollback, Healthy with the rollback
 operation Succeeded: the app is OutOfSync with Git by design). A failed operation or a
@@ -18,19 +24,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
 
 from app.adapters.database.engine import Database
 from app.adapters.database.repositories.attempts import AttemptRepository
-from app.adapters.database.repositories.incidents import IncidentRepository
 from app.adapters.database.tables import Incident, RemediationAttempt, utcnow
 from app.core.cluster_ports import ArgoCDApi, KubeObject, KubernetesApi
-from app.core.enums import ActionKind, AttemptStatus, IncidentSource, IncidentStatus
+from app.core.enums import ActionKind, IncidentSource, IncidentStatus
 from app.core.errors import IntegrationError
-from app.domain.audit import AuditEvent
-from app.domain.escalation import EscalationReason
-from app.services.audit_trail import record_event
-from app.services.cluster_ingest import close_resolved
+from app.core.events.models import RunCompleted
+from app.core.ports import GitHubActions
+from app.domain.verification import FixChecked, RunAttemptConcluded
+from app.services.verification import VerificationRecorder
 
 log = logging.getLogger(__name__)
 
@@ -39,18 +43,68 @@ BAD_HEALTH = frozenset({"Degraded", "Missing"})
 OWNER_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "DaemonSet"})
 
 
+class StaleAttemptChecker:
+    """A SweepTask: asks GitHub about runs we re-ran whose completion webhook never came."""
+
+    def __init__(
+        self,
+        db: Database,
+        github: GitHubActions,
+        recorder: VerificationRecorder,
+        *,
+        older_than: timedelta = timedelta(minutes=30),
+    ):
+        self.db = db
+        self.github = github
+        self.recorder = recorder
+        self.older_than = older_than
+
+    def __call__(self) -> dict[str, Any]:
+        with self.db.session() as session:
+            stale = session.execute(
+                select(
+                    Incident.id, Incident.repo, Incident.run_id, Incident.github_installation_id
+                ).where(
+                    Incident.status == IncidentStatus.VERIFYING,
+                    Incident.updated_at < utcnow() - self.older_than,
+                    Incident.run_id.is_not(None),
+                )
+            ).all()
+        closed = 0
+        for _incident_id, repo, run_id, installation_id in stale:
+            try:
+                run = self.github.for_installation(installation_id).get_run(repo, run_id)
+            except IntegrationError as exc:
+                log.warning("sweep: cannot check run %s of %s: %s", run_id, repo, exc)
+                continue
+            if run.get("status") != "completed":
+                continue
+            event = RunCompleted(
+                repo=repo,
+                run_id=run_id,
+                run_attempt=int(run.get("run_attempt") or 1),
+                conclusion=run.get("conclusion") or "unknown",
+            )
+            seen = RunAttemptConcluded.completed(event, at=utcnow())
+            with self.db.session() as session:
+                closed += self.recorder.record(session, seen) is not None
+        return {"checked": len(stale), "closed": closed}
+
+
 @dataclass(frozen=True)
 class Verdict:
     resolved: bool
     reason: str
 
 
-class ClusterVerificationChecker:
-    """A SweepTask: ``__call__`` returns counts for the sweep report."""
+class TargetHealthChecker:
+    """A SweepTask for Argo CD apps, pods and workloads: ``__call__`` returns counts for the
+    sweep report."""
 
     def __init__(
         self,
         db: Database,
+        recorder: VerificationRecorder,
         *,
         kubernetes: KubernetesApi | None,
         argocd: ArgoCDApi | None,
@@ -59,6 +113,7 @@ class ClusterVerificationChecker:
         clock: Callable[[], datetime] = utcnow,
     ):
         self.db = db
+        self.recorder = recorder
         self.kubernetes = kubernetes
         self.argocd = argocd
         self.window = window
@@ -78,8 +133,9 @@ class ClusterVerificationChecker:
             if verdict is None:
                 report["pending"] += 1
                 continue
+            seen = FixChecked(incident.id, verdict.resolved, verdict.reason, self.clock())
             with self.db.session() as session:
-                moved = _apply(session, incident, verdict, now=self.clock())
+                moved = self.recorder.record(session, seen) is not None
             if moved:
                 report["resolved" if verdict.resolved else "failed"] += 1
         return report
@@ -203,32 +259,3 @@ def _after(value: Any, since: datetime) -> bool:
     if value.tzinfo is None:
         value = value.replace(tzinfo=since.tzinfo)
     return value > since
-
-
-def _apply(session: Session, incident: Incident, verdict: Verdict, *, now: datetime) -> bool:
-    if verdict.resolved:
-        return close_resolved(session, incident, reason=verdict.reason, now=now)
-    moved = IncidentRepository(session).transition(
-        incident.id,
-        expected=IncidentStatus.VERIFYING,
-        to=IncidentStatus.FAILED,
-        decision_reason=f"fix did not work: {verdict.reason}",
-        escalation_reason=EscalationReason.FIX_DID_NOT_WORK.value,
-    )
-    if not moved:
-        return False
-    attempts = AttemptRepository(session)
-    attempt = attempts.latest(incident.id)
-    if attempt is not None and attempt.status == AttemptStatus.SUCCEEDED:
-        attempts.finish(
-            attempt.id,
-            status=AttemptStatus.VERIFICATION_FAILED,
-            result={**attempt.result, "verification": verdict.reason},
-        )
-    record_event(
-        session,
-        AuditEvent.INCIDENT_FIX_FAILED,
-        incident_id=incident.id,
-        details={"reason": verdict.reason},
-    )
-    return True
