@@ -234,7 +234,7 @@ def build_embedder(settings: Settings, overrides: dict[str, Any]) -> Embedder:
     from app.adapters.ai.nvidia.client import build_nim_http  # only with a key (cold start)
     from app.adapters.ai.nvidia.embedder import NimEmbedder
 
-    return NimEmbedder(build_nim_http(settings), model=settings.nvidia.embed_model)
+    return NimEmbedder(build_nim_http(settings.nvidia), model=settings.nvidia.embed_model)
 
 
 def build_classifier(settings: Settings, overrides: dict[str, Any]) -> Classifier:
@@ -253,7 +253,7 @@ def _classifier(settings: Settings) -> Classifier:
     from app.adapters.ai.nvidia.client import build_nim_http
 
     return NimClassifier(
-        build_nim_http(settings),
+        build_nim_http(settings.nvidia),
         model=settings.nvidia.model,
         fallback=rules,
         guard=RuleFixabilityGuard(rules),
@@ -389,22 +389,22 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     database_url = overrides.get("database_url")
     if database_url is None and "db" not in overrides:
         database_url, embedded = resolve_database(settings)
-    db = overrides.get("db") or Database(create_db_engine(database_url, settings))
-    queue = overrides.get("queue") or build_queue(settings)
+    db = overrides.get("db") or Database(create_db_engine(database_url, settings.database))
+    queue = overrides.get("queue") or build_queue(settings.aws)
     metrics = overrides.get("metrics") or build_metrics(settings)
     closers: list[Callable[[], None]] = []
     github = overrides.get("github")
     if github is None and (settings.github.token is not None or settings.github.app_configured):
-        github = build_github_client(settings)
+        github = build_github_client(settings.github)
         closers.append(github.close)
     kubernetes = overrides.get("kubernetes")
     if kubernetes is None:
-        kubernetes = build_kubernetes_client(settings, environ=process_environment())
+        kubernetes = build_kubernetes_client(settings.kubernetes, environ=process_environment())
         if kubernetes is not None:
             closers.append(kubernetes.close)
     argocd = overrides.get("argocd")
     if argocd is None:
-        argocd = build_argocd_client(settings)
+        argocd = build_argocd_client(settings.argocd)
         if argocd is not None:
             closers.append(argocd.close)
     analyzer = Analyzer(
@@ -477,7 +477,7 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
     ingest = IngestService(
         db, queue, overrides.get("parsers") or build_parsers(), correlator=verifier, metrics=metrics
     )
-    slack = overrides["slack"] if "slack" in overrides else build_slack_client(settings)
+    slack = overrides["slack"] if "slack" in overrides else build_slack_client(settings.slack)
     notifier = SlackNotifier(
         db,
         slack,

@@ -69,7 +69,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings | None = None) -> int
             )
         log.info("CodeHealer listening on http://%s:%s", args.host, args.port)
         app = create_app(container)
-        uvicorn.Server(server_config(app, settings, host=args.host, port=args.port)).run()
+        uvicorn.Server(server_config(app, settings.server, host=args.host, port=args.port)).run()
     except KeyboardInterrupt:
         log.info("stop requested")
     finally:

@@ -342,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         )
 
         settings = Settings(_env_file=None, database_url=url)
-        db = Database(create_db_engine(url, settings))
+        db = Database(create_db_engine(url, settings.database))
         results = {}
         try:
             for q in queries[:50]:  # warm the pool, the plan cache and the index pages

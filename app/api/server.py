@@ -15,7 +15,7 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from app.core.config import Settings
+from app.core.config import ServerSettings
 
 # Seconds in-flight requests get to finish once a stop is asked for (Ctrl-C, SIGTERM).
 SHUTDOWN_GRACE_SECONDS = 10
@@ -74,17 +74,19 @@ def head_timeout_protocol(seconds: float) -> type[HeadTimeoutH11Protocol]:
     return type("HeadTimeoutH11Protocol", (HeadTimeoutH11Protocol,), {"head_timeout": seconds})
 
 
-def server_config(app: FastAPI, settings: Settings, *, host: str, port: int) -> uvicorn.Config:
+def server_config(
+    app: FastAPI, settings: ServerSettings, *, host: str, port: int
+) -> uvicorn.Config:
     """uvicorn's configuration for ``app`` with the HTTP_* limits of ``settings``."""
     return uvicorn.Config(
         app,
         host=host,
         port=port,
         log_config=None,  # logging is configured once, by the CLI (JSON lines, masked)
-        http=head_timeout_protocol(settings.server.http_header_timeout_seconds),
-        limit_concurrency=settings.server.http_max_connections,
-        timeout_keep_alive=settings.server.http_keep_alive_seconds,
-        h11_max_incomplete_event_size=settings.server.http_max_header_bytes,
-        backlog=settings.server.http_backlog,
+        http=head_timeout_protocol(settings.http_header_timeout_seconds),
+        limit_concurrency=settings.http_max_connections,
+        timeout_keep_alive=settings.http_keep_alive_seconds,
+        h11_max_incomplete_event_size=settings.http_max_header_bytes,
+        backlog=settings.http_backlog,
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from app.adapters.database.lenient import register_lenient_loaders
 from app.adapters.database.vectors import register_binary_vectors
-from app.core.config import Settings
+from app.core.config import DatabaseSettings
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -22,17 +22,17 @@ def sqlalchemy_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_db_engine(url: str, settings: Settings) -> Engine:
+def create_db_engine(url: str, settings: DatabaseSettings) -> Engine:
     """One engine per process. On Lambda (or behind RDS Proxy) connections are not pooled."""
     connect_args: dict = {"connect_timeout": 10}
-    if settings.database.proxy:
+    if settings.proxy:
         # RDS Proxy pins a connection that has prepared statements; keep them off.
         connect_args["prepare_threshold"] = None
     kwargs: dict = {"pool_pre_ping": True, "connect_args": connect_args}
-    if settings.database.null_pool or settings.database.proxy:
+    if settings.null_pool or settings.proxy:
         kwargs["poolclass"] = NullPool
     else:
-        kwargs.update(pool_size=settings.database.pool_size, max_overflow=settings.database.pool_size)
+        kwargs.update(pool_size=settings.pool_size, max_overflow=settings.pool_size)
     engine = create_engine(sqlalchemy_url(url), **kwargs)
     event.listen(engine, "connect", _prepare_connection)
     return engine

@@ -6,7 +6,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from app.adapters.database.repositories.attempts import AttemptRepository
-from app.adapters.database.repositories.cluster_incidents import ClusterIncidentRepository
+from app.adapters.database.repositories.episodes import EpisodeRepository
 from app.adapters.database.tables import Incident, RemediationAttempt, utcnow
 from app.adapters.external.kubernetes.client import build_kubernetes_client
 from app.core.enums import ActionKind, AttemptStatus, IncidentStatus
@@ -21,7 +21,7 @@ from tests.support.cluster_api import K8S, NS, POD, POD_PATH, fixture_json, pdb_
 @pytest.fixture
 def kube():
     client = build_kubernetes_client(
-        make_settings(k8s_api_url=K8S, k8s_token=SecretStr("t")), sleep=lambda _: None
+        make_settings(k8s_api_url=K8S, k8s_token=SecretStr("t")).kubernetes, sleep=lambda _: None
     )
     yield client
     client.close()
@@ -32,7 +32,7 @@ def remediating_pod_incident(container) -> int:
         fixture_json("kubernetes/event-exporter__pod-backoff.warning.json")
     )
     with container.db.session() as session:
-        incident_id = ClusterIncidentRepository(session).create(
+        incident_id = EpisodeRepository(session).create(
             signal.event.draft, seen_at=utcnow()
         )
         session.get(Incident, incident_id).status = IncidentStatus.REMEDIATING

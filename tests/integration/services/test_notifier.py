@@ -41,7 +41,7 @@ def container(database_url, fake):
 def notifier(container):
     return SlackNotifier(
         container.db,
-        build_slack_client(container.settings),
+        build_slack_client(container.settings.slack),
         channel="#codehealer",
         public_url=PUBLIC_URL,
     )

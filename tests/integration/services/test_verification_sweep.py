@@ -9,7 +9,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from app.adapters.database.repositories.attempts import AttemptRepository
-from app.adapters.database.repositories.cluster_incidents import ClusterIncidentRepository
+from app.adapters.database.repositories.episodes import EpisodeRepository
 from app.adapters.database.tables import Incident, RemediationAttempt, utcnow
 from app.adapters.external.argocd.client import build_argocd_client
 from app.adapters.external.kubernetes.client import build_kubernetes_client
@@ -58,7 +58,7 @@ def kube():
 def verifying(container, draft, *, action: ActionKind, fixed_at: datetime, result=None) -> int:
     """An incident whose remediation succeeded at ``fixed_at`` and now waits for verification."""
     with container.db.session() as session:
-        incident_id = ClusterIncidentRepository(session).create(
+        incident_id = EpisodeRepository(session).create(
             draft, seen_at=fixed_at - timedelta(minutes=5)
         )
         session.get(Incident, incident_id).status = IncidentStatus.VERIFYING

@@ -17,7 +17,7 @@ def rate_limited_error(retry_after: str) -> SlackError:
     with FakeSlack(mode=RATE_LIMITED, retry_after=retry_after) as fake:
         settings = make_settings(None, slack_bot_token=BOT_TOKEN, slack_base_url=fake.base_url)
         with pytest.raises(SlackError) as raised:
-            build_slack_client(settings).post_message(CHANNEL_ID, "text", [])
+            build_slack_client(settings.slack).post_message(CHANNEL_ID, "text", [])
     return raised.value
 
 

@@ -111,7 +111,7 @@ def test_parse_incident_message_reads_what_enqueue_writes():
 
 def test_build_queue_uses_sqs_only_when_a_queue_url_is_set():
     url = "https://sqs.us-east-1.amazonaws.com/123456789012/codehealer-work"
-    sqs = build_queue(make_settings(queue_url=url, aws_region="eu-west-1"))
+    sqs = build_queue(make_settings(queue_url=url, aws_region="eu-west-1").aws)
     assert isinstance(sqs, SqsQueue)
     assert (sqs.queue_url, sqs.region) == (url, "eu-west-1")
-    assert isinstance(build_queue(make_settings()), InProcessQueue)
+    assert isinstance(build_queue(make_settings().aws), InProcessQueue)

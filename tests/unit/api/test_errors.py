@@ -32,7 +32,7 @@ def get(port: int, path: str) -> bytes:
 
 
 def test_an_unexpected_exception_is_one_500_and_one_log_line(caplog):
-    config = server_config(failing_app(), make_settings(None), host="127.0.0.1", port=0)
+    config = server_config(failing_app(), make_settings(None).server, host="127.0.0.1", port=0)
     with live_server(config) as port:
         caplog.clear()
         with caplog.at_level(logging.INFO):

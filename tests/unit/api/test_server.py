@@ -35,7 +35,7 @@ def build_app() -> FastAPI:
 def serve(**http_settings):
     values = {"http_header_timeout_seconds": HEAD_TIMEOUT, **http_settings}
     settings = make_settings(None, **values)
-    return live_server(server_config(build_app(), settings, host="127.0.0.1", port=0))
+    return live_server(server_config(build_app(), settings.server, host="127.0.0.1", port=0))
 
 
 def connect(port: int) -> socket.socket:

@@ -36,7 +36,7 @@ def client_for(standin: GitHubStandIn, token: str = TOKEN) -> GitHubClient:
     settings = make_settings(
         github_token=token, github_api_url=standin.url, github_max_retries=1
     )
-    return build_github_client(settings, sleep=lambda seconds: None)
+    return build_github_client(settings.github, sleep=lambda seconds: None)
 
 
 @pytest.fixture

@@ -6,14 +6,14 @@ from collections.abc import Callable
 import httpx
 
 from app.adapters.external.http import CircuitBreaker, ResilientClient, RetryPolicy
-from app.core.config import Settings
+from app.core.config import NvidiaSettings
 from app.core.errors import LLMError
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 
 
 def build_nim_http(
-    settings: Settings,
+    settings: NvidiaSettings,
     *,
     transport: httpx.BaseTransport | None = None,
     sleep: Callable[[float], None] = time.sleep,
@@ -26,19 +26,19 @@ def build_nim_http(
     httpx masks in its repr; nothing here logs it.
     """
     headers = {"Accept": "application/json"}
-    if settings.nvidia.api_key is not None:
-        headers["Authorization"] = f"Bearer {settings.nvidia.api_key.get_secret_value()}"
+    if settings.api_key is not None:
+        headers["Authorization"] = f"Bearer {settings.api_key.get_secret_value()}"
     client = httpx.Client(
-        base_url=settings.nvidia.base_url,
+        base_url=settings.base_url,
         headers=headers,
-        timeout=httpx.Timeout(settings.nvidia.timeout_seconds, connect=CONNECT_TIMEOUT_SECONDS),
+        timeout=httpx.Timeout(settings.timeout_seconds, connect=CONNECT_TIMEOUT_SECONDS),
         transport=transport,
     )
     return ResilientClient(
         client,
         name="nvidia",
         error_cls=LLMError,
-        policy=RetryPolicy(max_attempts=max(1, settings.nvidia.max_retries + 1)),
+        policy=RetryPolicy(max_attempts=max(1, settings.max_retries + 1)),
         breaker=breaker,
         sleep=sleep,
     )

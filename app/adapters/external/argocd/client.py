@@ -15,7 +15,7 @@ import httpx
 
 from app.adapters.external.http import IntegrationClient, resilient_client
 from app.core.cluster_ports import KubeObject, OperationInProgressError
-from app.core.config import Settings
+from app.core.config import ArgoCDSettings
 from app.core.errors import ArgoCDError
 from app.core.names import is_dns_subdomain
 from app.core.redaction import mask_secrets
@@ -33,22 +33,22 @@ def checked_app(name: str) -> str:
 
 
 def build_argocd_client(
-    settings: Settings,
+    settings: ArgoCDSettings,
     *,
     transport: httpx.BaseTransport | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> "ArgoCDClient | None":
     """The client, or None when ARGOCD_URL is not set."""
-    if not settings.argocd.url:
+    if not settings.url:
         return None
     headers = {"Accept": "application/json", "User-Agent": "codehealer"}
-    if settings.argocd.token is not None:
-        headers["Authorization"] = f"Bearer {settings.argocd.token.get_secret_value()}"
+    if settings.token is not None:
+        headers["Authorization"] = f"Bearer {settings.token.get_secret_value()}"
     http = httpx.Client(
-        base_url=settings.argocd.url.rstrip("/"),
+        base_url=settings.url.rstrip("/"),
         headers=headers,
-        timeout=httpx.Timeout(settings.argocd.timeout_seconds, connect=5.0),
-        verify=settings.argocd.verify_tls,
+        timeout=httpx.Timeout(settings.timeout_seconds, connect=5.0),
+        verify=settings.verify_tls,
         transport=transport,
         follow_redirects=False,
     )

@@ -21,7 +21,7 @@ from pydantic import SecretStr
 
 from app.adapters.external.github.names import checked_repo
 from app.adapters.external.http import ResilientClient
-from app.core.config import Settings
+from app.core.config import GitHubSettings
 from app.core.errors import ConfigurationError, GitHubError
 from app.core.ports import GitHubTokenProvider
 
@@ -213,13 +213,13 @@ class AppInstallationTokens:
             raise
 
 
-def build_token_provider(settings: Settings, api: ResilientClient) -> GitHubTokenProvider | None:
+def build_token_provider(settings: GitHubSettings, api: ResilientClient) -> GitHubTokenProvider | None:
     """The App when it is configured, else ``GITHUB_TOKEN``, else None (anonymous calls)."""
-    if settings.github.app_configured:
-        assert settings.github.app_id is not None and settings.github.app_private_key is not None
+    if settings.app_configured:
+        assert settings.app_id is not None and settings.app_private_key is not None
         return AppInstallationTokens(
-            api, app_id=settings.github.app_id, private_key=settings.github.app_private_key
+            api, app_id=settings.app_id, private_key=settings.app_private_key
         )
-    if settings.github.token is not None:
-        return PersonalToken(settings.github.token)
+    if settings.token is not None:
+        return PersonalToken(settings.token)
     return None

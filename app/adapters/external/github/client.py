@@ -15,7 +15,7 @@ import httpx
 from app.adapters.external.github.app_auth import build_token_provider
 from app.adapters.external.github.names import checked_repo
 from app.adapters.external.http import CircuitBreaker, ResilientClient, resilient_client
-from app.core.config import Settings
+from app.core.config import GitHubSettings
 from app.core.errors import GitHubError
 from app.core.ports import GitHubTokenProvider
 
@@ -25,7 +25,7 @@ MAX_LOG_BYTES = 5 * 1024 * 1024
 
 
 def build_github_client(
-    settings: Settings,
+    settings: GitHubSettings,
     *,
     transport: httpx.BaseTransport | None = None,
     sleep: Callable[[float], None] = time.sleep,
@@ -36,9 +36,9 @@ def build_github_client(
         "X-GitHub-Api-Version": API_VERSION,
         "User-Agent": "codehealer",
     }
-    timeout = httpx.Timeout(settings.github.timeout_seconds, connect=5.0)
+    timeout = httpx.Timeout(settings.timeout_seconds, connect=5.0)
     api = httpx.Client(
-        base_url=settings.github.api_url.rstrip("/"),
+        base_url=settings.api_url.rstrip("/"),
         headers=headers,
         timeout=timeout,
         transport=transport,
@@ -58,15 +58,15 @@ def build_github_client(
             name=name,
             error_cls=GitHubError,
             sleep=sleep,
-            max_attempts=settings.github.max_retries,
-            max_concurrency=settings.github.max_concurrency,
+            max_attempts=settings.max_retries,
+            max_concurrency=settings.max_concurrency,
         )
 
     api_point = retry_point(api, "github")
     return GitHubClient(
         api_point,
         retry_point(blobs, "github-logs"),
-        api_url=settings.github.api_url,
+        api_url=settings.api_url,
         tokens=build_token_provider(settings, api_point),
     )
 

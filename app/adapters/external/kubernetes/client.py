@@ -25,7 +25,7 @@ from app.adapters.external.http import (
     retry_after_seconds,
 )
 from app.core.cluster_ports import Eviction, EvictionOutcome, KubeObject
-from app.core.config import Settings
+from app.core.config import KubernetesSettings
 from app.core.errors import ConfigurationError, KubernetesError
 from app.core.names import is_dns_label, is_dns_subdomain
 
@@ -69,7 +69,7 @@ class KubernetesConnection:
 
 
 def kubernetes_connection(
-    settings: Settings,
+    settings: KubernetesSettings,
     *,
     environ: Mapping[str, str] | None = None,
     service_account_dir: Path = SERVICE_ACCOUNT_DIR,
@@ -79,30 +79,30 @@ def kubernetes_connection(
     Raises:
         ConfigurationError: K8S_IN_CLUSTER=true outside a pod (no service host, token or CA).
     """
-    if settings.kubernetes.in_cluster:
+    if settings.in_cluster:
         return _in_cluster(settings, environ or {}, service_account_dir)
-    if not settings.kubernetes.api_url:
+    if not settings.api_url:
         return None
-    token = settings.kubernetes.token.get_secret_value() if settings.kubernetes.token else None
+    token = settings.token.get_secret_value() if settings.token else None
     return KubernetesConnection(
-        base_url=settings.kubernetes.api_url.rstrip("/"), token=token, ca_file=settings.kubernetes.ca_file
+        base_url=settings.api_url.rstrip("/"), token=token, ca_file=settings.ca_file
     )
 
 
 def _in_cluster(
-    settings: Settings, environ: Mapping[str, str], folder: Path
+    settings: KubernetesSettings, environ: Mapping[str, str], folder: Path
 ) -> KubernetesConnection:
     host = environ.get("KUBERNETES_SERVICE_HOST")
     port = environ.get("KUBERNETES_SERVICE_PORT", "443")
     token_file, ca_file = folder / "token", folder / "ca.crt"
-    if not host and not settings.kubernetes.api_url:
+    if not host and not settings.api_url:
         raise ConfigurationError("K8S_IN_CLUSTER=true but KUBERNETES_SERVICE_HOST is not set")
     for path in (token_file, ca_file):
         if not path.is_file():
             raise ConfigurationError(f"K8S_IN_CLUSTER=true but {path} does not exist")
     if ":" in (host or ""):  # an IPv6 service address
         host = f"[{host}]"
-    base_url = settings.kubernetes.api_url or f"https://{host}:{port}"
+    base_url = settings.api_url or f"https://{host}:{port}"
     return KubernetesConnection(
         base_url=base_url.rstrip("/"), token_file=token_file, ca_file=ca_file
     )
@@ -132,7 +132,7 @@ class _TokenFileAuth(httpx.Auth):
 
 
 def build_kubernetes_client(
-    settings: Settings,
+    settings: KubernetesSettings,
     *,
     environ: Mapping[str, str] | None = None,
     service_account_dir: Path = SERVICE_ACCOUNT_DIR,
@@ -155,7 +155,7 @@ def build_kubernetes_client(
         base_url=connection.base_url,
         headers=headers,
         auth=_TokenFileAuth(connection.token_file) if connection.token_file else None,
-        timeout=httpx.Timeout(settings.kubernetes.timeout_seconds, connect=5.0),
+        timeout=httpx.Timeout(settings.timeout_seconds, connect=5.0),
         verify=verify,
         transport=transport,
         follow_redirects=False,

@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from app.adapters.external.http import parse_retry_after
-from app.core.config import Settings
+from app.core.config import SlackSettings
 from app.core.errors import SlackError
 
 log = logging.getLogger(__name__)
@@ -29,14 +29,14 @@ _CONNECTION_ERRORS = (OSError, http.client.HTTPException)
 
 
 def build_slack_client(
-    settings: Settings, *, timeout: int = DEFAULT_TIMEOUT_SECONDS
+    settings: SlackSettings, *, timeout: int = DEFAULT_TIMEOUT_SECONDS
 ) -> "SlackClient | None":
     """The client for SLACK_BOT_TOKEN, or None when Slack is not configured."""
-    if settings.slack.bot_token is None:
+    if settings.bot_token is None:
         return None
     web = WebClient(
-        token=settings.slack.bot_token.get_secret_value(),
-        base_url=settings.slack.base_url,
+        token=settings.bot_token.get_secret_value(),
+        base_url=settings.base_url,
         timeout=timeout,
         # One attempt per call: the outbox owns retries and backoff.
         retry_handlers=[],

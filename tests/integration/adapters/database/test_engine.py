@@ -12,7 +12,7 @@ KILL_OWN_BACKEND = "SELECT pg_terminate_backend(pg_backend_pid())"
 @pytest.fixture
 def small_pool(database_url):
     """A pool of its own: these tests lose connections on purpose."""
-    db = Database(create_db_engine(database_url, make_settings(database_url, db_pool_size=2)))
+    db = Database(create_db_engine(database_url, make_settings(database_url, db_pool_size=2).database))
     yield db
     db.dispose()
 

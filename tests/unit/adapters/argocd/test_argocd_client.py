@@ -21,13 +21,13 @@ TOKEN = "argocd-token-for-tests"
 @pytest.fixture
 def argocd():
     settings = make_settings(argocd_url=ARGO, argocd_token=SecretStr(TOKEN))
-    client = build_argocd_client(settings, sleep=lambda _: None)
+    client = build_argocd_client(settings.argocd, sleep=lambda _: None)
     yield client
     client.close()
 
 
 def test_no_url_means_no_client():
-    assert build_argocd_client(make_settings()) is None
+    assert build_argocd_client(make_settings().argocd) is None
 
 
 @respx.mock(base_url=ARGO)

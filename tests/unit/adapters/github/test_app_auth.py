@@ -250,7 +250,7 @@ def test_personal_token_is_the_same_for_every_installation_and_never_refreshed()
 @pytest.fixture
 def app_client(key):
     settings = make_settings(github_app_id=APP_ID, github_app_private_key=pem_of(key))
-    client = build_github_client(settings, sleep=lambda s: None)
+    client = build_github_client(settings.github, sleep=lambda s: None)
     yield client
     client.close()
 
@@ -307,7 +307,7 @@ def test_client_gives_up_when_the_new_token_is_refused_too(app_client):
 @respx.mock
 def test_personal_token_401_is_not_retried():
     client = build_github_client(
-        make_settings(github_token="ghp_" + "x" * 36), sleep=lambda s: None
+        make_settings(github_token="ghp_" + "x" * 36).github, sleep=lambda s: None
     )
     run = respx.get(f"{API}/repos/o/r/actions/runs/5").respond(401, json={"message": "Bad"})
     with pytest.raises(GitHubError):

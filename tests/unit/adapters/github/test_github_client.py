@@ -14,7 +14,7 @@ API = "https://api.github.com"
 @pytest.fixture
 def github():
     client = build_github_client(
-        make_settings(github_token="ghp_" + "a" * 36), sleep=lambda s: None
+        make_settings(github_token="ghp_" + "a" * 36).github, sleep=lambda s: None
     )
     yield client
     client.close()
@@ -89,7 +89,7 @@ def test_only_urls_on_the_configured_api_host_are_api_urls(github):
 
 def test_enterprise_base_url_is_used(respx_mock=None):
     settings = make_settings(github_token="t", github_api_url="https://ghe.example.test/api/v3")
-    client = build_github_client(settings, sleep=lambda s: None)
+    client = build_github_client(settings.github, sleep=lambda s: None)
     with respx.mock(base_url="https://ghe.example.test/api/v3") as mock:
         route = mock.get("/repos/o/r/actions/runs/1").mock(
             return_value=httpx.Response(200, json={})

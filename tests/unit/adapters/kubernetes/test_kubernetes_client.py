@@ -40,7 +40,7 @@ TOKEN = "k8s-token-for-tests"
 @pytest.fixture
 def kube():
     settings = make_settings(k8s_api_url=K8S, k8s_token=SecretStr(TOKEN))
-    client = build_kubernetes_client(settings, sleep=lambda _: None)
+    client = build_kubernetes_client(settings.kubernetes, sleep=lambda _: None)
     yield client
     client.close()
 
@@ -66,7 +66,7 @@ def target(**changes) -> IncidentTarget:
 
 # --- configuration -------------------------------------------------------------------------
 def test_no_api_url_means_no_client():
-    assert build_kubernetes_client(make_settings()) is None
+    assert build_kubernetes_client(make_settings().kubernetes) is None
 
 
 def test_in_cluster_config_reads_the_service_account_folder(tmp_path):
@@ -74,7 +74,7 @@ def test_in_cluster_config_reads_the_service_account_folder(tmp_path):
     (tmp_path / "ca.crt").write_text("not read here")
     settings = make_settings(k8s_in_cluster=True)
     connection = kubernetes_connection(
-        settings,
+        settings.kubernetes,
         environ={"KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"},
         service_account_dir=tmp_path,
     )
@@ -89,14 +89,14 @@ def test_in_cluster_without_service_host_is_a_configuration_error(tmp_path):
     (tmp_path / "ca.crt").write_text("ca")
     with pytest.raises(ConfigurationError, match="KUBERNETES_SERVICE_HOST"):
         kubernetes_connection(
-            make_settings(k8s_in_cluster=True), environ={}, service_account_dir=tmp_path
+            make_settings(k8s_in_cluster=True).kubernetes, environ={}, service_account_dir=tmp_path
         )
 
 
 def test_in_cluster_without_token_file_is_a_configuration_error(tmp_path):
     with pytest.raises(ConfigurationError, match="token"):
         kubernetes_connection(
-            make_settings(k8s_in_cluster=True),
+            make_settings(k8s_in_cluster=True).kubernetes,
             environ={"KUBERNETES_SERVICE_HOST": "10.96.0.1"},
             service_account_dir=tmp_path,
         )

@@ -152,7 +152,7 @@ def classifier(sleeps, fallback) -> NimClassifier:
     settings = Settings(
         _env_file=None, nvidia_api_key=API_KEY, nvidia_base_url=BASE_URL, nvidia_max_retries=3
     )
-    http = build_nim_http(settings, sleep=sleeps.append)
+    http = build_nim_http(settings.nvidia, sleep=sleeps.append)
     return NimClassifier(http, model=MODEL, fallback=fallback, guard=RuleFixabilityGuard(RULES))
 
 
@@ -407,7 +407,7 @@ def test_the_model_cannot_grant_auto_to_an_action_the_rules_never_make_automatic
 
 def test_without_rules_to_check_against_a_model_never_grants_auto(nim, sleeps, fallback):
     settings = Settings(_env_file=None, nvidia_api_key=API_KEY, nvidia_base_url=BASE_URL)
-    unguarded = NimClassifier(build_nim_http(settings), model=MODEL, fallback=fallback)
+    unguarded = NimClassifier(build_nim_http(settings.nvidia), model=MODEL, fallback=fallback)
     nim.post("/chat/completions").mock(return_value=chat_reply(json.dumps(GOOD_ANSWER)))
 
     assert unguarded.classify(EXCERPT, SIMILAR).fixability is Fixability.UNKNOWN

@@ -31,7 +31,7 @@ def make_settings(**overrides) -> Settings:
 
 def make_http(sleeps: list[float] | None = None, **overrides) -> ResilientClient:
     recorded = [] if sleeps is None else sleeps
-    return build_nim_http(make_settings(**overrides), sleep=recorded.append)
+    return build_nim_http(make_settings(**overrides).nvidia, sleep=recorded.append)
 
 
 def one_hot(position: int, size: int) -> list[float]:
@@ -281,7 +281,7 @@ def test_nim_client_uses_settings_for_base_url_timeouts_and_attempts():
 
 def test_nim_client_without_key_sends_no_authorization_header(nim):
     route = nim.post("/embeddings").mock(side_effect=embeddings_reply)
-    http = build_nim_http(make_settings(nvidia_api_key=None), sleep=lambda _: None)
+    http = build_nim_http(make_settings(nvidia_api_key=None).nvidia, sleep=lambda _: None)
 
     NimEmbedder(http, model=E5_MODEL).embed(["t0"])
 

@@ -51,7 +51,7 @@ WORKLOAD = WorkloadParams(namespace=NS, pod=POD, container="checkout")
 @pytest.fixture
 def kube():
     client = build_kubernetes_client(
-        make_settings(k8s_api_url=K8S, k8s_token=SecretStr("t")), sleep=lambda _: None
+        make_settings(k8s_api_url=K8S, k8s_token=SecretStr("t")).kubernetes, sleep=lambda _: None
     )
     yield client
     client.close()
@@ -60,7 +60,7 @@ def kube():
 @pytest.fixture
 def argocd():
     client = build_argocd_client(
-        make_settings(argocd_url=ARGO, argocd_token=SecretStr("t")), sleep=lambda _: None
+        make_settings(argocd_url=ARGO, argocd_token=SecretStr("t")).argocd, sleep=lambda _: None
     )
     yield client
     client.close()

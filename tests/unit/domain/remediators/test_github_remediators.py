@@ -30,7 +30,7 @@ def sleeps() -> list[float]:
 
 @pytest.fixture
 def github(sleeps):
-    client = build_github_client(make_settings(github_token="ghp_" + "b" * 36), sleep=sleeps.append)
+    client = build_github_client(make_settings(github_token="ghp_" + "b" * 36).github, sleep=sleeps.append)
     yield client
     client.close()
 
