@@ -12,10 +12,20 @@ Function handlers (one image, one command each):
     app.lambda_handler.sweep_handler    EventBridge schedule
     app.lambda_handler.report_handler   EventBridge weekly schedule: `codehealer report --post`
     app.lambda_handler.migrate_handler  invoked once per deploy, never at cold start
+
+SnapStart: when Lambda initialises a published version for its snapshot
+(``AWS_LAMBDA_INITIALIZATION_TYPE=snap-start``), importing this module builds the container
+(and, for the API function, the FastAPI app) at once, so the snapshot holds the imports and
+the built objects and a restored execution environment answers without building anything.
+The runtime hooks (AWS's ``snapshot_restore_py``) close the database connections before the
+snapshot and re-seed ``random`` after each restore; see ``before_snapshot``/``after_restore``.
 """
 
+import importlib
 import logging
-from collections.abc import Iterator
+import os
+import random
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -33,6 +43,16 @@ SQS_EVENT_SOURCE = "aws:sqs"
 SCHEDULE_SOURCE = "aws.events"
 SCHEDULE_DETAIL_TYPE = "Scheduled Event"
 REPORT_PERIOD = timedelta(days=7)  # the schedule is weekly: each report covers one week
+
+# Set by Lambda for the init phase: on-demand, provisioned-concurrency or snap-start.
+INITIALIZATION_TYPE = "AWS_LAMBDA_INITIALIZATION_TYPE"
+SNAP_START = "snap-start"
+# AWS's runtime hooks library (snapshot-restore-py), part of the Python 3.12+ Lambda runtimes
+# and of the image's requirements; imported only for a snapshot, never by local runs.
+RUNTIME_HOOKS_MODULE = "snapshot_restore_py"
+# The function's handler as Lambda names it (image command or zip handler setting).
+HANDLER_VARIABLE = "_HANDLER"
+HTTP_HANDLER = "app.lambda_handler.handler"
 
 _container: "Container | None" = None
 _owns_container = False
@@ -104,6 +124,69 @@ def http_adapter() -> Any:
         # with lifespan on, Mangum would run startup and shutdown on every invocation.
         _http = Mangum(create_app(container), lifespan="off")
     return _http
+
+
+def initialized_for_snapshot(environ: Mapping[str, str]) -> bool:
+    """True while Lambda initialises a published version for its SnapStart snapshot."""
+    return environ.get(INITIALIZATION_TYPE) == SNAP_START
+
+
+def serves_http(environ: Mapping[str, str]) -> bool:
+    """Whether this function's handler is the HTTP one (assumed when Lambda does not say)."""
+    return environ.get(HANDLER_VARIABLE, HTTP_HANDLER) == HTTP_HANDLER
+
+
+def prepare_snapshot(environ: Mapping[str, str]) -> None:
+    """SnapStart init: register the runtime hooks, then build what the first event would.
+
+    Building here costs nothing to a sender: Lambda runs it once, when the version is
+    published. No database query and no outbound HTTP request is made (the schema belongs
+    to the migrate function and /ready), so a version can be published before migrating.
+    """
+    register_runtime_hooks()
+    get_container()
+    if serves_http(environ):
+        http_adapter()
+
+
+def register_runtime_hooks() -> None:
+    """Register ``before_snapshot`` and ``after_restore`` with AWS's runtime hooks library.
+
+    Raises:
+        ConfigurationError: the library is missing; a snapshot taken without the hooks would
+            share one ``random`` state between all its execution environments.
+    """
+    from app.core.errors import ConfigurationError
+
+    try:
+        hooks = importlib.import_module(RUNTIME_HOOKS_MODULE)
+    except ImportError:
+        raise ConfigurationError(
+            f"SnapStart needs the {RUNTIME_HOOKS_MODULE} package (snapshot-restore-py)"
+        ) from None
+    hooks.register_before_snapshot(before_snapshot)
+    hooks.register_after_restore(after_restore)
+
+
+def before_snapshot() -> None:
+    """SnapStart, once, before the snapshot: it must hold no open database connection."""
+    if _container is not None:
+        _container.db.dispose()
+
+
+def after_restore() -> None:
+    """SnapStart, in each execution environment restored from the snapshot.
+
+    Every environment restored from one snapshot starts with the same memory: the same
+    ``random`` state (the retry jitter of the HTTP clients draws from it) and whatever the
+    engine held. ``random`` is re-seeded from the operating system's entropy, and the
+    engine's pool is replaced, so no connection from before the snapshot is ever reused.
+    ``uuid4``, ``secrets`` and the approval nonces read ``os.urandom`` at each call, and no
+    HTTP client has opened a connection at init, so nothing else needs renewing.
+    """
+    random.seed()
+    if _container is not None:
+        _container.db.dispose()
 
 
 @contextmanager
@@ -236,3 +319,8 @@ def migrate_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         revision = current_revision(container.db.engine)
         log.info("database migrated to %s", revision)
         return {"migrated_to": revision}
+
+
+# Lambda's init phase is this import. For a SnapStart snapshot, build everything now.
+if initialized_for_snapshot(os.environ):
+    prepare_snapshot(os.environ)

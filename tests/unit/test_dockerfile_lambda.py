@@ -9,7 +9,8 @@ import pytest
 from tests.support.dockerfile import Instruction, Stage, copy_parts, read_instructions, split_stages
 
 DOCKERFILE = Path(__file__).resolve().parents[2] / "Dockerfile.lambda"
-LAMBDA_PYTHON_IMAGE = re.compile(r"^public\.ecr\.aws/lambda/python:3\.11(?:[.@-].*)?$")
+# SnapStart runs on the Python 3.12+ Lambda base images only.
+LAMBDA_PYTHON_IMAGE = re.compile(r"^public\.ecr\.aws/lambda/python:3\.12(?:[.@-].*)?$")
 # Files the build stage may take from the context (besides what the runtime copies).
 BUILD_CONTEXT_FILES = {"requirements.txt"}
 RUNTIME_CONTEXT_DIRS = {"app/", "config/", "docs/runbooks/"}
