@@ -12,6 +12,7 @@ from pathlib import Path
 from app.core.config import Settings
 from app.core.errors import ConfigurationError
 from app.core.logs import configure_logging
+from app.settings_loader import load_settings
 
 log = logging.getLogger("codehealer")
 
@@ -20,7 +21,7 @@ DEFAULT_SAMPLE = REPO_ROOT / "scripts" / "samples" / "workflow_run_failure.json"
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    settings = Settings()
+    settings = load_settings()
     configure_logging(settings.log_level, getattr(args, "log_format", None) or settings.log_format)
     return settings
 
@@ -140,7 +141,7 @@ def cmd_send_sample(args: argparse.Namespace) -> int:
 
     from app.core.security import github_signature
 
-    settings = Settings()
+    settings = load_settings()
     body = Path(args.file).read_bytes()
     secret = args.secret or (
         settings.github.webhook_secret.get_secret_value()

@@ -1,8 +1,10 @@
-"""Settings for environments whose secrets live in AWS Secrets Manager (Lambda).
+"""The one settings loader: the CLI (and so `serve`, `worker` and `db`), the Lambda handlers and
+hand-run migrations all read their settings here.
 
-``load_settings()`` reads the environment; when ``SECRETS_ARN`` is set it also reads that JSON
-secret, whose keys are environment variable names, and its values win over the environment.
-Nothing is read at import time.
+``load_settings()`` reads the environment and ``.env``; when ``SECRETS_ARN`` is set it also reads
+that JSON secret, whose keys are environment variable names, and its values win over the
+environment. ``overrides`` (the demo's forced values) win over both. Nothing is read at import
+time.
 """
 
 import os
@@ -12,7 +14,7 @@ from typing import Any
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from app.adapters.secrets.aws import fetch_secret_json
-from app.core.config import Settings, VariablesSource, source_variables
+from app.core.config import Settings, VariablesSource, documented_name, source_variables
 
 
 class _MappingSettings(Settings):
@@ -30,27 +32,38 @@ class _MappingSettings(Settings):
         return (VariablesSource(settings_cls, source_variables(init_settings)),)
 
 
-def _build(environ: Mapping[str, str] | None, overrides: dict[str, Any]) -> Settings:
+def _layered(*layers: Mapping[str, Any]) -> dict[str, Any]:
+    """Later layers win, whichever of a setting's names (or case) each layer uses."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged.update({documented_name(key): value for key, value in layer.items()})
+    return merged
+
+
+def _build(environ: Mapping[str, str] | None, values: dict[str, Any]) -> Settings:
     if environ is None or environ is os.environ:
         # pydantic-settings: init arguments take precedence over environment variables and .env.
-        return Settings(**overrides)
-    values = {key.lower(): value for key, value in environ.items()}
-    values.update(overrides)
-    return _MappingSettings(**values)
+        return Settings(**values)
+    return _MappingSettings(**_layered(environ, values))
 
 
 def load_settings(
-    environ: Mapping[str, str] | None = None, *, secrets_client: Any = None
+    environ: Mapping[str, str] | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    secrets_client: Any = None,
 ) -> Settings:
-    """The settings from ``environ`` (default: the process environment) and ``SECRETS_ARN``.
+    """The settings from ``environ`` (default: the process environment and ``.env``), the
+    ``SECRETS_ARN`` secret and ``overrides``, each winning over the one before.
 
-    Keys of the secret are environment variable names (``GITHUB_TOKEN``); unknown keys are
-    ignored, like unknown environment variables.
+    Keys of the secret and of ``overrides`` are environment variable names (``GITHUB_TOKEN``,
+    any case); unknown keys are ignored, like unknown environment variables.
     """
-    settings = _build(environ, {})
+    forced = _layered(overrides or {})
+    settings = _build(environ, forced)
     if not settings.aws.secrets_arn:
         return settings
     secret = fetch_secret_json(
         settings.aws.secrets_arn, region=settings.aws.region, client=secrets_client
     )
-    return _build(environ, {key.lower(): value for key, value in secret.items()})
+    return _build(environ, _layered(secret, forced))

@@ -544,6 +544,15 @@ def documented_variables() -> list[str]:
     return names
 
 
+def documented_name(variable: str) -> str:
+    """The documented name of the setting ``variable`` names (``approval_ttl_minutes`` is
+    APPROVAL_TTL); a name that is no setting, upper-cased."""
+    place = setting_variables().get(variable.upper())
+    if place is None:
+        return variable.upper()
+    return next(name for name, found in setting_variables().items() if found == place)
+
+
 def setting_value(settings: Settings, variable: str) -> Any:
     """The value of the setting read from ``variable`` (``GITHUB_TOKEN``)."""
     part, field = setting_variables()[variable.upper()]

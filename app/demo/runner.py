@@ -16,6 +16,7 @@ from app.core.logs import configure_logging
 from app.demo.deliveries import deliver_over
 from app.demo.github_standin import GitHubStandIn
 from app.demo.scenario import DemoRun, plan_runs
+from app.settings_loader import load_settings
 
 # Accepted by the stand-in only; it never leaves this machine.
 DEMO_TOKEN = "codehealer-demo-token"
@@ -30,24 +31,26 @@ def demo_settings(
     *, api_url: str, webhook_secret: str, data_dir: Path, public_url: str
 ) -> Settings:
     """The environment's settings, with what makes this a demo forced over them."""
-    return Settings(
-        environment="dev",
-        data_dir=data_dir,
-        github_api_url=api_url,
-        github_token=DEMO_TOKEN,
-        github_app_id=None,
-        github_app_private_key=None,
-        github_webhook_secret=webhook_secret,
-        github_repositories="",
-        dry_run=True,
-        shadow_mode=False,
-        strategy="slack_first",
-        confidence_threshold=DEMO_AUTO_FIX_THRESHOLD,
-        slack_bot_token=None,
-        slack_signing_secret=None,
-        queue_url=None,
-        worker_enabled=True,
-        public_url=public_url,
+    return load_settings(
+        overrides={
+            "ENVIRONMENT": "dev",
+            "CODEHEALER_DATA_DIR": data_dir,
+            "GITHUB_API_URL": api_url,
+            "GITHUB_TOKEN": DEMO_TOKEN,
+            "GITHUB_APP_ID": None,
+            "GITHUB_APP_PRIVATE_KEY": None,
+            "GITHUB_WEBHOOK_SECRET": webhook_secret,
+            "GITHUB_REPOSITORIES": "",
+            "DRY_RUN": True,
+            "SHADOW_MODE": False,
+            "STRATEGY": "slack_first",
+            "CONFIDENCE_THRESHOLD": DEMO_AUTO_FIX_THRESHOLD,
+            "SLACK_BOT_TOKEN": None,
+            "SLACK_SIGNING_SECRET": None,
+            "QUEUE_URL": None,
+            "WORKER_ENABLED": True,
+            "PUBLIC_URL": public_url,
+        }
     )
 
 

@@ -16,9 +16,9 @@ def _url() -> str:
     url = config.attributes.get("url")
     if url:
         return url
-    from app.core.config import Settings  # only for hand-run alembic
+    from app.settings_loader import load_settings  # only for hand-run alembic
 
-    settings = Settings()
+    settings = load_settings()
     if not settings.database.url:
         raise SystemExit("set DATABASE_URL, or use `codehealer db upgrade` for the embedded server")
     return settings.database.url
