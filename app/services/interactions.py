@@ -17,8 +17,10 @@ from app.adapters.database.repositories.incidents import IncidentRepository
 from app.adapters.external.slack.client import SlackClient
 from app.core.errors import SlackError
 from app.core.redaction import mask_secrets
+from app.domain.audit import AuditEvent
 from app.domain.notifications.blocks import reply_text
 from app.services.approvals import ApprovalService
+from app.services.audit_trail import record_event
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +110,14 @@ class InteractionService:
         """Record the person's 👍 or 👎 (a second click replaces their first)."""
         with self.db.session() as session:
             recorded = FeedbackRepository(session).record(click.incident_id, user, click.value)
+            if recorded:
+                record_event(
+                    session,
+                    AuditEvent.FEEDBACK_RECORDED,
+                    incident_id=click.incident_id,
+                    actor=user,
+                    details={"value": click.value},
+                )
         if not recorded:
             return f"Incident #{click.incident_id} does not exist."
         log.info("slack feedback %+d by %s on incident %s", click.value, user, click.incident_id)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.adapters.database.repositories.approvals import ApprovalRepository
 from app.adapters.database.tables import AuditEntry, Incident, RemediationAttempt
 from app.bootstrap import build_container
+from app.domain.audit import AuditEvent
 from app.services.approvals import ApprovalOutcome
 from tests.conftest import _truncate, make_settings
 from tests.support.incidents import analyzed_incident, insert
@@ -116,8 +117,8 @@ def test_a_change_freeze_added_after_the_request_stops_the_approved_fix(
     assert incident.escalation_reason == "blocked_by_rule"
     assert "change freeze until the release is out" in incident.decision_reason
     assert f"approved by {APPROVER}" in incident.decision_reason
-    assert audits(container, "approval.approved") == 1
-    assert audits(container, "approval.blocked") == 1
+    assert audits(container, AuditEvent.APPROVAL_APPROVED) == 1
+    assert audits(container, AuditEvent.APPROVAL_BLOCKED) == 1
 
 
 def test_a_rule_that_only_asks_for_a_person_does_not_stop_an_approved_fix(
@@ -148,6 +149,6 @@ def test_an_approval_past_the_hourly_budget_plans_nothing_and_says_so(asked, dat
     assert result.outcome is ApprovalOutcome.OVER_BUDGET
     assert "hourly limit is reached (1/1 fixes" in result.message
     assert [a.incident_id for a in attempts(container)] == others
-    assert audits(container, "approval.over_budget") == 1
+    assert audits(container, AuditEvent.APPROVAL_OVER_BUDGET) == 1
     with container.db.session() as session:
         assert session.get(Incident, incident_id).status == "awaiting_approval"

@@ -11,6 +11,7 @@ from app.adapters.database.tables import AuditEntry, Incident, RemediationAttemp
 from app.core.enums import AttemptStatus, IncidentStatus
 from app.core.events.models import RunCompleted
 from app.core.security import github_signature
+from app.domain.audit import AuditEvent
 from app.domain.verification import FailureCleared, FixChecked, RunAttemptConcluded
 from app.services.verification import VerificationRecorder
 from tests.conftest import WEBHOOK_SECRET
@@ -72,7 +73,7 @@ def test_a_later_attempt_that_succeeded_resolves_the_incident_and_verifies_the_f
     assert attempt.status == AttemptStatus.VERIFIED
     assert attempt.result == {"detail": "re-run requested", "verification": "attempt 2 succeeded"}
     [(event, details)] = audit(container, incident_id)
-    assert event == "incident.resolved"
+    assert event == AuditEvent.INCIDENT_RESOLVED
     assert details["run_attempt"] == 2 and details["was"] == "verifying"
 
 
@@ -86,7 +87,7 @@ def test_a_later_attempt_that_failed_fails_the_fix(container):
     assert incident.escalation_reason == "fix_did_not_work"
     assert incident.decision_reason == "fix did not work: attempt 2 concluded 'failure'"
     assert attempt.status == AttemptStatus.VERIFICATION_FAILED
-    assert [event for event, _ in audit(container, incident_id)] == ["incident.fix_failed"]
+    assert [event for event, _ in audit(container, incident_id)] == [AuditEvent.INCIDENT_FIX_FAILED]
 
 
 def test_a_later_attempt_of_a_run_with_no_fix_waiting_records_nothing(container):
@@ -140,7 +141,7 @@ def test_a_cleared_failure_resolves_an_incident_still_waiting_for_a_person(conta
     assert attempt.status == AttemptStatus.SUCCEEDED  # only a fix being verified gets a verdict
     [(event, details)] = audit(container, incident_id)
     assert (event, details["was"], details["reason"]) == (
-        "incident.resolved",
+        AuditEvent.INCIDENT_RESOLVED,
         "awaiting_approval",
         "alert resolved",
     )
@@ -165,4 +166,4 @@ def test_a_check_after_another_source_closed_the_incident_records_nothing_more(c
     incident, attempt = state(container, incident_id)
     assert incident.status == IncidentStatus.RESOLVED
     assert attempt.status == AttemptStatus.VERIFIED
-    assert [event for event, _ in audit(container, incident_id)] == ["incident.resolved"]
+    assert [event for event, _ in audit(container, incident_id)] == [AuditEvent.INCIDENT_RESOLVED]

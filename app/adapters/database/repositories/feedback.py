@@ -3,9 +3,7 @@
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session
 
-from app.adapters.database.repositories.audit import AuditRepository
 from app.adapters.database.tables import Feedback, Incident, utcnow
-from app.domain.audit import AuditEvent
 
 VALUES = (1, -1)
 
@@ -15,7 +13,7 @@ class FeedbackRepository:
         self.session = session
 
     def record(self, incident_id: int, user_id: str, value: int) -> bool:
-        """Upsert on (incident, user) and audit it. False when the incident does not exist."""
+        """Upsert on (incident, user). False when the incident does not exist."""
         if value not in VALUES:
             raise ValueError(f"feedback value must be +1 or -1, got {value}")
         if self.session.get(Incident, incident_id) is None:
@@ -28,10 +26,4 @@ class FeedbackRepository:
             set_={"value": stmt.excluded.value, "created_at": stmt.excluded.created_at},
         )
         self.session.execute(stmt)
-        AuditRepository(self.session).append(
-            AuditEvent.FEEDBACK_RECORDED,
-            incident_id=incident_id,
-            actor=user_id,
-            details={"value": value},
-        )
         return True
