@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -34,7 +35,10 @@ from app.core.analysis.models import ClassifierVerdict, SimilarIncident
 from app.core.cluster_ports import ArgoCDApi, KubernetesApi
 from app.core.config import Settings, process_environment
 from app.core.enums import ActionKind, IncidentSource, Strategy
-from app.core.events.github import parse_github_event
+from app.core.events.argocd import parse_argocd_delivery
+from app.core.events.github import parse_github_delivery
+from app.core.events.kubernetes import parse_kubernetes_delivery
+from app.core.events.signals import SourceParser
 from app.core.metrics import Metrics, NullMetrics
 from app.core.ports import Classifier, Embedder, GitHubActions, Queue, SecretStore
 from app.core.rate_limit import AuthFailureLimiter
@@ -72,7 +76,7 @@ from app.services.decision import DecisionService
 from app.services.github_sweep import Reconciler
 from app.services.health import HealthCheck
 from app.services.incident_views import IncidentQuery
-from app.services.ingest import EventParser, IngestService
+from app.services.ingest import IngestService
 from app.services.interactions import InteractionService
 from app.services.learning import calibrated_thresholds
 from app.services.metrics import KpiQuery
@@ -215,8 +219,14 @@ def build_metrics(settings: Settings) -> Metrics:
     return NullMetrics()
 
 
-def build_parsers() -> dict[IncidentSource, EventParser]:
-    return {IncidentSource.GITHUB: parse_github_event}
+def build_parsers(settings: Settings) -> dict[IncidentSource, SourceParser]:
+    """The ingest registry: each webhook source's parser (app/core/events/signals.py)."""
+    cluster = settings.kubernetes.cluster_name
+    return {
+        IncidentSource.GITHUB: parse_github_delivery,
+        IncidentSource.ARGOCD: parse_argocd_delivery,
+        IncidentSource.KUBERNETES: partial(parse_kubernetes_delivery, default_cluster=cluster),
+    }
 
 
 def config_path(path: Path) -> Path:
@@ -474,9 +484,8 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         deadline_seconds=settings.worker.incident_deadline_seconds,
     )
     verifier = VerificationRecorder()
-    ingest = IngestService(
-        db, queue, overrides.get("parsers") or build_parsers(), correlator=verifier, metrics=metrics
-    )
+    parsers = overrides.get("parsers") or build_parsers(settings)
+    ingest = IngestService(db, queue, parsers, verifier, metrics=metrics)
     slack = overrides["slack"] if "slack" in overrides else build_slack_client(settings.slack)
     notifier = SlackNotifier(
         db,

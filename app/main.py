@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from app.api import dashboard
 from app.api.errors import install_error_handlers
-from app.api.v1 import cluster_webhooks, health, incidents, metrics, slack, webhooks
+from app.api.v1 import health, incidents, metrics, slack, webhooks
 from app.bootstrap import Container
 
 
@@ -25,7 +25,6 @@ def create_app(container: Container | None) -> FastAPI:
     for router in (
         health.router,
         webhooks.router,
-        cluster_webhooks.router,
         incidents.router,
         metrics.router,
         slack.router,

@@ -6,13 +6,14 @@ Companion of bench_ingest.py: that one measures the server; this one says why it
 it does. Runs against a throwaway embedded PostgreSQL with the migrated schema.
 
 Rows:
-- decode_json_object / parse_github_event: request parsing.
+- decode_json_object / parse_github_event / parse_github_delivery: request parsing (the last is
+  the registered parser: decoding, the event and the signal it is wrapped in).
 - mask_mapping(payload): the secret rules over every string of the ~20 KB payload the first
   time, and for the next delivery of the same repository (only its new strings are scanned).
 - the ingest statement (delivery + incident upsert + audit entry in one statement) as ingest
   runs it (a pooled connection in autocommit), beside the same SQL on a bare psycopg
   connection, and a pool checkout alone: the pool's own share.
-- full ingest: `IngestService.ingest` end to end.
+- full ingest: `IngestService.receive` end to end.
 
 Usage: python benchmarks/ingest_breakdown.py [--n 300]
 """
@@ -50,12 +51,14 @@ def main(argv: list[str] | None = None) -> int:
     import psycopg
     from sqlalchemy import event
 
+    from app.adapters.database import engine as engine_module
     from app.adapters.database.migrate import upgrade
     from app.adapters.database.repositories import ingest as ingest_sql
     from app.bootstrap import build_container
     from app.core.config import Settings
     from app.core.enums import IncidentSource
-    from app.core.events.github import parse_github_event
+    from app.core.events.github import parse_github_delivery, parse_github_event
+    from app.core.events.signals import Delivery
     from app.core.json_body import decode_json_object
     from app.core.redaction import mask_mapping
 
@@ -76,6 +79,12 @@ def main(argv: list[str] | None = None) -> int:
         timed("decode_json_object(body)", lambda i: decode_json_object(raw), n)
         timed(
             "parse_github_event(payload)", lambda i: parse_github_event("workflow_run", payload), n
+        )
+        headers = {"x-github-event": "workflow_run", "x-github-delivery": "d"}
+        timed(
+            "parse_github_delivery(delivery), decoding included",
+            lambda i: parse_github_delivery(Delivery(IncidentSource.GITHUB, raw, headers)),
+            n,
         )
         print("masking the stored payload")
         from app.core import redaction
@@ -110,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
                 repository = ingest_sql.IngestRepository(connection)
                 repository.record_failure(delivery(next(counter)), draft)
 
-        timed("record_failure, pooled autocommit connection (as ingest)", autocommitted, n)
-        sql = ingest_sql._RECORD_FAILURE_SQL[True]
+        timed("record_failure, pooled connection's driver (as ingest)", autocommitted, n)
+        sql = ingest_sql._RECORD_FAILURE_SQL[True, False]  # a run event, no Slack post queued
         with psycopg.connect(pg.server_url("bench_breakdown"), autocommit=True) as conn:
 
             def bare(i):
@@ -137,21 +146,25 @@ def main(argv: list[str] | None = None) -> int:
 
         def ingest(i):
             body = raw.replace(b"289782451", str(600_000_000 + next(counter)).encode())
-            p = decode_json_object(body)
-            parsed = container.ingest.parse(IncidentSource.GITHUB, "workflow_run", p)
-            container.ingest.ingest(
-                source=IncidentSource.GITHUB,
-                delivery_id=str(uuid.uuid4()),
-                event_type="workflow_run",
-                payload=p,
-                event=parsed,
-                body=body,
-            )
+            sent_headers = {
+                "x-github-event": "workflow_run",
+                "x-github-delivery": str(uuid.uuid4()),
+            }
+            container.ingest.receive(Delivery(IncidentSource.GITHUB, body, sent_headers))
 
-        timed("IngestService.ingest (parse + mask + store + enqueue)", ingest, n)
+        timed("IngestService.receive (decode + parse + mask + store + enqueue)", ingest, n)
+        driver_first_row = engine_module.first_row
+
+        def counted_first_row(connection, sql, params):
+            sent.append(sql.split(None, 1)[0])
+            return driver_first_row(connection, sql, params)
+
         event.listen(container.db.engine, "before_cursor_execute", count)
+        engine_module.first_row = counted_first_row
+        ingest_sql.first_row = counted_first_row
         for i in range(20):
             ingest(i)
+        ingest_sql.first_row = engine_module.first_row = driver_first_row
         event.remove(container.db.engine, "before_cursor_execute", count)
         kinds = {k: sent.count(k) // 20 for k in dict.fromkeys(sent)}
         print(

@@ -10,9 +10,8 @@ from sqlalchemy import distinct, select, update
 
 from app.adapters.database.engine import Database
 from app.adapters.database.tables import Incident, utcnow
-from app.core.enums import IncidentSource
 from app.core.errors import BadRequestError, IntegrationError
-from app.core.events.github import parse_github_event
+from app.core.events.github import github_signal
 from app.core.events.models import FailureObserved
 from app.core.ports import GitHubActions
 from app.services.ingest import IngestService
@@ -101,21 +100,15 @@ class Reconciler:
         }
         if scope.installation_id is not None:  # as GitHub would have sent it to the App
             payload["installation"] = {"id": scope.installation_id}
+        delivery_id = f"reconcile:{repo}:{run.get('id')}:{run.get('run_attempt', 1)}"
         try:
-            event = parse_github_event("workflow_run", payload)
+            signal = github_signal(delivery_id, "workflow_run", payload)
         except BadRequestError as exc:  # as a delivery of it would be: refused, others go on
             log.warning("reconcile: run %s of %s not recorded: %s", run.get("id"), repo, exc)
             return None
-        if not isinstance(event, FailureObserved):
+        if not isinstance(signal.event, FailureObserved):
             return None
-        delivery_id = f"reconcile:{repo}:{run['id']}:{run.get('run_attempt', 1)}"
-        outcome = self.ingest.ingest(
-            source=IncidentSource.GITHUB,
-            delivery_id=delivery_id,
-            event_type="workflow_run",
-            payload=payload,
-            event=event,
-        )
+        [outcome] = self.ingest.store([signal])
         if not outcome.created:
             return None
         with self.db.session() as session:

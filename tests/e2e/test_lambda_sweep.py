@@ -8,8 +8,9 @@ import pytest
 from app import lambda_handler
 from app.adapters.database.migrate import head_revision
 from app.adapters.database.tables import Incident
-from app.core.enums import IncidentSource, IncidentStatus
+from app.core.enums import IncidentStatus
 from tests.conftest import fixture_bytes
+from tests.support.ingest import github_delivery
 
 FAILED_RUN = "github/derived__workflow_run__completed.failure.payload.json"
 
@@ -40,14 +41,7 @@ def served(container):
 
 def ingest_failed_run(container) -> int:
     payload = json.loads(fixture_bytes(FAILED_RUN))
-    event = container.ingest.parse(IncidentSource.GITHUB, "workflow_run", payload)
-    outcome = container.ingest.ingest(
-        source=IncidentSource.GITHUB,
-        delivery_id="delivery-sweep",
-        event_type="workflow_run",
-        payload=payload,
-        event=event,
-    )
+    [outcome] = container.ingest.receive(github_delivery(payload, delivery_id="delivery-sweep"))
     return outcome.incident_id
 
 

@@ -14,9 +14,10 @@ import pytest
 from app import lambda_handler
 from app.adapters.database.tables import Incident
 from app.adapters.queue.sqs import incident_message
-from app.core.enums import IncidentSource, IncidentStatus
+from app.core.enums import IncidentStatus
 from app.core.logs import RedactingFilter, request_id_var
 from tests.conftest import fixture_bytes
+from tests.support.ingest import github_delivery
 
 SQS_BATCH = "aws_lambda/powertools__sqsEvent.json"
 FAILED_RUN = "github/derived__workflow_run__completed.failure.payload.json"
@@ -41,14 +42,7 @@ def sqs_batch(*bodies: str) -> dict:
 def ingest_failed_run(container, *, run_id_offset: int = 0) -> int:
     payload = json.loads(fixture_bytes(FAILED_RUN))
     payload["workflow_run"]["id"] += run_id_offset
-    event = container.ingest.parse(IncidentSource.GITHUB, "workflow_run", payload)
-    outcome = container.ingest.ingest(
-        source=IncidentSource.GITHUB,
-        delivery_id=f"delivery-{run_id_offset}",
-        event_type="workflow_run",
-        payload=payload,
-        event=event,
-    )
+    [outcome] = container.ingest.receive(github_delivery(payload, delivery_id=f"delivery-{run_id_offset}"))
     assert outcome.status == "received"
     return outcome.incident_id
 

@@ -15,10 +15,11 @@ from sqlalchemy import select, update
 
 from app.adapters.database.tables import Incident, RemediationAttempt, utcnow
 from app.bootstrap import build_container
-from app.core.enums import IncidentSource, IncidentStatus
+from app.core.enums import IncidentStatus
 from tests.conftest import FIXTURES, _truncate, make_settings
 from tests.support.github_api import JOB_ID, LOG_HOST, REPO, attempt_jobs, run_webhook
 from tests.support.incidents import analyzed_incident, insert
+from tests.support.ingest import github_delivery
 
 NETWORK_LOG = (FIXTURES / "ci_logs" / "040_npm_econnreset_actions.log").read_text()
 
@@ -71,14 +72,7 @@ def received_failures(container, count: int) -> list[int]:
     ids = []
     for i in range(count):
         payload = json.loads(run_webhook(run_id=61_000 + i))
-        event = container.ingest.parse(IncidentSource.GITHUB, "workflow_run", payload)
-        outcome = container.ingest.ingest(
-            source=IncidentSource.GITHUB,
-            delivery_id=str(uuid.uuid4()),
-            event_type="workflow_run",
-            payload=payload,
-            event=event,
-        )
+        [outcome] = container.ingest.receive(github_delivery(payload, delivery_id=str(uuid.uuid4())))
         ids.append(outcome.incident_id)
     return ids
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.api import dashboard
-from app.api.v1 import cluster_webhooks
+from app.api.v1 import webhooks
 from app.bootstrap import build_container
 from app.core.security import github_signature
 from app.main import create_app
@@ -149,7 +149,7 @@ def routes(new_database):
     app = create_app(container)
     paths = {getattr(route, "path", "") for route in app.routes}
     if "/webhooks/argocd" not in paths:
-        app.include_router(cluster_webhooks.router)
+        app.include_router(webhooks.router)
     if "/dashboard" not in paths:
         app.include_router(dashboard.router)
     with TestClient(app, raise_server_exceptions=False) as http:

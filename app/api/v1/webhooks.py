@@ -1,84 +1,41 @@
-"""POST /webhooks/github: verify, parse, store, enqueue. One short transaction, no outbound call."""
+"""POST /webhooks/{github,argocd,kubernetes}: verify the sender, hand the delivery to ingest.
 
-import logging
-from typing import Annotated
+Each route authorizes through a dependency of one shape (the verified raw body, as Slack's
+``VerifiedSlackBody``) and calls one service method, ``IngestService.receive``: the source's
+parser (the registry built in app/bootstrap.py) and the one ingest path do the rest, in one
+short transaction with no outbound call, so the sender gets its answer in milliseconds.
+"""
+
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from pydantic import SecretStr
 
-from app.api.body import read_verified_body
+from app.api.body import read_body, read_verified_body
 from app.api.deps import ContainerDep, run_database_work
 from app.core.enums import IncidentSource
-from app.core.errors import AuthenticationError, BadRequestError
-from app.core.json_body import decode_json_object
+from app.core.errors import AuthenticationError
+from app.core.events.signals import Delivery
 from app.core.security import (
     GITHUB_SIGNATURE_PREFIX,
+    bearer_matches,
     signature_well_formed,
     verify_github_signature,
 )
-from app.services.ingest import IngestOutcome
+from app.services.ingest import SignalOutcome
 
-log = logging.getLogger(__name__)
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
-
-def outcome_response(outcome: IngestOutcome) -> JSONResponse:
-    if outcome.ping:
-        return JSONResponse({"ok": True, "duplicate": outcome.duplicate}, status_code=200)
-    if outcome.incident_id is None:
-        body = {"ignored": outcome.ignored or "not actionable", "duplicate": outcome.duplicate}
-        return JSONResponse(body, status_code=200 if outcome.duplicate else 202)
-    body = {"incident_id": outcome.incident_id, "status": outcome.status}
-    if outcome.duplicate:
-        body["duplicate"] = True
-        return JSONResponse(body, status_code=200)
-    return JSONResponse(body, status_code=202)
+ARGOCD_GET_HINT = (
+    "Argo CD sent a GET: its webhook templates default to GET. Add `method: POST` under "
+    "webhook.codehealer in each codehealer template of argocd-notifications-cm "
+    "(see docs/guides/argocd-integration.md)."
+)
 
 
-def _header(name: str, description: str, *, required: bool = True) -> dict:
-    schema = {"type": "string", "minLength": 1, "maxLength": 200}
-    return {
-        "name": name,
-        "in": "header",
-        "required": required,
-        "description": description,
-        "schema": schema,
-    }
-
-
-# The headers are read from the request rather than declared as FastAPI ``Header``
-# parameters (which cost a validation step each on every delivery); they are documented here.
-GITHUB_OPENAPI = {
-    "parameters": [
-        _header("X-GitHub-Event", "Event type: workflow_run, workflow_job, ping"),
-        _header("X-GitHub-Delivery", "Unique id of the delivery"),
-        _header(
-            "X-Hub-Signature-256",
-            "sha256= and the HMAC-SHA256 of the body with GITHUB_WEBHOOK_SECRET",
-            required=False,
-        ),
-    ],
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {"schema": {"type": "object", "additionalProperties": True}}
-        },
-    },
-    "responses": {
-        "200": {"description": "Ping, or a redelivery of a delivery already stored"},
-        "400": {"description": "Malformed body or missing headers"},
-        "401": {"description": "Missing or wrong X-Hub-Signature-256"},
-        "408": {"description": "Body arriving slower than the configured floor"},
-        "413": {"description": "Body over the size limit"},
-        "503": {
-            "description": "Database unavailable, or too many unauthenticated bodies in memory: "
-            "deliver again later (Retry-After)"
-        },
-    },
-}
-
-
-async def signed_github_body(request: Request, container: ContainerDep) -> bytes:
+# --- verification: one dependency per sender, each the raw body once the sender is verified -
+async def verified_github_body(request: Request, container: ContainerDep) -> bytes:
     """The raw body once ``X-Hub-Signature-256`` matches it (401 otherwise). A missing or
     malformed signature is refused before the body is read. Without GITHUB_WEBHOOK_SECRET
     (dev only) unsigned bodies are accepted, read within the same budget."""
@@ -101,38 +58,163 @@ def _accept_unsigned(body: bytes) -> None:
     """No secret to check against: ENVIRONMENT=dev only (startup refuses otherwise)."""
 
 
+def require_bearer(expected: SecretStr | None, header: str | None, *, setting: str) -> None:
+    """``Authorization: Bearer <token>`` must match ``setting``; nothing is accepted without one."""
+    if expected is None:
+        raise AuthenticationError(f"{setting} is not configured: this webhook accepts nothing")
+    if not bearer_matches(expected.get_secret_value(), header):
+        raise AuthenticationError("missing or wrong bearer token")
+
+
+# The token is checked before the body is read: a request without it costs no body.
+async def verified_argocd_body(request: Request, container: ContainerDep) -> bytes:
+    token = container.settings.argocd.webhook_token
+    require_bearer(token, request.headers.get("authorization"), setting="ARGOCD_WEBHOOK_TOKEN")
+    return await read_body(request, container.settings)
+
+
+async def verified_kubernetes_body(request: Request, container: ContainerDep) -> bytes:
+    token = container.settings.kubernetes.webhook_token
+    require_bearer(token, request.headers.get("authorization"), setting="K8S_WEBHOOK_TOKEN")
+    return await read_body(request, container.settings)
+
+
+VerifiedGitHubBody = Annotated[bytes, Depends(verified_github_body)]
+VerifiedArgoCDBody = Annotated[bytes, Depends(verified_argocd_body)]
+VerifiedKubernetesBody = Annotated[bytes, Depends(verified_kubernetes_body)]
+
+
+async def receive(
+    request: Request, container: ContainerDep, source: IncidentSource, body: bytes
+) -> list[SignalOutcome]:
+    """The one ingest call every route makes (in a database slot: it stores)."""
+    delivery = Delivery(source, body, request.headers)
+    return await run_database_work(request, container.ingest.receive, delivery=delivery)
+
+
+# --- OpenAPI: headers are read from the request, so they are documented here ---------------
+def _header(name: str, description: str, *, required: bool = True) -> dict:
+    schema = {"type": "string", "minLength": 1, "maxLength": 200}
+    return {
+        "name": name,
+        "in": "header",
+        "required": required,
+        "description": description,
+        "schema": schema,
+    }
+
+
+_JSON_OBJECT_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": {"type": "object", "additionalProperties": True}}},
+}
+GITHUB_OPENAPI = {
+    "parameters": [
+        _header("X-GitHub-Event", "Event type: workflow_run, workflow_job, ping"),
+        _header("X-GitHub-Delivery", "Unique id of the delivery"),
+        _header(
+            "X-Hub-Signature-256",
+            "sha256= and the HMAC-SHA256 of the body with GITHUB_WEBHOOK_SECRET",
+            required=False,
+        ),
+    ],
+    "requestBody": _JSON_OBJECT_BODY,
+    "responses": {
+        "200": {"description": "Ping, or a redelivery of a delivery already stored"},
+        "400": {"description": "Malformed body or missing headers"},
+        "401": {"description": "Missing or wrong X-Hub-Signature-256"},
+        "408": {"description": "Body arriving slower than the configured floor"},
+        "413": {"description": "Body over the size limit"},
+        "503": {
+            "description": "Database unavailable, or too many unauthenticated bodies in memory: "
+            "deliver again later (Retry-After)"
+        },
+    },
+}
+BEARER_OPENAPI = {
+    "parameters": [_header("Authorization", "Bearer and the configured token", required=False)],
+    "requestBody": _JSON_OBJECT_BODY,
+    "responses": {
+        "202": {"description": "Recorded: the incidents touched, and whether one was extended"},
+        "400": {"description": "Not JSON, or not a body this endpoint understands"},
+        "401": {"description": "Missing or wrong bearer token, or no token configured"},
+        "413": {"description": "Body over the size limit"},
+        "503": {"description": "Database unavailable: deliver again later"},
+    },
+}
+
+
+# --- routes ---------------------------------------------------------------------------------
 @router.post("/github", status_code=202, openapi_extra=GITHUB_OPENAPI)
 async def github_webhook(
-    request: Request,
-    container: ContainerDep,
-    body: Annotated[bytes, Depends(signed_github_body)],
+    request: Request, container: ContainerDep, body: VerifiedGitHubBody
 ) -> JSONResponse:
     """Receive a GitHub webhook delivery (``workflow_run``, ``workflow_job``, ``ping``)."""
-    x_github_event = request.headers.get("x-github-event")
-    x_github_delivery = request.headers.get("x-github-delivery")
-    if not x_github_event or not x_github_delivery:
-        raise BadRequestError("X-GitHub-Event and X-GitHub-Delivery headers are required")
-    if len(x_github_delivery) > 200:
-        raise BadRequestError("X-GitHub-Delivery is too long")
-    payload = decode_json_object(body)
-    ingest = container.ingest
-    event = ingest.parse(IncidentSource.GITHUB, x_github_event, payload)
-    outcome = await run_database_work(
-        request,
-        ingest.ingest,
-        source=IncidentSource.GITHUB,
-        delivery_id=x_github_delivery,
-        event_type=x_github_event,
-        payload=payload,
-        event=event,
-        body=body,
+    [outcome] = await receive(request, container, IncidentSource.GITHUB, body)
+    return one_signal_answer(outcome)
+
+
+@router.post("/argocd", status_code=202, openapi_extra=BEARER_OPENAPI)
+async def argocd_webhook(
+    request: Request, container: ContainerDep, body: VerifiedArgoCDBody
+) -> JSONResponse:
+    """Receive an Argo CD notification (the codehealer webhook template)."""
+    outcomes = await receive(request, container, IncidentSource.ARGOCD, body)
+    return JSONResponse(signals_answer(outcomes), status_code=202)
+
+
+@router.get("/argocd", include_in_schema=False)
+async def argocd_webhook_get() -> JSONResponse:
+    """A template without ``method: POST`` makes Argo CD send GET: say how to fix it."""
+    return JSONResponse(
+        {"error": "MethodNotAllowed", "detail": ARGOCD_GET_HINT},
+        status_code=405,
+        headers={"Allow": "POST"},
     )
-    log.info(
-        "github delivery %s (%s): incident=%s ignored=%s duplicate=%s",
-        x_github_delivery,
-        x_github_event,
-        outcome.incident_id,
-        outcome.ignored,
-        outcome.duplicate,
-    )
-    return outcome_response(outcome)
+
+
+@router.post("/kubernetes", status_code=202, openapi_extra=BEARER_OPENAPI)
+async def kubernetes_webhook(
+    request: Request, container: ContainerDep, body: VerifiedKubernetesBody
+) -> JSONResponse:
+    """Receive a Kubernetes Event (kubernetes-event-exporter) or an Alertmanager webhook."""
+    outcomes = await receive(request, container, IncidentSource.KUBERNETES, body)
+    return JSONResponse(signals_answer(outcomes), status_code=202)
+
+
+# --- answers --------------------------------------------------------------------------------
+def one_signal_answer(outcome: SignalOutcome) -> JSONResponse:
+    """GitHub's answer: the incident and its status; 200 for a ping or a redelivery."""
+    if outcome.ping:
+        return JSONResponse({"ok": True, "duplicate": outcome.duplicate}, status_code=200)
+    if outcome.incident_id is None:
+        body = {"ignored": outcome.ignored or "not actionable", "duplicate": outcome.duplicate}
+        return JSONResponse(body, status_code=200 if outcome.duplicate else 202)
+    answer: dict[str, Any] = {"incident_id": outcome.incident_id, "status": outcome.status}
+    if outcome.duplicate:
+        answer["duplicate"] = True
+        return JSONResponse(answer, status_code=200)
+    return JSONResponse(answer, status_code=202)
+
+
+def signals_answer(outcomes: list[SignalOutcome]) -> dict[str, Any]:
+    """The answer for a body of several signals: the incidents each one touched, and
+    ``coalesced`` when an open incident was extended."""
+    ids = list(dict.fromkeys(o.incident_id for o in outcomes if o.incident_id is not None))
+    return {
+        "incident_ids": ids,
+        "coalesced": any(o.coalesced for o in outcomes),
+        "results": [_result(o) for o in outcomes],
+    }
+
+
+def _result(outcome: SignalOutcome) -> dict[str, Any]:
+    result: dict[str, Any] = {"incident_id": outcome.incident_id, "status": outcome.status}
+    for key in ("created", "coalesced", "duplicate"):
+        if getattr(outcome, key):
+            result[key] = True
+    if outcome.resolved:
+        result["resolved"] = list(outcome.resolved)
+    if outcome.ignored is not None:
+        result["ignored"] = outcome.ignored
+    return result

@@ -1,4 +1,4 @@
-"""Argo CD notifications → cluster signals. Pure: a payload in, a list of one ClusterSignal out.
+"""Argo CD notifications → cluster signals. Pure: a payload in, a list of one Signal out.
 
 The body is the one rendered by the ``codehealer`` webhook templates documented in
 docs/guides/argocd-integration.md (modelled on the catalog's on-sync-failed and
@@ -17,8 +17,15 @@ from pydantic.alias_generators import to_camel
 
 from app.core.enums import Category, IncidentKind, IncidentSource, Severity
 from app.core.errors import BadRequestError
-from app.core.events.cluster import ClusterSignal, Resolved, body_hash, bounded_key, present
 from app.core.events.models import FailureObserved, Ignored, IncidentDraft
+from app.core.events.signals import (
+    Delivery,
+    Resolved,
+    Signal,
+    body_hash,
+    bounded_key,
+    present,
+)
 from app.core.names import ArgoCDAppName, DnsLabel
 from app.core.redaction import mask_secrets
 
@@ -61,7 +68,12 @@ def app_fingerprint(app: str) -> str:
     return bounded_key(f"argocd:{app}")
 
 
-def parse_argocd_notification(payload: dict[str, Any]) -> list[ClusterSignal]:
+def parse_argocd_delivery(delivery: Delivery) -> list[Signal]:
+    """The parser of ``POST /webhooks/argocd`` (the ingest contract, app/core/events/signals.py)."""
+    return parse_argocd_notification(delivery.payload)
+
+
+def parse_argocd_notification(payload: dict[str, Any]) -> list[Signal]:
     """Map one notification body to what CodeHealer does with it.
 
     Raises:
@@ -80,7 +92,7 @@ def parse_argocd_notification(payload: dict[str, Any]) -> list[ClusterSignal]:
         "event_type": f"argocd:{body.kind or 'notification'}"[:100],
         "payload": payload,
     }
-    return [ClusterSignal(**signal, event=_classify(body))]
+    return [Signal(**signal, event=_classify(body))]
 
 
 def _present_values(payload: dict[str, Any]) -> dict[str, Any]:
@@ -99,7 +111,7 @@ def failure_of(body: _Notification) -> str | None:
 def _classify(body: _Notification) -> FailureObserved | Ignored | Resolved:
     failure = failure_of(body)
     if failure is not None:
-        return FailureObserved(draft=_draft(body, failure))
+        return FailureObserved(draft=_draft(body, failure), coalesce=True)
     if body.health_status == "Healthy" and body.sync_status == "Synced":
         return Resolved(
             source=IncidentSource.ARGOCD,

@@ -25,8 +25,11 @@ from app.core.events.models import (
     Ping,
     RunCompleted,
 )
+from app.core.events.signals import Delivery, Signal
 from app.core.names import RepoFullName
 
+MAX_DELIVERY_ID_LENGTH = 200  # the columns delivery ids and event types are stored in
+MAX_EVENT_TYPE_LENGTH = 100
 FAILED_RUN_CONCLUSIONS = frozenset({"failure", "timed_out", "startup_failure"})
 FAILED_JOB_CONCLUSIONS = frozenset({"failure"})
 SEVERITY_BY_CONCLUSION = {
@@ -104,6 +107,35 @@ def run_dedup_key(repo: str, run_id: int, run_attempt: int) -> str:
 
 def workflow_fingerprint(repo: str, workflow: str | None, branch: str | None) -> str:
     return f"github:{repo}:{workflow or '?'}:{branch or '?'}"
+
+
+def parse_github_delivery(delivery: Delivery) -> list[Signal]:
+    """The parser of ``POST /webhooks/github`` (the ingest contract, app/core/events/signals.py):
+    one signal, named by the ``X-GitHub-Event`` and ``X-GitHub-Delivery`` headers.
+
+    Raises:
+        BadRequestError: a header is missing or too long, or the payload lacks a field.
+    """
+    event_type = delivery.headers.get("x-github-event")
+    delivery_id = delivery.headers.get("x-github-delivery")
+    if not event_type or not delivery_id:
+        raise BadRequestError("X-GitHub-Event and X-GitHub-Delivery headers are required")
+    if len(delivery_id) > MAX_DELIVERY_ID_LENGTH or len(event_type) > MAX_EVENT_TYPE_LENGTH:
+        raise BadRequestError("X-GitHub-Delivery or X-GitHub-Event is too long")
+    payload = delivery.payload
+    return [github_signal(delivery_id, event_type, payload)]
+
+
+def github_signal(delivery_id: str, event_type: str, payload: dict[str, Any]) -> Signal:
+    """The signal of one GitHub delivery (also what the sweep makes of a run no webhook sent)."""
+    event = parse_github_event(event_type, payload)
+    return Signal(
+        source=IncidentSource.GITHUB,
+        delivery_id=delivery_id,
+        event_type=event_type,
+        payload=payload,
+        event=event,
+    )
 
 
 def parse_github_event(event_type: str, payload: dict[str, Any]) -> ParsedEvent:

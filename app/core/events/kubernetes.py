@@ -1,4 +1,4 @@
-"""Kubernetes senders → cluster signals. Pure: a payload in, a list of ClusterSignal out.
+"""Kubernetes senders → signals. Pure: a payload in, a list of Signal out.
 
 Two shapes arrive on ``POST /webhooks/kubernetes``:
 
@@ -23,7 +23,6 @@ from pydantic.alias_generators import to_camel
 
 from app.core.enums import Category, IncidentKind, IncidentSource, Severity
 from app.core.errors import BadRequestError
-from app.core.events.cluster import ClusterSignal, Resolved, body_hash, bounded_key, present
 from app.core.events.fields import (
     PayloadCount,
     PayloadDatetime,
@@ -31,6 +30,14 @@ from app.core.events.fields import (
     validate_payload,
 )
 from app.core.events.models import FailureObserved, Ignored, IncidentDraft
+from app.core.events.signals import (
+    Delivery,
+    Resolved,
+    Signal,
+    body_hash,
+    bounded_key,
+    present,
+)
 from app.core.names import is_dns_label, is_dns_subdomain
 from app.core.redaction import mask_secrets
 
@@ -139,9 +146,15 @@ class _AlertGroup(_Lenient):
 
 
 # --- entry point -----------------------------------------------------------------------------
+def parse_kubernetes_delivery(delivery: Delivery, *, default_cluster: str) -> list[Signal]:
+    """The parser of ``POST /webhooks/kubernetes`` (the ingest contract,
+    app/core/events/signals.py); ``default_cluster`` names a cluster the body does not."""
+    return parse_kubernetes_payload(delivery.payload, default_cluster=default_cluster)
+
+
 def parse_kubernetes_payload(
     payload: dict[str, Any], *, default_cluster: str = "default"
-) -> list[ClusterSignal]:
+) -> list[Signal]:
     """Detect the shape (Event or Alertmanager) and map it to signals.
 
     Raises:
@@ -157,7 +170,7 @@ def parse_kubernetes_payload(
     )
 
 
-def _guarded(shape: str, parse: Callable[[], list[ClusterSignal]]) -> list[ClusterSignal]:
+def _guarded(shape: str, parse: Callable[[], list[Signal]]) -> list[Signal]:
     try:
         return parse()
     except ValidationError as exc:
@@ -192,7 +205,7 @@ def normalize_event_reason(reason: str | None, message: str | None) -> str | Non
     return None
 
 
-def _event(payload: dict[str, Any], default_cluster: str) -> ClusterSignal:
+def _event(payload: dict[str, Any], default_cluster: str) -> Signal:
     event, dropped = validate_payload(_Event, payload)
     obj = event.involved_object
     signal = {
@@ -202,12 +215,12 @@ def _event(payload: dict[str, Any], default_cluster: str) -> ClusterSignal:
         "payload": payload,
     }
     if (event.type or "").lower() != "warning":
-        return ClusterSignal(
+        return Signal(
             **signal, event=Ignored(reason=f"{event.type or 'untyped'} event {event.reason!r}")
         )
     reason = normalize_event_reason(event.reason, event.message)
     if reason is None:
-        return ClusterSignal(
+        return Signal(
             **signal, event=Ignored(reason=f"warning reason {event.reason!r} is not acted on")
         )
     cluster = present(event.cluster_name) or default_cluster
@@ -238,7 +251,7 @@ def _event(payload: dict[str, Any], default_cluster: str) -> ClusterSignal:
             **dropped_details(dropped),
         },
     )
-    return ClusterSignal(**signal, event=FailureObserved(draft=draft))
+    return Signal(**signal, event=FailureObserved(draft=draft, coalesce=True))
 
 
 def _event_owner(obj: _ObjectRef) -> tuple[str | None, str | None]:
@@ -269,7 +282,7 @@ def _container(field_path: str | None) -> str | None:
 
 
 # --- Alertmanager ------------------------------------------------------------------------------
-def _alert_group(payload: dict[str, Any], default_cluster: str) -> list[ClusterSignal]:
+def _alert_group(payload: dict[str, Any], default_cluster: str) -> list[Signal]:
     group = _AlertGroup.model_validate(payload)
     if group.version != "4":
         raise BadRequestError(f"Alertmanager webhook version {group.version!r} is not supported")
@@ -290,7 +303,7 @@ def alert_delivery_id(group_key: str, alert: _Alert) -> str:
 
 def _alert(
     group: _AlertGroup, alert: _Alert, payload: dict[str, Any], default_cluster: str
-) -> ClusterSignal:
+) -> Signal:
     labels = alert.labels
     alertname = labels.get("alertname", "alert")
     signal = {
@@ -301,7 +314,7 @@ def _alert(
     }
     namespace = labels.get("namespace")
     if not namespace:
-        return ClusterSignal(
+        return Signal(
             **signal, event=Ignored(reason=f"alert {alertname} names no namespace")
         )
     reason = labels.get("reason") or ALERT_REASONS.get(alertname) or alertname
@@ -317,7 +330,7 @@ def _alert(
             coalesce_key=fingerprint,
             reason=f"alert {alertname} resolved",
         )
-        return ClusterSignal(**signal, event=resolved)
+        return Signal(**signal, event=resolved)
     description = mask_secrets(
         alert.annotations.get("description") or alert.annotations.get("message") or ""
     )
@@ -342,7 +355,7 @@ def _alert(
             "receiver": group.receiver,
         },
     )
-    return ClusterSignal(**signal, event=FailureObserved(draft=draft))
+    return Signal(**signal, event=FailureObserved(draft=draft, coalesce=True))
 
 
 # --- shared ------------------------------------------------------------------------------------

@@ -65,6 +65,10 @@ class FailureObserved(BaseModel):
     """A delivery that opens (or adds to) an incident."""
 
     draft: IncidentDraft
+    # False: ``draft.dedup_key`` names one occurrence (a run attempt), whose deliveries merge
+    # into one incident. True: it names an ongoing problem, whose signals extend the open
+    # incident and, once that closed, open a new one (app/core/events/signals.py).
+    coalesce: bool = False
 
 
 class RunCompleted(BaseModel):

@@ -9,7 +9,7 @@ from pydantic import SecretStr
 from sqlalchemy import select, text
 
 from app.adapters.database.tables import AuditEntry, Incident, WebhookDelivery
-from app.api.v1 import cluster_webhooks
+from app.api.v1 import webhooks
 from app.core.redaction import MARK
 from app.core.security import github_signature
 from app.main import create_app
@@ -112,7 +112,7 @@ def test_an_argocd_repo_url_with_a_password_is_masked_in_the_incident_details(co
     container.settings.argocd.webhook_token = SecretStr(ARGO_TOKEN)
     app = create_app(container)
     if not any(getattr(route, "path", None) == "/webhooks/argocd" for route in app.routes):
-        app.include_router(cluster_webhooks.router)
+        app.include_router(webhooks.router)
     body = {**fixture_json(SYNC_FAILED), "repoURL": "https://deploy:hunter2@git.example/app.git"}
 
     with TestClient(app) as http:

@@ -6,9 +6,9 @@ import threading
 import time
 import uuid
 
-from app.core.enums import IncidentSource
 from app.services.worker import IncidentWorker, start_worker_threads
 from tests.support.github_api import run_webhook
+from tests.support.ingest import github_delivery
 
 INCIDENTS = 8
 
@@ -36,14 +36,7 @@ def store_incidents(container, count: int) -> set[int]:
     ids = set()
     for i in range(count):
         payload = json.loads(run_webhook(run_id=70_000 + i))
-        event = container.ingest.parse(IncidentSource.GITHUB, "workflow_run", payload)
-        outcome = container.ingest.ingest(
-            source=IncidentSource.GITHUB,
-            delivery_id=str(uuid.uuid4()),
-            event_type="workflow_run",
-            payload=payload,
-            event=event,
-        )
+        [outcome] = container.ingest.receive(github_delivery(payload, delivery_id=str(uuid.uuid4())))
         ids.add(outcome.incident_id)
     return ids
 

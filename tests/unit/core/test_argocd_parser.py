@@ -1,4 +1,4 @@
-"""Argo CD notification bodies (the codehealer webhook templates) → cluster signals."""
+"""Argo CD notification bodies (the codehealer webhook templates) → signals."""
 
 import json
 
@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from app.core.enums import Category, IncidentKind, IncidentSource
 from app.core.errors import BadRequestError
 from app.core.events.argocd import parse_argocd_notification
-from app.core.events.cluster import Resolved
 from app.core.events.models import FailureObserved, Ignored
+from app.core.events.signals import Resolved
 from tests.conftest import fixture_bytes
 
 REVISION = "53e28ff20cc530b9ada2173fbbd64d48338583ba"

@@ -1,4 +1,4 @@
-"""Kubernetes Event (kubernetes-event-exporter) and Alertmanager bodies → cluster signals."""
+"""Kubernetes Event (kubernetes-event-exporter) and Alertmanager bodies → signals."""
 
 import json
 
@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 
 from app.core.enums import Category, IncidentKind, IncidentSource, Severity
 from app.core.errors import BadRequestError
-from app.core.events.cluster import Resolved
 from app.core.events.kubernetes import parse_kubernetes_payload
 from app.core.events.models import FailureObserved, Ignored
+from app.core.events.signals import Resolved
 from tests.conftest import fixture_bytes
 
 

@@ -1,6 +1,7 @@
-"""incidents from cluster signals: find-or-create under an advisory lock, coalescing, closing.
+"""Episodes: incidents of an ongoing problem, found or created under an advisory lock on the
+problem's key, extended by each signal about it, closed when the sender says it is over.
 
-A storm of events about one problem (a pod crash-looping emits an event every back-off) is
+A storm of signals about one problem (a pod crash-looping emits an event every back-off) is
 one incident whose ``occurrences`` count up. Each open incident carries its coalescing key in
 ``details.coalesce_key``; the stored ``dedup_key`` is that key plus the moment the episode
 began, so the same problem recurring after the incident closed opens a new one.
@@ -38,7 +39,7 @@ def episode_key(coalesce_key: str, first_seen: datetime) -> str:
     return f"{digest}#{first_seen.isoformat()}"
 
 
-class ClusterIncidentRepository:
+class EpisodeRepository:
     def __init__(self, session: Session):
         self.session = session
 

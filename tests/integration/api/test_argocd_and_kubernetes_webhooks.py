@@ -9,7 +9,7 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from app.adapters.database.tables import AuditEntry, Incident, WebhookDelivery
-from app.api.v1 import cluster_webhooks
+from app.api.v1 import webhooks
 from app.domain.audit import AuditEvent
 from app.main import create_app
 from tests.support.cluster_api import fixture_json
@@ -29,7 +29,7 @@ def http(container):
     container.settings.argocd.webhook_token = SecretStr(ARGO_TOKEN)
     app = create_app(container)
     if not any(getattr(route, "path", None) == "/webhooks/argocd" for route in app.routes):
-        app.include_router(cluster_webhooks.router)
+        app.include_router(webhooks.router)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 

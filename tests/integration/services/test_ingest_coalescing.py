@@ -1,4 +1,5 @@
-"""Cluster ingest on the real database: coalescing under concurrency, closing, enqueueing."""
+"""Ingest of signals about ongoing problems on the real database: coalescing under
+concurrency, closing, enqueueing."""
 
 import copy
 import threading
@@ -10,7 +11,8 @@ from app.adapters.database.repositories.attempts import AttemptRepository
 from app.adapters.database.tables import Incident, RemediationAttempt, utcnow
 from app.core.enums import AttemptStatus, IncidentStatus
 from app.core.events.kubernetes import parse_kubernetes_payload
-from app.services.cluster_ingest import ClusterIngestService
+from app.services.ingest import IngestService
+from app.services.verification import VerificationRecorder
 from tests.support.cluster_api import fixture_json
 
 BACKOFF = "kubernetes/event-exporter__pod-backoff.warning.json"
@@ -30,20 +32,26 @@ def backoff(n: int):
     return parse_kubernetes_payload(body)
 
 
+def ingest_service(container, queue, **options) -> IngestService:
+    return IngestService(
+        container.db, queue, container.ingest.parsers, VerificationRecorder(), **options
+    )
+
+
 def all_incidents(container) -> list[Incident]:
     with container.db.session() as session:
         return list(session.execute(select(Incident).order_by(Incident.id)).scalars())
 
 
 def test_concurrent_events_of_one_problem_create_one_incident(container):
-    service = ClusterIngestService(container.db, RecordingQueue())
+    service = ingest_service(container, RecordingQueue())
     signals = [backoff(n) for n in range(40)]
     barrier = threading.Barrier(20)
 
     def send(chunk) -> None:
         barrier.wait()
         for signal in chunk:
-            service.ingest(signal)
+            service.store(signal)
 
     threads = [threading.Thread(target=send, args=(signals[i::20],)) for i in range(20)]
     for t in threads:
@@ -57,26 +65,26 @@ def test_concurrent_events_of_one_problem_create_one_incident(container):
 
 def test_only_a_newly_created_incident_is_enqueued(container):
     queue = RecordingQueue()
-    service = ClusterIngestService(container.db, queue)
-    [created] = service.ingest(backoff(1))
-    [extended] = service.ingest(backoff(2))
+    service = ingest_service(container, queue)
+    [created] = service.store(backoff(1))
+    [extended] = service.store(backoff(2))
     assert created.created and not extended.created and extended.coalesced
     assert queue.ids == [created.incident_id]
 
 
 def test_extending_moves_last_seen_at_but_not_the_status(container):
     clock = iter([utcnow(), utcnow() + timedelta(minutes=3)])
-    service = ClusterIngestService(container.db, RecordingQueue(), clock=lambda: next(clock))
-    service.ingest(backoff(1))
-    service.ingest(backoff(2))
+    service = ingest_service(container, RecordingQueue(), clock=lambda: next(clock))
+    service.store(backoff(1))
+    service.store(backoff(2))
     [incident] = all_incidents(container)
     assert incident.status == IncidentStatus.RECEIVED
     assert incident.last_seen_at - incident.created_at >= timedelta(minutes=3)
 
 
 def test_resolved_alert_closes_a_verifying_incident_and_verifies_its_attempt(container):
-    service = ClusterIngestService(container.db, RecordingQueue())
-    [opened] = service.ingest(
+    service = ingest_service(container, RecordingQueue())
+    [opened] = service.store(
         parse_kubernetes_payload(
             fixture_json("kubernetes/alertmanager__kubepodcrashlooping.firing.json")
         )
@@ -90,7 +98,7 @@ def test_resolved_alert_closes_a_verifying_incident_and_verifies_its_attempt(con
             status=AttemptStatus.SUCCEEDED,
             finished_at=utcnow(),
         )
-    [closed] = service.ingest(
+    [closed] = service.store(
         parse_kubernetes_payload(
             fixture_json("kubernetes/alertmanager__kubepodcrashlooping.resolved.json")
         )
@@ -103,15 +111,15 @@ def test_resolved_alert_closes_a_verifying_incident_and_verifies_its_attempt(con
 
 
 def test_resolved_alert_leaves_an_incident_being_remediated_alone(container):
-    service = ClusterIngestService(container.db, RecordingQueue())
-    [opened] = service.ingest(
+    service = ingest_service(container, RecordingQueue())
+    [opened] = service.store(
         parse_kubernetes_payload(
             fixture_json("kubernetes/alertmanager__kubepodcrashlooping.firing.json")
         )
     )
     with container.db.session() as session:
         session.get(Incident, opened.incident_id).status = IncidentStatus.REMEDIATING
-    [closed] = service.ingest(
+    [closed] = service.store(
         parse_kubernetes_payload(
             fixture_json("kubernetes/alertmanager__kubepodcrashlooping.resolved.json")
         )
