@@ -22,7 +22,6 @@ from app.core.config import Settings
 from app.core.enums import Category, IncidentKind, IncidentSource, IncidentStatus
 from app.core.errors import NotFoundError
 from app.core.redaction import mask_mapping, mask_secrets
-from app.domain import charts
 from app.domain.escalation import (
     TITLES,
     approval_has_expired,
@@ -30,6 +29,7 @@ from app.domain.escalation import (
     runbook_url,
 )
 from app.domain.learning.calibration import expected_calibration_error, reliability
+from app.presentation import charts
 from app.services.incident_views import IncidentQuery
 from app.services.learning import calibration_samples
 from app.services.metrics import summary

@@ -4,8 +4,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from app.domain import charts
 from app.domain.learning.calibration import Bin
+from app.presentation import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 SERIES = (

@@ -1,0 +1,1 @@
+"""How things look: rendering for the dashboard (SVG charts). Pure: imports only core and domain."""
