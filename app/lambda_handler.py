@@ -68,6 +68,10 @@ def use_container(container: "Container") -> None:
 
 def reset_container_for_tests() -> None:
     """Forget the current container (closing it if this module built it)."""
+    _discard_container()
+
+
+def _discard_container() -> None:
     global _container, _owns_container, _http
     if _container is not None and _owns_container:
         _container.close()
@@ -142,11 +146,24 @@ def prepare_snapshot(environ: Mapping[str, str]) -> None:
     Building here costs nothing to a sender: Lambda runs it once, when the version is
     published. No database query and no outbound HTTP request is made (the schema belongs
     to the migrate function and /ready), so a version can be published before migrating.
+
+    A build that fails here (typically: the settings secret has no value yet on a first
+    deploy) does not fail the publication: it is logged, nothing is kept, and the first
+    event builds as on an on-demand start, where the same error is raised to the caller.
     """
     register_runtime_hooks()
-    get_container()
-    if serves_http(environ):
-        http_adapter()
+    try:
+        get_container()
+        if serves_http(environ):
+            http_adapter()
+    except Exception as exc:  # any failure: publish anyway, build on the first event
+        _discard_container()
+        log.error(
+            "SnapStart: nothing built at init (%s: %s); the first event builds the container. "
+            "Publish a new version once the settings are complete.",
+            type(exc).__name__,
+            exc,
+        )
 
 
 def register_runtime_hooks() -> None:

@@ -208,6 +208,27 @@ def hook_registries():
     before[:], after[:] = saved
 
 
+def test_a_snapshot_prepared_before_the_settings_are_complete_builds_on_the_first_event(
+    migrated_url, monkeypatch, tmp_path, hook_registries, caplog
+):
+    # First deploy: the functions are published before the settings secret has a value.
+    monkeypatch.chdir(tmp_path)  # no stray .env is read
+    for name, value in lambda_environment(migrated_url).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("DATABASE_URL")
+    lambda_handler.reset_container_for_tests()
+    try:
+        lambda_handler.prepare_snapshot({"_HANDLER": "app.lambda_handler.handler"})
+        assert (lambda_handler._container, lambda_handler._http) == (None, None)
+        assert "nothing built at init" in caplog.text
+        monkeypatch.setenv("DATABASE_URL", migrated_url)  # the secret is written afterwards
+        event = signed_webhook_event(910_000_005)
+        answer = lambda_handler.handler(event, type("Context", (), {"aws_request_id": "r"})())
+        assert answer["statusCode"] == 202
+    finally:
+        lambda_handler.reset_container_for_tests()
+
+
 def test_preparing_a_snapshot_sends_no_http_request(
     migrated_url, monkeypatch, tmp_path, hook_registries
 ):

@@ -2,7 +2,8 @@
 # use_function_url = true, a Lambda function URL. Either way requests reach the
 # function as payload format 2.0 events, which Mangum understands. Callers are
 # authenticated by the application (webhook signatures, Slack signing secret,
-# API key), so the endpoint itself is public.
+# API key), so the endpoint itself is public. Requests invoke the function's alias (the
+# published version, restored from its SnapStart snapshot), never $LATEST.
 
 locals {
   create_http_api = !var.use_function_url
@@ -85,6 +86,7 @@ resource "aws_lambda_permission" "api_gateway" {
   statement_id  = "AllowHttpApiInvoke"
   action        = "lambda:InvokeFunction"
   function_name = var.lambda_function_name
+  qualifier     = var.lambda_alias_name
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.this[0].execution_arn}/*/*"
 }
@@ -93,6 +95,7 @@ resource "aws_lambda_function_url" "this" {
   count = var.use_function_url ? 1 : 0
 
   function_name      = var.lambda_function_name
+  qualifier          = var.lambda_alias_name
   authorization_type = "NONE"
 }
 
@@ -102,6 +105,7 @@ resource "aws_lambda_permission" "function_url" {
   statement_id           = "AllowPublicFunctionUrl"
   action                 = "lambda:InvokeFunctionUrl"
   function_name          = var.lambda_function_name
+  qualifier              = var.lambda_alias_name
   principal              = "*"
   function_url_auth_type = "NONE"
 }

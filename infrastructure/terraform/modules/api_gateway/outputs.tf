@@ -33,3 +33,17 @@ output "function_url_enabled" {
   description = "Whether a function URL was created."
   value       = length(aws_lambda_function_url.this) == 1
 }
+
+output "integration_uri" {
+  description = "What the HTTP API's Lambda integration invokes, or null with a function URL."
+  value       = one(aws_apigatewayv2_integration.lambda[*].integration_uri)
+}
+
+output "invoke_permission_qualifiers" {
+  description = "Alias named by each permission to invoke the api function (HTTP API or function URL)."
+  value = concat(
+    aws_lambda_permission.api_gateway[*].qualifier,
+    aws_lambda_permission.function_url[*].qualifier,
+    aws_lambda_function_url.this[*].qualifier,
+  )
+}

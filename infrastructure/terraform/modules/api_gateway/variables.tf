@@ -8,8 +8,13 @@ variable "lambda_function_name" {
   type        = string
 }
 
+variable "lambda_alias_name" {
+  description = "Alias of the api function that requests invoke (its published version, SnapStart's snapshot)."
+  type        = string
+}
+
 variable "lambda_invoke_arn" {
-  description = "Invoke ARN of the api Lambda function."
+  description = "Invoke ARN of that alias."
   type        = string
 }
 

@@ -5,6 +5,15 @@
 #   report   the weekly report posted to Slack (`codehealer report --post`)
 #   migrate  database migrations, invoked once per deploy
 # Only the image command differs between them.
+#
+# Every function is published as a new version on each change, and callers (API Gateway or
+# the function URL, the SQS event source, the EventBridge schedules) invoke the alias that
+# points at it, never $LATEST. Published versions are what Lambda SnapStart snapshots: for
+# the functions in var.snap_start_functions, Lambda runs the init phase (import, settings,
+# container, and for api the FastAPI app) once when the version is published, and new
+# execution environments resume from that snapshot instead of initialising. The Python
+# 3.12+ runtime runs the application's snapshot hooks (app/lambda_handler.py: database
+# connections closed before the snapshot, `random` re-seeded after each restore).
 
 locals {
   handlers = {
@@ -18,6 +27,8 @@ locals {
   function_names = { for fn in keys(local.handlers) : fn => "${var.name_prefix}-${fn}" }
 
   image_uri = "${var.image_repository_url}:${var.image_tag}"
+
+  snap_start = toset(var.snap_start_functions)
 
   # A worker's claim on an incident may only be taken over once the worker
   # that holds it has certainly timed out.
@@ -69,6 +80,14 @@ resource "aws_lambda_function" "this" {
   package_type  = "Image"
   image_uri     = local.image_uri
   architectures = [var.architecture]
+  publish       = true
+
+  dynamic "snap_start" {
+    for_each = contains(local.snap_start, each.key) ? [1] : []
+    content {
+      apply_on = "PublishedVersions"
+    }
+  }
 
   memory_size                    = var.function_settings[each.key].memory_size
   timeout                        = var.function_settings[each.key].timeout
@@ -99,9 +118,20 @@ resource "aws_lambda_function" "this" {
   tags = merge(var.tags, { Function = each.key })
 }
 
+# What every caller invokes: the version published by the last change (its snapshot, for
+# SnapStart functions).
+resource "aws_lambda_alias" "live" {
+  for_each = local.handlers
+
+  name             = var.alias_name
+  description      = "CodeHealer ${each.key}: the version callers invoke"
+  function_name    = aws_lambda_function.this[each.key].function_name
+  function_version = aws_lambda_function.this[each.key].version
+}
+
 resource "aws_lambda_event_source_mapping" "worker" {
   event_source_arn                   = var.queue_arn
-  function_name                      = aws_lambda_function.this["worker"].arn
+  function_name                      = aws_lambda_alias.live["worker"].arn
   enabled                            = var.worker_enabled
   batch_size                         = var.worker_batch_size
   maximum_batching_window_in_seconds = var.worker_maximum_batching_window_in_seconds
@@ -136,13 +166,14 @@ resource "aws_cloudwatch_event_rule" "sweep" {
 resource "aws_cloudwatch_event_target" "sweep" {
   rule      = aws_cloudwatch_event_rule.sweep.name
   target_id = "sweep"
-  arn       = aws_lambda_function.this["sweep"].arn
+  arn       = aws_lambda_alias.live["sweep"].arn
 }
 
 resource "aws_lambda_permission" "sweep_schedule" {
   statement_id  = "AllowEventBridgeSchedule"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this["sweep"].function_name
+  qualifier     = aws_lambda_alias.live["sweep"].name
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.sweep.arn
 }
@@ -159,13 +190,14 @@ resource "aws_cloudwatch_event_rule" "report" {
 resource "aws_cloudwatch_event_target" "report" {
   rule      = aws_cloudwatch_event_rule.report.name
   target_id = "report"
-  arn       = aws_lambda_function.this["report"].arn
+  arn       = aws_lambda_alias.live["report"].arn
 }
 
 resource "aws_lambda_permission" "report_schedule" {
   statement_id  = "AllowEventBridgeReportSchedule"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this["report"].function_name
+  qualifier     = aws_lambda_alias.live["report"].name
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.report.arn
 }

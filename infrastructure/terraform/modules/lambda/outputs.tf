@@ -9,8 +9,43 @@ output "function_arns" {
 }
 
 output "invoke_arns" {
-  description = "Invoke ARN per role (for API Gateway integrations)."
+  description = "Invoke ARN of each function's $LATEST (callers use alias_invoke_arns)."
   value       = { for fn, f in aws_lambda_function.this : fn => f.invoke_arn }
+}
+
+output "alias_name" {
+  description = "Name of the alias every caller invokes."
+  value       = var.alias_name
+}
+
+output "alias_arns" {
+  description = "ARN of the alias per role: what the SQS event source and the schedules invoke."
+  value       = { for fn, a in aws_lambda_alias.live : fn => a.arn }
+}
+
+output "alias_invoke_arns" {
+  description = "Invoke ARN of the alias per role (for the API Gateway integration)."
+  value       = { for fn, a in aws_lambda_alias.live : fn => a.invoke_arn }
+}
+
+output "alias_versions" {
+  description = "Function version each alias points at, and the version each change publishes."
+  value = {
+    for fn, a in aws_lambda_alias.live : fn => {
+      alias     = a.function_version
+      published = aws_lambda_function.this[fn].version
+    }
+  }
+}
+
+output "published" {
+  description = "Whether each function publishes a version on every change."
+  value       = { for fn, f in aws_lambda_function.this : fn => f.publish }
+}
+
+output "snap_start" {
+  description = "SnapStart setting per role (PublishedVersions, or None without SnapStart)."
+  value       = { for fn, f in aws_lambda_function.this : fn => coalesce(one(f.snap_start[*].apply_on), "None") }
 }
 
 output "timeouts" {
@@ -57,6 +92,7 @@ output "worker_event_source_mapping" {
   description = "Key settings of the worker's SQS event source mapping."
   value = {
     uuid                               = aws_lambda_event_source_mapping.worker.uuid
+    function_name                      = aws_lambda_event_source_mapping.worker.function_name
     batch_size                         = aws_lambda_event_source_mapping.worker.batch_size
     maximum_batching_window_in_seconds = aws_lambda_event_source_mapping.worker.maximum_batching_window_in_seconds
     function_response_types            = aws_lambda_event_source_mapping.worker.function_response_types
@@ -71,6 +107,7 @@ output "sweep_schedule" {
     schedule_expression  = aws_cloudwatch_event_rule.sweep.schedule_expression
     target_arn           = aws_cloudwatch_event_target.sweep.arn
     permission_source    = aws_lambda_permission.sweep_schedule.source_arn
+    permission_qualifier = aws_lambda_permission.sweep_schedule.qualifier
     permission_principal = aws_lambda_permission.sweep_schedule.principal
   }
 }
@@ -83,6 +120,7 @@ output "report_schedule" {
     state                = aws_cloudwatch_event_rule.report.state
     target_arn           = aws_cloudwatch_event_target.report.arn
     permission_source    = aws_lambda_permission.report_schedule.source_arn
+    permission_qualifier = aws_lambda_permission.report_schedule.qualifier
     permission_principal = aws_lambda_permission.report_schedule.principal
   }
 }

@@ -39,6 +39,23 @@ variable "architecture" {
   }
 }
 
+variable "snap_start_functions" {
+  description = "Functions with Lambda SnapStart on their published versions. migrate runs once per deploy, so a snapshot would only add caching cost."
+  type        = list(string)
+  default     = ["api", "worker", "sweep", "report"]
+
+  validation {
+    condition     = length(setsubtract(toset(var.snap_start_functions), toset(["api", "worker", "sweep", "report", "migrate"]))) == 0
+    error_message = "snap_start_functions may name only api, worker, sweep, report and migrate."
+  }
+}
+
+variable "alias_name" {
+  description = "Name of the alias every caller invokes; it points at the latest published version."
+  type        = string
+  default     = "live"
+}
+
 variable "function_settings" {
   description = "Memory (MB), timeout (s) and reserved concurrency (-1 = unreserved) of each function."
   type = map(object({

@@ -135,7 +135,8 @@ module "api_gateway" {
 
   name                 = local.name_prefix
   lambda_function_name = module.lambda.function_names["api"]
-  lambda_invoke_arn    = module.lambda.invoke_arns["api"]
+  lambda_alias_name    = module.lambda.alias_name
+  lambda_invoke_arn    = module.lambda.alias_invoke_arns["api"]
   use_function_url     = var.use_function_url
   log_retention_days   = var.log_retention_days
 

@@ -170,6 +170,53 @@ run "functions" {
   }
 }
 
+run "snap_start_and_aliases" {
+  assert {
+    condition = module.lambda.snap_start == {
+      api     = "PublishedVersions"
+      worker  = "PublishedVersions"
+      sweep   = "PublishedVersions"
+      report  = "PublishedVersions"
+      migrate = "None"
+    }
+    error_message = "SnapStart must be on for the published versions of api, worker, sweep and report (migrate runs once per deploy)."
+  }
+
+  assert {
+    condition     = alltrue(values(module.lambda.published))
+    error_message = "Every function must publish a version on each change (SnapStart snapshots published versions)."
+  }
+
+  assert {
+    condition     = alltrue([for v in values(module.lambda.alias_versions) : v.alias == v.published])
+    error_message = "Each alias must point at the version the last change published."
+  }
+
+  assert {
+    condition     = module.lambda.worker_event_source_mapping.function_name == module.lambda.alias_arns["worker"]
+    error_message = "The SQS event source must invoke the worker's alias, not $LATEST."
+  }
+
+  assert {
+    condition = (
+      module.lambda.sweep_schedule.target_arn == module.lambda.alias_arns["sweep"] &&
+      module.lambda.sweep_schedule.permission_qualifier == module.lambda.alias_name &&
+      module.lambda.report_schedule.permission_qualifier == module.lambda.alias_name
+    )
+    error_message = "The schedules must invoke the aliases, and their permissions must name them."
+  }
+
+  assert {
+    condition     = module.api_gateway.integration_uri == module.lambda.alias_invoke_arns["api"]
+    error_message = "The HTTP API must invoke the api function's alias, not $LATEST."
+  }
+
+  assert {
+    condition     = module.api_gateway.invoke_permission_qualifiers == [module.lambda.alias_name]
+    error_message = "API Gateway's permission must be for the api function's alias."
+  }
+}
+
 run "weekly_report_schedule" {
   assert {
     condition     = module.lambda.report_schedule.schedule_expression == "cron(0 8 ? * MON *)" && module.lambda.report_schedule.state == "ENABLED"
@@ -177,8 +224,8 @@ run "weekly_report_schedule" {
   }
 
   assert {
-    condition     = module.lambda.report_schedule.target_arn == module.lambda.function_arns["report"]
-    error_message = "The weekly schedule must invoke the report function."
+    condition     = module.lambda.report_schedule.target_arn == module.lambda.alias_arns["report"]
+    error_message = "The weekly schedule must invoke the report function's alias."
   }
 
   assert {
@@ -362,6 +409,11 @@ run "function_url_instead_of_http_api" {
   assert {
     condition     = module.api_gateway.function_url_enabled && module.api_gateway.api_id == null && length(module.api_gateway.route_keys) == 0
     error_message = "use_function_url must replace the HTTP API by a function URL."
+  }
+
+  assert {
+    condition     = module.api_gateway.invoke_permission_qualifiers == [module.lambda.alias_name, module.lambda.alias_name]
+    error_message = "The function URL and its permission must be on the api function's alias."
   }
 }
 
