@@ -10,7 +10,12 @@ from sqlalchemy.exc import OperationalError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.body import body_left_unread
-from app.core.errors import CodeHealerError, IntegrationError
+from app.core.errors import (
+    BadRequestError,
+    CodeHealerError,
+    IntegrationError,
+    NormalizationError,
+)
 from app.core.redaction import mask_secrets
 
 log = logging.getLogger("app.api")
@@ -22,15 +27,12 @@ def install_error_handlers(app: FastAPI) -> None:
         status = getattr(exc, "status_code", None)
         if isinstance(exc, IntegrationError) or status is None:
             return _internal(request, exc)
-        message = mask_secrets(str(exc))
-        log.warning("%s %s -> %s: %s", request.method, request.url.path, status, message)
-        retry_after = getattr(exc, "retry_after", None)
-        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-        if body_left_unread(request):  # refused unread: do not wait for the rest of it
-            headers["Connection"] = "close"
-        return JSONResponse(
-            {"error": type(exc).__name__, "detail": message}, status_code=status, headers=headers
-        )
+        return _refused(request, exc, status)
+
+    @app.exception_handler(NormalizationError)
+    async def _unreadable(request: Request, exc: NormalizationError) -> JSONResponse:
+        # Parsers speak no HTTP; to the sender, a payload they cannot read is a bad request.
+        return _refused(request, BadRequestError(str(exc)), BadRequestError.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -90,6 +92,19 @@ class UnexpectedErrors:
             if started:  # too late to answer 500: the server logs it and drops the connection
                 raise
             await _internal(Request(scope), exc)(scope, receive, send)
+
+
+def _refused(request: Request, exc: CodeHealerError, status: int) -> JSONResponse:
+    """The sender's error: its status, its name and masked message, one warning line."""
+    message = mask_secrets(str(exc))
+    log.warning("%s %s -> %s: %s", request.method, request.url.path, status, message)
+    retry_after = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+    if body_left_unread(request):  # refused unread: do not wait for the rest of it
+        headers["Connection"] = "close"
+    return JSONResponse(
+        {"error": type(exc).__name__, "detail": message}, status_code=status, headers=headers
+    )
 
 
 def _internal(request: Request, exc: Exception) -> JSONResponse:

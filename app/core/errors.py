@@ -1,4 +1,7 @@
-"""The exception tree. The API maps these to HTTP in one handler; services never raise HTTPException.
+"""The exception tree. Services never raise HTTPException: app/api/errors.py maps this tree to HTTP
+in one handler. An error with a ``status_code`` is answered with it (and Retry-After when it
+carries ``retry_after``); a NormalizationError is answered 400 as a bad request; anything else,
+``IntegrationError`` included, is a 500 carrying a correlation id, never its message.
 
 CodeHealerError
 ├── BadRequestError            malformed input the sender can fix (400)
@@ -8,16 +11,27 @@ CodeHealerError
 ├── TooManyAttemptsError       too many failed keys from one address; retry after a while (429)
 ├── ServiceBusyError           no capacity for the request now; retry after a while (503)
 ├── NotFoundError              unknown id (404)
-├── ConfigurationError         settings that cannot work together (startup refuses)
-│   └── InvalidSettingsError   a setting that does not validate (named, its value left out)
-├── NormalizationError         a payload that could not be turned into an event
-└── IntegrationError           an outside system failed
+├── ConfigurationError         settings that cannot work (refused at startup, or by the
+│   │                          command that needs them)
+│   └── InvalidSettingsError   a setting that does not validate (named, its value left out);
+│                              also a ValueError
+├── NormalizationError         a payload a parser could not turn into signals (answered 400)
+├── RetryLater                 a pipeline step: not yet (logs not ready); try after ``delay``
+├── EscalateIncident           a pipeline step: a person must look; ``key`` names the runbook
+└── IntegrationError           an outside system failed (``retryable``: it may work later)
     ├── GitHubError
     ├── KubernetesError
     ├── ArgoCDError
     ├── SlackError
-    └── LLMError
+    ├── LLMError
+    └── CircuitOpenError       the integration's circuit is open: no call was made (retryable)
 """
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for the annotation only: core imports nothing from domain at run time
+    from app.domain.escalation import EscalationReason
 
 
 class CodeHealerError(Exception):
@@ -67,7 +81,8 @@ class NotFoundError(CodeHealerError):
 
 
 class ConfigurationError(CodeHealerError):
-    """Settings that cannot work; raised at startup, never on a request."""
+    """Settings that cannot work; raised at startup or by the command that needs them (posting
+    the weekly report without a Slack token), never on a request."""
 
 
 class InvalidSettingsError(ConfigurationError, ValueError):
@@ -76,7 +91,24 @@ class InvalidSettingsError(ConfigurationError, ValueError):
 
 
 class NormalizationError(CodeHealerError):
-    """A payload that could not be normalized into an event."""
+    """A payload a parser could not turn into signals: a field missing or invalid, an
+    unsupported shape or version. It names what is wrong; the HTTP layer answers it 400."""
+
+
+class RetryLater(CodeHealerError):
+    """The incident cannot be processed yet (e.g. logs not ready); try again after ``delay``."""
+
+    def __init__(self, reason: str, *, delay: timedelta = timedelta(seconds=30)):
+        super().__init__(reason)
+        self.delay = delay
+
+
+class EscalateIncident(CodeHealerError):
+    """A person must look at this incident; ``reason`` says why, ``key`` names its runbook."""
+
+    def __init__(self, reason: str, *, key: "EscalationReason"):
+        super().__init__(reason)
+        self.key = key
 
 
 class IntegrationError(CodeHealerError):

@@ -16,7 +16,7 @@ from app.core.analysis.excerpt import build_excerpt
 from app.core.analysis.models import ClassifierVerdict, ConfidenceParts, SimilarIncident
 from app.core.analysis.signature import compute_signature
 from app.core.enums import IncidentSource, IncidentStatus
-from app.core.errors import IntegrationError
+from app.core.errors import EscalateIncident, IntegrationError, RetryLater
 from app.core.metrics import Metrics, NullMetrics
 from app.core.models import FetchedLogs, IncidentTarget
 from app.core.ports import Classifier, Embedder, LogSource
@@ -31,7 +31,6 @@ from app.domain.scoring.confidence import (
     similarity_score,
 )
 from app.services.audit_trail import record_event
-from app.services.pipeline import EscalateIncident, RetryLater
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from app.adapters.database.repositories.incidents import IncidentRepository
 from app.adapters.database.tables import Incident, merge_json, utcnow, without_json_key
 from app.core.deadline import time_budget
 from app.core.enums import WORKING_STATUSES, IncidentStatus
-from app.core.errors import IntegrationError
+from app.core.errors import EscalateIncident, IntegrationError, RetryLater
 from app.core.logs import incident_id_var
 from app.core.redaction import mask_secrets
 from app.domain.audit import AuditEvent
@@ -31,22 +31,6 @@ from app.services.audit_trail import record_event
 log = logging.getLogger(__name__)
 
 PipelineStep = Callable[[int], None]
-
-
-class RetryLater(Exception):
-    """The incident cannot be processed yet (e.g. logs not ready); try again after ``delay``."""
-
-    def __init__(self, reason: str, *, delay: timedelta = timedelta(seconds=30)):
-        super().__init__(reason)
-        self.delay = delay
-
-
-class EscalateIncident(Exception):
-    """A person must look at this incident; ``reason`` says why, ``key`` names its runbook."""
-
-    def __init__(self, reason: str, *, key: EscalationReason):
-        super().__init__(reason)
-        self.key = key
 
 
 class EventProcessor:

@@ -17,14 +17,13 @@ from app.adapters.database.repositories.attempts import AttemptRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
 from app.adapters.database.tables import RemediationAttempt
 from app.core.enums import ActionKind, AttemptStatus, IncidentStatus
-from app.core.errors import IntegrationError
+from app.core.errors import IntegrationError, RetryLater
 from app.core.metrics import Metrics, NullMetrics
 from app.core.redaction import mask_secrets
 from app.domain.audit import REMEDIATION_EVENTS, AuditEvent
 from app.domain.escalation import EscalationReason
 from app.domain.remediators.base import RemediationResult, RemediationStatus, Remediator
 from app.services.audit_trail import record_event
-from app.services.pipeline import RetryLater
 
 log = logging.getLogger(__name__)
 

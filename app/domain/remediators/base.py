@@ -7,6 +7,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.enums import ActionKind
 
+# Actions a verdict may name that CodeHealer never executes: a person does them (or nothing).
+PERSON_ACTIONS = frozenset({ActionKind.NONE, ActionKind.CONFIG_FIX_PR})
+
 
 class RemediationStatus(StrEnum):
     SUCCEEDED = "succeeded"  # the call was made and accepted
@@ -26,7 +29,11 @@ class RemediationResult(BaseModel):
 
 
 class StrictParams(BaseModel):
-    """Params are validated before any call; unknown keys are refused."""
+    """Params are validated before any call (types, required fields) and frozen.
+
+    Keys a remediator does not take are ignored, not refused: the attempt planner passes every
+    target field the incident has (``remediation_params``), and each model picks its own.
+    """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 

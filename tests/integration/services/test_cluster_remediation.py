@@ -10,9 +10,9 @@ from app.adapters.database.repositories.episodes import EpisodeRepository
 from app.adapters.database.tables import Incident, RemediationAttempt, utcnow
 from app.adapters.external.kubernetes.client import build_kubernetes_client
 from app.core.enums import ActionKind, AttemptStatus, IncidentStatus
+from app.core.errors import RetryLater
 from app.core.events.kubernetes import parse_kubernetes_payload
 from app.domain.remediators.restart_pod import RestartPod
-from app.services.pipeline import RetryLater
 from app.services.remediation import MAX_DEFERRALS, RemediationService
 from tests.conftest import make_settings
 from tests.support.cluster_api import K8S, NS, POD, POD_PATH, fixture_json, pdb_refusal, pod

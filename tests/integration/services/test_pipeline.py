@@ -5,9 +5,10 @@ from sqlalchemy import select, text
 
 from app.adapters.database.tables import AuditEntry, Incident
 from app.core.enums import IncidentStatus
+from app.core.errors import EscalateIncident
 from app.domain.audit import AuditEvent
 from app.domain.escalation import EscalationReason
-from app.services.pipeline import EscalateIncident, EventProcessor
+from app.services.pipeline import EventProcessor
 from tests.support.incidents import analyzed_incident, insert
 
 

@@ -1,4 +1,8 @@
-"""The one HTTP client for NVIDIA NIM (chat and embeddings share it, and its circuit breaker)."""
+"""The HTTP client for NVIDIA NIM: chat and embeddings calls, with retries and a circuit breaker.
+
+Each ``build_nim_http`` call builds a new client with its own breaker; the composition root
+decides which adapters share one.
+"""
 
 import time
 from collections.abc import Callable
