@@ -1,7 +1,10 @@
 """CloudWatch Embedded Metric Format lines: valid EMF, secrets masked in dimensions."""
 
+import inspect
 import io
 import json
+
+import pytest
 
 from app.adapters.metrics import EmfMetrics, NullMetrics
 from app.core.metrics import Metrics
@@ -99,6 +102,17 @@ def test_null_metrics_prints_nothing(capsys):
     assert capsys.readouterr() == ("", "")
 
 
-def test_emf_metrics_satisfies_the_metrics_port():
-    metrics: Metrics = EmfMetrics(stream=io.StringIO())
-    metrics.count("X")
+@pytest.mark.parametrize("method", ["count", "timing"])
+def test_emf_metrics_satisfies_the_metrics_port(method):
+    port = inspect.signature(getattr(Metrics, method))
+    adapter = inspect.signature(getattr(EmfMetrics, method))
+    assert adapter == port
+
+
+def test_a_count_through_the_port_prints_its_value_and_dimensions():
+    stream = io.StringIO()
+    metrics: Metrics = EmfMetrics(stream=stream)
+    metrics.count("X", 2, source="argocd")
+    [doc] = emitted(stream)
+    assert_valid_emf(doc)
+    assert (doc["X"], doc["source"]) == (2, "argocd")
