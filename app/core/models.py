@@ -2,35 +2,40 @@
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.core.enums import IncidentKind, IncidentSource
+from app.core.targets import AppTarget, RunTarget, WorkloadTarget, target_of
 
 
 class IncidentTarget(BaseModel):
-    """What an adapter needs to know about an incident to read from or act on its target."""
+    """What an adapter needs to know about an incident to read from or act on its target: its
+    id, source and kind, its typed target and its details.
+
+    Built from a stored incident (or its columns given as keywords): the columns are read into
+    the typed target by the one mapping between the two (app/core/targets.py)."""
 
     model_config = ConfigDict(from_attributes=True, frozen=True)
 
     id: int
     source: IncidentSource
     kind: IncidentKind
-    repo: str | None = None
-    run_id: int | None = None
-    run_attempt: int | None = None
-    head_branch: str | None = None
-    workflow_id: int | None = None
-    failed_jobs: list[dict[str, Any]] = Field(default_factory=list)
-    github_installation_id: int | None = None
-    cluster: str | None = None
-    namespace: str | None = None
-    pod: str | None = None
-    container: str | None = None
-    owner_kind: str | None = None
-    owner_name: str | None = None
-    app: str | None = None
-    reason: str | None = None
+    target: RunTarget | WorkloadTarget | AppTarget | None = None
     details: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _columns_to_target(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "target" in data:
+            return data
+        read = data.get if isinstance(data, dict) else lambda name: getattr(data, name, None)
+        return {
+            "id": read("id"),
+            "source": read("source"),
+            "kind": read("kind"),
+            "target": target_of(read("kind"), data),
+            "details": read("details") or {},
+        }
 
 
 class FetchedLogs(BaseModel):

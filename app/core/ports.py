@@ -19,7 +19,7 @@ class LogSource(Protocol):
     raises ``IntegrationError`` when it cannot be read.
     """
 
-    def fetch(self, target: IncidentTarget) -> FetchedLogs: ...
+    def fetch(self, incident: IncidentTarget) -> FetchedLogs: ...
 
 
 class Embedder(Protocol):

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from app.core.enums import OPEN_STATUSES, IncidentStatus
 from app.core.events.models import IncidentDraft, RunCompleted
+from app.core.targets import RunTarget
 
 # A failure reported over closes its incident at any open step, except while a fix is running:
 # that fix is judged when it ends.
@@ -51,11 +52,11 @@ class RunAttemptConcluded:
     ) -> "RunAttemptConcluded | None":
         """The failure of attempt n+1 of a run, stored as ``new_incident_id``; None when the
         draft is no later attempt of a run (nothing earlier to judge)."""
-        attempt = draft.run_attempt or 1
-        if draft.repo is None or draft.run_id is None or attempt <= 1:
+        run = draft.target
+        if not isinstance(run, RunTarget) or run.run_attempt <= 1:
             return None
-        detail = f"attempt {attempt} failed again — see incident #{new_incident_id}"
-        return cls(draft.repo, draft.run_id, attempt, False, detail, at, new_incident_id)
+        detail = f"attempt {run.run_attempt} failed again — see incident #{new_incident_id}"
+        return cls(run.repo, run.run_id, run.run_attempt, False, detail, at, new_incident_id)
 
 
 @dataclass(frozen=True)

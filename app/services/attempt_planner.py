@@ -14,6 +14,7 @@ from sqlmodel import Session
 from app.adapters.database.repositories.attempts import AttemptRepository, hour_ago
 from app.adapters.database.tables import Incident
 from app.core.enums import ActionKind, Actor, AttemptStatus
+from app.core.targets import budget_key, remediation_fields, target_of
 from app.domain.rules.blast_radius import HourlyBudget
 
 
@@ -71,28 +72,16 @@ class AttemptPlanner:
 
 def incident_target(incident: Incident) -> str:
     """The unit of the per-target budget: repo, namespace or app."""
-    return incident.repo or incident.app or incident.namespace or ""
+    return budget_key(target_of(incident.kind, incident))
 
 
 def remediation_params(incident: Incident, secret_names: list[str]) -> dict:
-    """What the remediator needs, taken from the incident (validated again before any call)."""
-    fields = {
-        "repo": incident.repo,
-        "run_id": incident.run_id,
-        "run_attempt": incident.run_attempt,
-        "head_branch": incident.head_branch,
-        "installation_id": incident.github_installation_id,
-        "namespace": incident.namespace,
-        "pod": incident.pod,
-        "container": incident.container,
-        "owner_kind": incident.owner_kind,
-        "owner_name": incident.owner_name,
-        "app": incident.app,
-        "revision": (incident.details or {}).get("revision")
-        if incident.source == "argocd"
-        else None,
-    }
-    params = {k: v for k, v in fields.items() if v is not None}
+    """What the remediator needs, taken from the incident's target (validated again before
+    any call)."""
+    params = remediation_fields(target_of(incident.kind, incident))
+    revision = (incident.details or {}).get("revision")
+    if incident.source == "argocd" and revision is not None:
+        params["revision"] = revision
     named = [n for n in secret_names if n in (incident.excerpt or "")]
     if len(named) == 1:  # only when the log names exactly one configured secret
         params["secret_name"] = named[0]

@@ -42,6 +42,7 @@ from app.core.events.signals import Delivery, Resolved, Signal, SourceParser
 from app.core.metrics import Metrics, NullMetrics
 from app.core.ports import Queue
 from app.core.redaction import mask_mapping
+from app.core.targets import RunTarget
 from app.domain.audit import AuditEvent
 from app.domain.verification import FailureCleared, Observation, RunAttemptConcluded
 from app.services.audit_trail import record_event
@@ -334,7 +335,8 @@ def _one_statement(signal: Signal) -> bool:
     event = signal.event
     if not isinstance(event, FailureObserved) or event.coalesce:
         return False
-    return (event.draft.run_attempt or 1) <= 1
+    target = event.draft.target
+    return not isinstance(target, RunTarget) or target.run_attempt <= 1
 
 
 def _recorded(signal: Signal, recorded: RecordedFailure) -> SignalOutcome:

@@ -30,4 +30,8 @@ def test_every_strategy_is_registered():
 
 
 def test_github_parser_is_registered():
-    assert IncidentSource.GITHUB in build_parsers()
+    assert IncidentSource.GITHUB in build_parsers(make_settings())
+
+
+def test_every_source_has_a_registered_parser():
+    assert set(build_parsers(make_settings())) == set(IncidentSource)

@@ -28,6 +28,7 @@ from app.core.events.signals import (
 )
 from app.core.names import ArgoCDAppName, DnsLabel
 from app.core.redaction import mask_secrets
+from app.core.targets import AppTarget
 
 FAILED_PHASES = frozenset({"Failed", "Error"})
 FAILED_HEALTH = frozenset({"Degraded", "Missing"})
@@ -139,10 +140,9 @@ def _draft(body: _Notification, failure: str) -> IncidentDraft:
         )[:500],
         severity=severity,
         html_url=body.url,
-        app=body.app,
-        namespace=body.dest_namespace,
-        cluster=body.dest_server,
-        reason=reason,
+        target=AppTarget(
+            app=body.app, namespace=body.dest_namespace, cluster=body.dest_server, reason=reason
+        ),
         details={
             "trigger": body.kind,
             "project": body.project,

@@ -17,7 +17,6 @@ from app.core.events.fields import (
     validate_payload,
 )
 from app.core.events.models import (
-    FailedJob,
     FailureObserved,
     Ignored,
     IncidentDraft,
@@ -27,6 +26,7 @@ from app.core.events.models import (
 )
 from app.core.events.signals import Delivery, Signal
 from app.core.names import RepoFullName
+from app.core.targets import FailedJob, RunTarget
 
 MAX_DELIVERY_ID_LENGTH = 200  # the columns delivery ids and event types are stored in
 MAX_EVENT_TYPE_LENGTH = 100
@@ -182,16 +182,18 @@ def _workflow_run(payload: dict[str, Any]) -> ParsedEvent:
         title=f"{repo}: {workflow or 'workflow'} {run.conclusion} on {run.head_branch or '?'}",
         severity=SEVERITY_BY_CONCLUSION[run.conclusion],
         html_url=run.html_url,
-        repo=repo,
-        workflow_id=run.workflow_id,
-        workflow_name=workflow,
-        run_id=run.id,
-        run_attempt=run.run_attempt,
-        head_branch=run.head_branch,
-        head_sha=run.head_sha,
-        conclusion=run.conclusion,
-        run_started_at=run.run_started_at,
-        github_installation_id=body.installation.id if body.installation else None,
+        target=RunTarget(
+            repo=repo,
+            workflow_id=run.workflow_id,
+            workflow_name=workflow,
+            run_id=run.id,
+            run_attempt=run.run_attempt,
+            head_branch=run.head_branch,
+            head_sha=run.head_sha,
+            conclusion=run.conclusion,
+            run_started_at=run.run_started_at,
+            installation_id=body.installation.id if body.installation else None,
+        ),
         details={"event": run.event, "path": run.path, **dropped_details(dropped)},
     )
     return FailureObserved(draft=draft)
@@ -210,15 +212,17 @@ def _workflow_job(payload: dict[str, Any]) -> ParsedEvent:
         dedup_key=run_dedup_key(repo, job.run_id, job.run_attempt),
         fingerprint=workflow_fingerprint(repo, job.workflow_name, job.head_branch),
         title=f"{repo}: {job.workflow_name or 'workflow'} job {job.name!r} failed",
-        repo=repo,
-        workflow_name=job.workflow_name,
-        run_id=job.run_id,
-        run_attempt=job.run_attempt,
-        head_branch=job.head_branch,
-        head_sha=job.head_sha,
-        conclusion=job.conclusion,
-        failed_jobs=[FailedJob(id=job.id, name=job.name, html_url=job.html_url)],
-        github_installation_id=body.installation.id if body.installation else None,
+        target=RunTarget(
+            repo=repo,
+            workflow_name=job.workflow_name,
+            run_id=job.run_id,
+            run_attempt=job.run_attempt,
+            head_branch=job.head_branch,
+            head_sha=job.head_sha,
+            conclusion=job.conclusion,
+            failed_jobs=[FailedJob(id=job.id, name=job.name, html_url=job.html_url)],
+            installation_id=body.installation.id if body.installation else None,
+        ),
         authoritative=False,
     )
     return FailureObserved(draft=draft)

@@ -40,6 +40,7 @@ from app.core.events.signals import (
 )
 from app.core.names import is_dns_label, is_dns_subdomain
 from app.core.redaction import mask_secrets
+from app.core.targets import WorkloadTarget
 
 EVENT_TYPE = "k8s_event"
 ALERT_TYPE = "alertmanager"
@@ -389,13 +390,15 @@ def _draft(
         title=title[:500],
         severity=severity or reason_hint.severity,
         html_url=html_url,
-        cluster=cluster,
-        namespace=namespace,
-        pod=pod,
-        container=container,
-        owner_kind=owner_kind,
-        owner_name=owner_name,
-        reason=reason,
+        target=WorkloadTarget(
+            cluster=cluster,
+            namespace=namespace,
+            pod=pod,
+            container=container,
+            owner_kind=owner_kind,
+            owner_name=owner_name,
+            reason=reason,
+        ),
         details={**details, "category_hint": reason_hint.category.value},
     )
 

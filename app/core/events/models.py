@@ -6,12 +6,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from app.core.enums import IncidentKind, IncidentSource, Severity
-
-
-class FailedJob(BaseModel):
-    id: int
-    name: str
-    html_url: str | None = None
+from app.core.targets import Target
 
 
 class IncidentDraft(BaseModel):
@@ -24,26 +19,7 @@ class IncidentDraft(BaseModel):
     title: str = ""
     severity: Severity = Severity.MEDIUM
     html_url: str | None = None
-    repo: str | None = None
-    workflow_id: int | None = None
-    workflow_name: str | None = None
-    run_id: int | None = None
-    run_attempt: int | None = None
-    head_branch: str | None = None
-    head_sha: str | None = None
-    conclusion: str | None = None
-    run_started_at: datetime | None = None
-    failed_jobs: list[FailedJob] = Field(default_factory=list)
-    # The GitHub App installation that sent the delivery: its token acts on the incident.
-    github_installation_id: int | None = None
-    cluster: str | None = None
-    namespace: str | None = None
-    pod: str | None = None
-    container: str | None = None
-    owner_kind: str | None = None
-    owner_name: str | None = None
-    app: str | None = None
-    reason: str | None = None
+    target: Target
     details: dict[str, Any] = Field(default_factory=dict)
     # A run event is the authority on run fields; a job event only fills gaps.
     authoritative: bool = True

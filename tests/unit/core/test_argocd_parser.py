@@ -32,9 +32,9 @@ def test_sync_failed_becomes_an_app_incident_keyed_by_revision_and_phase():
     assert (draft.source, draft.kind) == (IncidentSource.ARGOCD, IncidentKind.ARGOCD_APP)
     assert draft.dedup_key == f"argocd:guestbook:{REVISION}:Failed"
     assert draft.fingerprint == "argocd:guestbook"
-    assert draft.app == "guestbook"
-    assert draft.namespace == "guestbook"
-    assert draft.reason == "SyncFailed"
+    assert draft.target.app == "guestbook"
+    assert draft.target.namespace == "guestbook"
+    assert draft.target.reason == "SyncFailed"
     assert draft.details["category_hint"] == Category.ARGOCD_SYNC_ERROR.value
     assert "spec.template.spec.containers[0].image" in draft.details["message"]
 
@@ -42,7 +42,7 @@ def test_sync_failed_becomes_an_app_incident_keyed_by_revision_and_phase():
 def test_health_degraded_is_keyed_by_health():
     draft = only_event(body("codehealer__on-health-degraded.json")).draft
     assert draft.dedup_key == f"argocd:guestbook:{REVISION}:Degraded"
-    assert draft.reason == "Degraded"
+    assert draft.target.reason == "Degraded"
 
 
 def test_synced_and_healthy_resolves_the_app():

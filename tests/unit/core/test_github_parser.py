@@ -24,14 +24,14 @@ def failed_run(**run_changes) -> dict:
 def test_a_run_start_outside_the_storable_range_is_dropped_with_a_note(started):
     event = parse_github_event("workflow_run", failed_run(run_started_at=started))
     assert isinstance(event, FailureObserved)
-    assert event.draft.run_started_at is None
+    assert event.draft.target.run_started_at is None
     [note] = event.draft.details["dropped_fields"]
     assert note.startswith(f"run_started_at {started[:10]}")
 
 
 def test_a_run_start_in_range_is_kept_without_a_note():
     event = parse_github_event("workflow_run", failed_run())
-    assert event.draft.run_started_at is not None
+    assert event.draft.target.run_started_at is not None
     assert "dropped_fields" not in event.draft.details
 
 

@@ -25,12 +25,12 @@ def payload(name: str, **extra) -> dict:
 )
 def test_the_installation_of_an_app_delivery_is_drafted(event, name):
     parsed = parse_github_event(event, payload(name, installation=INSTALLATION))
-    assert parsed.draft.github_installation_id == INSTALLATION["id"]
+    assert parsed.draft.target.installation_id == INSTALLATION["id"]
 
 
 def test_a_delivery_of_a_repository_webhook_names_no_installation():
     assert (
-        parse_github_event("workflow_run", payload(FAILED_RUN)).draft.github_installation_id is None
+        parse_github_event("workflow_run", payload(FAILED_RUN)).draft.target.installation_id is None
     )
 
 

@@ -34,13 +34,13 @@ def test_backoff_event_becomes_a_crashloop_failure_of_the_pod():
     draft = only_draft("event-exporter__pod-backoff.warning.json")
     assert draft.source is IncidentSource.KUBERNETES
     assert draft.kind is IncidentKind.K8S_POD
-    assert (draft.cluster, draft.namespace, draft.pod) == (
+    assert (draft.target.cluster, draft.target.namespace, draft.target.pod) == (
         "prod-eu-1",
         "shop",
         "checkout-7d9f8b6c5-x2lqz",
     )
-    assert draft.container == "checkout"
-    assert draft.reason == "CrashLoopBackOff"
+    assert draft.target.container == "checkout"
+    assert draft.target.reason == "CrashLoopBackOff"
     assert draft.details["category_hint"] == Category.K8S_CRASHLOOP.value
     assert draft.details["event_reason"] == "BackOff"
     assert draft.details["count"] == 31
@@ -48,7 +48,7 @@ def test_backoff_event_becomes_a_crashloop_failure_of_the_pod():
 
 def test_pod_template_hash_names_the_owning_deployment():
     draft = only_draft("event-exporter__pod-backoff.warning.json")
-    assert (draft.owner_kind, draft.owner_name) == ("Deployment", "checkout")
+    assert (draft.target.owner_kind, draft.target.owner_name) == ("Deployment", "checkout")
     assert draft.fingerprint == "k8s:prod-eu-1:shop:deployment/checkout:CrashLoopBackOff"
     assert draft.dedup_key == draft.fingerprint
 
@@ -59,39 +59,39 @@ def test_replicas_of_one_deployment_share_a_fingerprint():
     body["involvedObject"]["name"] = "checkout-7d9f8b6c5-abcde"
     second = parse_kubernetes_payload(body)[0].event.draft
     assert first.fingerprint == second.fingerprint
-    assert first.pod != second.pod
+    assert first.target.pod != second.target.pod
 
 
 def test_statefulset_pod_label_names_the_statefulset():
     draft = only_draft("event-exporter__pod-failedscheduling.warning.json")
-    assert (draft.owner_kind, draft.owner_name) == ("StatefulSet", "search-indexer")
-    assert draft.reason == "FailedScheduling"
+    assert (draft.target.owner_kind, draft.target.owner_name) == ("StatefulSet", "search-indexer")
+    assert draft.target.reason == "FailedScheduling"
     assert draft.details["first_timestamp"].startswith("2024-03-12T09:45:00")
 
 
 def test_backoff_pulling_image_is_an_image_pull_failure():
     draft = only_draft("event-exporter__pod-image-pull-backoff.warning.json")
-    assert draft.reason == "ImagePullBackOff"
+    assert draft.target.reason == "ImagePullBackOff"
     assert draft.details["category_hint"] == Category.K8S_IMAGE_PULL.value
 
 
 def test_failed_errimagepull_is_an_image_pull_failure():
     draft = only_draft("event-exporter__pod-failed-errimagepull.warning.json")
-    assert draft.reason == "ErrImagePull"
+    assert draft.target.reason == "ErrImagePull"
 
 
 def test_empty_cluster_name_falls_back_to_the_configured_one():
     draft = only_draft(
         "event-exporter__pod-failed-errimagepull.warning.json", default_cluster="edge"
     )
-    assert draft.cluster == "edge"
+    assert draft.target.cluster == "edge"
 
 
 def test_oomkilling_on_a_node_is_a_workload_oom_failure():
     draft = only_draft("event-exporter__node-oomkilling.warning.json")
     assert draft.kind is IncidentKind.K8S_WORKLOAD
-    assert draft.reason == "OOMKilled"
-    assert (draft.owner_kind, draft.pod) == ("Node", None)
+    assert draft.target.reason == "OOMKilled"
+    assert (draft.target.owner_kind, draft.target.pod) == ("Node", None)
     assert draft.details["category_hint"] == Category.K8S_OOM.value
 
 
@@ -112,7 +112,7 @@ def test_event_delivery_id_is_the_body_hash():
 
 def test_crashlooping_alert_becomes_a_failure_keyed_by_pod():
     draft = only_draft("alertmanager__kubepodcrashlooping.firing.json")
-    assert draft.reason == "CrashLoopBackOff"
+    assert draft.target.reason == "CrashLoopBackOff"
     assert draft.fingerprint == "k8s:default:shop:pod/checkout-7d9f8b6c5-x2lqz:CrashLoopBackOff"
     assert draft.severity is Severity.MEDIUM
     assert draft.details["alertname"] == "KubePodCrashLooping"
@@ -136,7 +136,7 @@ def test_resolved_alert_is_a_different_delivery_than_the_firing_one():
 
 def test_group_with_two_alerts_gives_two_signals_with_their_reason_labels():
     signals = parse("alertmanager__kubecontainerwaiting.two-alerts.firing.json")
-    reasons = [s.event.draft.reason for s in signals]
+    reasons = [s.event.draft.target.reason for s in signals]
     assert reasons == ["ImagePullBackOff", "CreateContainerConfigError"]
     assert len({s.delivery_id for s in signals}) == 2
     assert all("alert" in s.payload and "alerts" not in s.payload for s in signals)

@@ -184,6 +184,7 @@ def test_keys_that_only_mention_a_secret_keep_their_value(key: str) -> None:
 def test_mask_mapping_masks_the_fields_of_a_model_and_keeps_their_types() -> None:
     from app.core.enums import IncidentKind, IncidentSource
     from app.core.events.models import FailureObserved, IncidentDraft
+    from app.core.targets import RunTarget
 
     draft = IncidentDraft(
         source=IncidentSource.GITHUB,
@@ -191,11 +192,11 @@ def test_mask_mapping_masks_the_fields_of_a_model_and_keeps_their_types() -> Non
         dedup_key="o/r#1#1",
         fingerprint=f"github:o/r:deploy {GITHUB_CLASSIC}:main",
         title=f"o/r: deploy {GITHUB_CLASSIC} failure on main",
-        workflow_name=f"deploy {GITHUB_CLASSIC}",
+        target=RunTarget(repo="o/r", run_id=1, workflow_name=f"deploy {GITHUB_CLASSIC}"),
         details={"repo_url": "https://bot:hunter2@git.example/r.git", "token": "abc"},
     )
     masked = mask_mapping((FailureObserved(draft=draft), "d-1"))[0].draft
-    assert masked.workflow_name == "deploy [REDACTED:github_token]"
+    assert masked.target.workflow_name == "deploy [REDACTED:github_token]"
     assert GITHUB_CLASSIC not in masked.title + masked.fingerprint
     assert masked.details == {"repo_url": f"https://bot:{MARK}@git.example/r.git", "token": MARK}
     assert masked.source is IncidentSource.GITHUB and masked.dedup_key == "o/r#1#1"

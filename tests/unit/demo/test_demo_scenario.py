@@ -55,9 +55,9 @@ def test_a_delivery_parses_as_a_failure_of_the_run_at_the_given_time():
         event = parse_github_event("workflow_run", json.loads(delivery_body(run, now=NOW)))
         assert isinstance(event, FailureObserved)
         draft = event.draft
-        assert (draft.repo, draft.run_id, draft.run_attempt) == (run.repo, run.run_id, 1)
-        assert (draft.workflow_id, draft.workflow_name) == (run.workflow_id, run.scenario.workflow)
-        assert draft.run_started_at == NOW
+        assert (draft.target.repo, draft.target.run_id, draft.target.run_attempt) == (run.repo, run.run_id, 1)
+        assert (draft.target.workflow_id, draft.target.workflow_name) == (run.workflow_id, run.scenario.workflow)
+        assert draft.target.run_started_at == NOW
 
 
 def test_a_delivery_names_the_run_everywhere_the_sample_named_its_own():
@@ -74,8 +74,8 @@ def test_the_logs_cover_a_low_risk_rerun_an_approval_and_an_escalation():
     analyzer = Analyzer(
         None,
         log_sources={},
-        embedder=build_embedder(settings, {}),
-        classifier=build_classifier(settings, {}),
+        embedder=build_embedder(settings.nvidia, None),
+        classifier=build_classifier(settings, None, actions=list(ActionKind)),
         weights=ConfidenceWeights(),
         k=5,
     )

@@ -4,23 +4,25 @@ from datetime import UTC, datetime
 
 from app.core.enums import IncidentKind, IncidentSource, IncidentStatus
 from app.core.events.models import IncidentDraft, RunCompleted
+from app.core.targets import RunTarget, WorkloadTarget
 from app.domain.verification import CLEARABLE_STATUSES, RunAttemptConcluded
 
 AT = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
 
-def draft(**values) -> IncidentDraft:
-    fields = {
-        "source": IncidentSource.GITHUB,
-        "kind": IncidentKind.WORKFLOW_RUN,
-        "dedup_key": "octo-org/octo-repo#7#2",
-        "fingerprint": "github:octo-org/octo-repo:ci:main",
-        "title": "CI failed",
-        "repo": "octo-org/octo-repo",
-        "run_id": 7,
-        "run_attempt": 2,
-    }
-    return IncidentDraft(**{**fields, **values})
+def draft(**run_values) -> IncidentDraft:
+    run = {"repo": "octo-org/octo-repo", "run_id": 7, "run_attempt": 2, **run_values}
+    known = {name: value for name, value in run.items() if value is not None}
+    # A draft naming no run (no repository or run id) has no run target.
+    target = RunTarget(**known) if {"repo", "run_id"} <= known.keys() else WorkloadTarget()
+    return IncidentDraft(
+        source=IncidentSource.GITHUB,
+        kind=IncidentKind.WORKFLOW_RUN,
+        dedup_key="octo-org/octo-repo#7#2",
+        fingerprint="github:octo-org/octo-repo:ci:main",
+        title="CI failed",
+        target=target,
+    )
 
 
 def test_a_completed_attempt_succeeded_only_when_it_concluded_success():

@@ -19,6 +19,7 @@ from app.adapters.database.repositories.incidents import DELIVERY_RANK_KEY
 from app.adapters.database.tables import Incident
 from app.core.enums import OPEN_STATUSES, IncidentStatus
 from app.core.events.models import IncidentDraft
+from app.core.targets import target_columns
 
 DEDUP_KEY_LIMIT = 300
 # An incident being remediated right now is left to the remediation; the sweep verifies it.
@@ -82,12 +83,14 @@ class EpisodeRepository:
         """A new incident for a new episode of the draft's coalescing key. ``delivery_rank``:
         its place among the incidents its delivery created, when it created several (the
         claim order lets other deliveries take turns)."""
-        values = draft.model_dump(exclude={"authoritative", "failed_jobs"}, mode="python")
+        values = target_columns(draft.target)
         values.update(
             source=draft.source.value,
             kind=draft.kind.value,
+            fingerprint=draft.fingerprint,
+            title=draft.title,
             severity=draft.severity.value,
-            failed_jobs=[],
+            html_url=draft.html_url,
             dedup_key=episode_key(draft.dedup_key, seen_at),
             details={
                 **draft.details,

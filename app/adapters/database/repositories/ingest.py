@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql
 from app.adapters.database.engine import first_row
 from app.adapters.database.tables import Incident
 from app.core.events.models import IncidentDraft
+from app.core.targets import TARGET_COLUMNS, target_columns
 from app.domain.audit import AuditEvent
 from app.domain.notifications.handlers import EVENT_HANDLERS, SlackNotice, SlackPost, slack_posts
 
@@ -40,7 +41,11 @@ _RUN_FIELDS = (
     "fingerprint",
     "github_installation_id",
 )
-_DRAFT_COLUMNS = tuple(name for name in IncidentDraft.model_fields if name != "authoritative")
+# The draft's own columns, then its target's (app/core/targets.py maps a target to them).
+_DRAFT_COLUMNS = (
+    *(name for name in IncidentDraft.model_fields if name not in ("authoritative", "target")),
+    *TARGET_COLUMNS,
+)
 # A new incident's bookkeeping columns, spelled out so the statement does not depend on which
 # of them have server defaults.
 _NEW_INCIDENT = {
@@ -208,10 +213,16 @@ def _delivery_params(delivery: DeliveryRow) -> dict[str, Any]:
 
 
 def _draft_params(draft: IncidentDraft) -> dict[str, Any]:
-    params = {name: getattr(draft, name) for name in _DRAFT_COLUMNS}
-    params["source"] = draft.source.value
-    params["kind"] = draft.kind.value
-    params["severity"] = draft.severity.value
-    params["failed_jobs"] = json.dumps([job.model_dump() for job in draft.failed_jobs])
-    params["details"] = json.dumps(draft.details)
+    params = target_columns(draft.target)
+    params["failed_jobs"] = json.dumps(params["failed_jobs"])
+    params.update(
+        source=draft.source.value,
+        kind=draft.kind.value,
+        dedup_key=draft.dedup_key,
+        fingerprint=draft.fingerprint,
+        title=draft.title,
+        severity=draft.severity.value,
+        html_url=draft.html_url,
+        details=json.dumps(draft.details),
+    )
     return params

@@ -9,6 +9,7 @@ from typing import Any
 from app.core.cluster_ports import ArgoCDApi, KubeObject
 from app.core.errors import ArgoCDError
 from app.core.models import FetchedLogs, IncidentTarget
+from app.core.targets import AppTarget
 
 MAX_RESOURCES = 20
 HISTORY_SHOWN = 3
@@ -18,22 +19,25 @@ class ArgoAppLogSource:
     def __init__(self, client: ArgoCDApi | None):
         self.client = client
 
-    def fetch(self, target: IncidentTarget) -> FetchedLogs:
-        header = notification_summary(target)
+    def fetch(self, incident: IncidentTarget) -> FetchedLogs:
+        header = notification_summary(incident)
         if self.client is None:
             return FetchedLogs(
                 text="\n".join(header),
                 note="ARGOCD_URL is not configured: analysed from the notification only",
             )
-        if not target.app:
+        target = incident.target
+        if not isinstance(target, AppTarget):
             raise ArgoCDError("the incident names no application", status_code=400)
         app = self.client.get_application(target.app)
         return FetchedLogs(text="\n".join(header + app_status_lines(app)))
 
 
-def notification_summary(target: IncidentTarget) -> list[str]:
-    details = target.details or {}
-    lines = [f"Argo CD application {target.app or '?'}: {target.reason or 'failure'}"]
+def notification_summary(incident: IncidentTarget) -> list[str]:
+    details = incident.details or {}
+    target = incident.target
+    app, reason = (target.app, target.reason) if isinstance(target, AppTarget) else (None, None)
+    lines = [f"Argo CD application {app or '?'}: {reason or 'failure'}"]
     if details.get("category_hint"):
         lines.append(f"Category hint: {details['category_hint']}")
     if details.get("message"):

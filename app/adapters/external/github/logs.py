@@ -5,6 +5,7 @@ from typing import Any
 from app.adapters.external.github.client import GitHubClient
 from app.core.errors import GitHubError
 from app.core.models import FetchedLogs, IncidentTarget
+from app.core.targets import RunTarget
 
 FAILED = frozenset({"failure", "timed_out", "startup_failure", "cancelled"})
 
@@ -14,17 +15,18 @@ class GitHubLogSource:
         self.client = client
         self.max_jobs = max_jobs
 
-    def fetch(self, target: IncidentTarget) -> FetchedLogs:
+    def fetch(self, incident: IncidentTarget) -> FetchedLogs:
         if self.client is None:
             raise GitHubError(
                 "neither GITHUB_TOKEN nor a GitHub App is configured, so job logs cannot be read",
                 status_code=401,
             )
-        if not target.repo or target.run_id is None:
+        run = incident.target
+        if not isinstance(run, RunTarget):
             raise GitHubError("the incident names no repository and run", status_code=400)
         # Read as the App installation that reported the failure (when there is an App).
-        client = self.client.for_installation(target.github_installation_id)
-        jobs = client.list_attempt_jobs(target.repo, target.run_id, target.run_attempt or 1)
+        client = self.client.for_installation(run.installation_id)
+        jobs = client.list_attempt_jobs(run.repo, run.run_id, run.run_attempt)
         failed = [j for j in jobs if j.get("conclusion") in FAILED]
         if not failed:
             if any(j.get("status") != "completed" for j in jobs):
@@ -32,7 +34,7 @@ class GitHubLogSource:
             return FetchedLogs(text="", note="GitHub lists no failed job for this attempt")
         sections = []
         for job in failed[: self.max_jobs]:
-            log = client.download_job_log(target.repo, int(job["id"]))
+            log = client.download_job_log(run.repo, int(job["id"]))
             if log is None:
                 return FetchedLogs(
                     not_ready=True, note=f"log of job {job['id']} is not available yet"

@@ -11,6 +11,7 @@ from typing import Any
 from app.core.cluster_ports import KubeObject, KubernetesApi
 from app.core.errors import KubernetesError
 from app.core.models import FetchedLogs, IncidentTarget
+from app.core.targets import WorkloadTarget
 
 
 class KubernetesLogSource:
@@ -21,8 +22,9 @@ class KubernetesLogSource:
         self.tail_lines = tail_lines
         self.max_events = max_events
 
-    def fetch(self, target: IncidentTarget) -> FetchedLogs:
-        header = incident_summary(target)
+    def fetch(self, incident: IncidentTarget) -> FetchedLogs:
+        header = incident_summary(incident)
+        target = workload_of(incident)
         if self.client is None:
             return FetchedLogs(
                 text="\n".join(header),
@@ -43,7 +45,7 @@ class KubernetesLogSource:
         sections += self._log(target.namespace, target.pod, _container(pod, target.container))
         return FetchedLogs(text="\n".join(sections))
 
-    def _workload(self, target: IncidentTarget) -> list[str]:
+    def _workload(self, target: WorkloadTarget) -> list[str]:
         if not (target.owner_kind and target.owner_name):
             return []
         try:
@@ -92,11 +94,18 @@ class KubernetesLogSource:
         return [f"=== {which} container{name} log (last {self.tail_lines} lines) ===", log]
 
 
-def incident_summary(target: IncidentTarget) -> list[str]:
+def workload_of(incident: IncidentTarget) -> WorkloadTarget:
+    """The incident's workload; an empty one (nothing named) when it has none."""
+    target = incident.target
+    return target if isinstance(target, WorkloadTarget) else WorkloadTarget()
+
+
+def incident_summary(incident: IncidentTarget) -> list[str]:
     """What the webhook told us: reason, category hint and message."""
-    details = target.details or {}
+    details = incident.details or {}
+    target = workload_of(incident)
     where = "/".join(p for p in (target.namespace, target.pod or target.owner_name) if p)
-    lines = [f"Kubernetes {target.kind.value} {where or '?'} in cluster {target.cluster or '?'}"]
+    lines = [f"Kubernetes {incident.kind.value} {where or '?'} in cluster {target.cluster or '?'}"]
     if target.reason:
         lines.append(f"Reason: {target.reason}")
     if details.get("category_hint"):
