@@ -212,14 +212,22 @@ class DecisionService:
         parent = facts.open_storm_parent(incident.signature_hash, since=since)
         if parent is None:
             parent = self._new_storm_parent(session, incident, outcome)
+        incidents = IncidentRepository(session)
         for member in facts.storm_members(incident.signature_hash, since=since):
             if member.parent_id is not None or member.id == parent.id:
                 continue
             member.parent_id = parent.id
-            if member.status == IncidentStatus.ANALYZED and not member.decision:
-                member.status = IncidentStatus.IGNORED
-                member.decision = Decision.IGNORE.value
-                member.decision_reason = f"grouped under storm incident #{parent.id}"
+            # Undecided members are ignored by the same conditional move as any decision: one
+            # that someone else has moved since it was read keeps the state it was moved to.
+            if member.decision:
+                continue
+            if incidents.transition(
+                member.id,
+                expected=IncidentStatus.ANALYZED,
+                to=IncidentStatus.IGNORED,
+                decision=Decision.IGNORE.value,
+                decision_reason=f"grouped under storm incident #{parent.id}",
+            ):
                 record_event(
                     session,
                     AuditEvent.DECISION_GROUPED,

@@ -5,8 +5,11 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from app.adapters.database.repositories.decision_facts import DecisionFactsRepository
+from app.adapters.database.repositories.incidents import IncidentRepository
 from app.adapters.database.tables import AuditEntry, Incident, RemediationAttempt
 from app.bootstrap import build_container
+from app.core.enums import IncidentStatus
 from app.domain.audit import AuditEvent
 from tests.conftest import _truncate, make_settings
 from tests.support.incidents import analyzed_incident, insert
@@ -212,3 +215,37 @@ def test_a_storm_group_records_the_storm_key(live):
     with live.db.session() as session:
         parent = session.execute(select(Incident).where(Incident.kind == "storm_group")).scalar_one()
     assert parent.escalation_reason == "storm"
+
+
+def test_a_storm_member_moved_by_someone_else_keeps_the_state_it_was_moved_to(
+    live, monkeypatch
+):
+    ids = insert(
+        live,
+        *[
+            analyzed_incident(repo=f"org/moved-{i}", run_id=8300 + i, signature="proxy down")
+            for i in range(5)
+        ],
+    )
+    read_members = DecisionFactsRepository.storm_members
+    moved = ids[-1]
+
+    def members_then_moved_elsewhere(repo, signature_hash, *, since):
+        members = read_members(repo, signature_hash, since=since)
+        with live.db.session() as other:  # committed while the grouping holds what it read
+            IncidentRepository(other).transition(
+                moved, expected=IncidentStatus.ANALYZED, to=IncidentStatus.ESCALATED
+            )
+        monkeypatch.setattr(DecisionFactsRepository, "storm_members", read_members)
+        return members
+
+    monkeypatch.setattr(DecisionFactsRepository, "storm_members", members_then_moved_elsewhere)
+    live.decider(ids[0])
+    with live.db.session() as session:
+        statuses = {i: session.get(Incident, i).status for i in ids}
+        grouped = session.execute(
+            select(AuditEntry.incident_id).where(AuditEntry.event == AuditEvent.DECISION_GROUPED)
+        ).scalars()
+        assert sorted(grouped) == ids[:-1]
+    assert statuses == {**dict.fromkeys(ids[:-1], "ignored"), moved: "escalated"}
+
