@@ -1,17 +1,21 @@
 """The composition root: the one place that builds the engine, clients, registries and services.
 
 ``build_container(settings, **overrides)`` is used by the FastAPI app, the CLI, the Lambda
-handlers and the tests; tests pass fakes or test doubles as overrides.
+handlers and the tests; tests hand in what they own through the typed ``Overrides``. It is
+made of small builders, each from its part of the settings: ``open_database``,
+``open_clients``, ``build_registry``, ``build_analyzer``, ``build_decisions``, ... The
+container closes every client it opened: ``with build_container(settings) as container:``.
 """
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypedDict, TypeVar, Unpack
 
 import yaml
 from anyio import CapacityLimiter
@@ -23,24 +27,32 @@ from app.adapters.external.argocd.client import ArgoCDClient, build_argocd_clien
 from app.adapters.external.argocd.logs import ArgoAppLogSource
 from app.adapters.external.github.client import GitHubClient, build_github_client
 from app.adapters.external.github.logs import GitHubLogSource
+from app.adapters.external.http import ResilientClient
 from app.adapters.external.kubernetes.client import KubernetesClient, build_kubernetes_client
 from app.adapters.external.kubernetes.logs import KubernetesLogSource
 from app.adapters.external.slack.client import SlackClient, build_slack_client
 from app.adapters.metrics.emf import EmfMetrics
 from app.adapters.queue.factory import build_queue
 from app.adapters.queue.in_process import InProcessQueue
+from app.adapters.queue.sqs import SqsQueue
 from app.adapters.secrets.aws import AwsSecretStore, secrets_manager_client
 from app.adapters.secrets.env import EnvSecretStore
 from app.core.analysis.models import ClassifierVerdict, SimilarIncident
 from app.core.cluster_ports import ArgoCDApi, KubernetesApi
-from app.core.config import Settings, process_environment
+from app.core.config import (
+    AwsSettings,
+    DatabaseSettings,
+    NvidiaSettings,
+    Settings,
+    process_environment,
+)
 from app.core.enums import ActionKind, IncidentSource, Strategy
 from app.core.events.argocd import parse_argocd_delivery
 from app.core.events.github import parse_github_delivery
 from app.core.events.kubernetes import parse_kubernetes_delivery
 from app.core.events.signals import SourceParser
 from app.core.metrics import Metrics, NullMetrics
-from app.core.ports import Classifier, Embedder, GitHubActions, Queue, SecretStore
+from app.core.ports import Classifier, Embedder, GitHubActions, LogSource, Queue, SecretStore
 from app.core.rate_limit import AuthFailureLimiter
 from app.domain.classification.fixability_guard import RuleFixabilityGuard
 from app.domain.classification.rule_classifier import RuleClassifier
@@ -50,7 +62,7 @@ from app.domain.dependency_waits import WaitPolicy
 from app.domain.remediators.argocd_hard_refresh import ArgoHardRefresh
 from app.domain.remediators.argocd_rollback import ArgoRollback
 from app.domain.remediators.argocd_sync import ArgoSync
-from app.domain.remediators.base import Remediator
+from app.domain.remediators.base import PERSON_ACTIONS, Remediator
 from app.domain.remediators.refresh_secret import RefreshSecret, SecretSource
 from app.domain.remediators.rerun_failed_jobs import RerunFailedJobs
 from app.domain.remediators.rerun_no_cache import RerunNoCache
@@ -81,7 +93,7 @@ from app.services.interactions import InteractionService
 from app.services.learning import calibrated_thresholds
 from app.services.metrics import KpiQuery
 from app.services.notifier import SlackNotifier
-from app.services.pipeline import EventProcessor
+from app.services.pipeline import EventProcessor, PipelineStep
 from app.services.remediation import RemediationService
 from app.services.reports import Reporter
 from app.services.runbooks import RunbookLibrary
@@ -93,25 +105,27 @@ from app.services.worker import IncidentWorker
 log = logging.getLogger(__name__)
 
 APP_ROOT = Path(__file__).resolve().parents[1]
-KNOWN_OVERRIDES = frozenset(
-    {
-        "database_url",
-        "db",
-        "queue",
-        "steps",
-        "parsers",
-        "embedder",
-        "classifier",
-        "github",
-        "log_sources",
-        "thresholds",
-        "remediators",
-        "metrics",
-        "slack",
-        "kubernetes",
-        "argocd",
-    }
-)
+
+
+class Overrides(TypedDict, total=False):
+    """What a test or a benchmark hands the composition root instead of what the settings
+    describe. The caller keeps what it hands in: the container never closes it."""
+
+    database_url: str
+    db: Database
+    queue: Queue
+    metrics: Metrics
+    github: GitHubClient
+    kubernetes: KubernetesClient
+    argocd: ArgoCDClient
+    slack: SlackClient | None  # None: no Slack, whatever the settings say
+    log_sources: dict[IncidentSource, LogSource]
+    embedder: Embedder
+    classifier: Classifier
+    thresholds: Thresholds
+    remediators: dict[ActionKind, Remediator]
+    steps: Sequence[PipelineStep]
+    parsers: dict[IncidentSource, SourceParser]
 
 
 @dataclass
@@ -144,8 +158,8 @@ class Container:
     slack: SlackClient | None = None
     kubernetes: KubernetesClient | None = None
     argocd: ArgoCDClient | None = None
-    embedded: EmbeddedPostgres | None = None
-    closers: list[Callable[[], None]] = field(default_factory=list)
+    # What the container opened (clients, the engine, the embedded server), closed by close().
+    resources: ExitStack = field(default_factory=ExitStack)
 
     def new_worker(self, worker_id: str | None = None) -> IncidentWorker:
         s = self.settings
@@ -196,20 +210,22 @@ class Container:
         )
 
     def close(self) -> None:
-        for close in reversed(self.closers):
-            close()
-        self.closers.clear()
-        self.db.dispose()
-        if self.embedded is not None:
-            self.embedded.stop()
-            self.embedded = None
+        """Close every client the container opened, dispose of its engine and stop the
+        embedded server, last opened first; what it was handed stays open. Idempotent."""
+        self.resources.close()
+
+    def __enter__(self) -> "Container":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
-def resolve_database(settings: Settings) -> tuple[str, EmbeddedPostgres | None]:
+def resolve_database(settings: DatabaseSettings) -> tuple[str, EmbeddedPostgres | None]:
     """DATABASE_URL when set; otherwise the embedded server in CODEHEALER_DATA_DIR."""
-    if settings.database.url:
-        return settings.database.url, None
-    embedded = EmbeddedPostgres(settings.database.data_dir).start()
+    if settings.url:
+        return settings.url, None
+    embedded = EmbeddedPostgres(settings.data_dir).start()
     return embedded.ensure_database(), embedded
 
 
@@ -236,35 +252,37 @@ def config_path(path: Path) -> Path:
     return APP_ROOT / path
 
 
-def build_embedder(settings: Settings, overrides: dict[str, Any]) -> Embedder:
-    if "embedder" in overrides:
-        return overrides["embedder"]
-    if settings.nvidia.api_key is None:
+def build_embedder(settings: NvidiaSettings, nim: ResilientClient | None) -> Embedder:
+    """NIM embeddings over ``nim`` (NVIDIA_API_KEY is set), else the local embedder."""
+    if nim is None:
         return LocalEmbedder()
-    from app.adapters.ai.nvidia.client import build_nim_http  # only with a key (cold start)
-    from app.adapters.ai.nvidia.embedder import NimEmbedder
+    from app.adapters.ai.nvidia.embedder import NimEmbedder  # only with a key (cold start)
 
-    return NimEmbedder(build_nim_http(settings.nvidia), model=settings.nvidia.embed_model)
+    return NimEmbedder(nim, model=settings.embed_model)
 
 
-def build_classifier(settings: Settings, overrides: dict[str, Any]) -> Classifier:
-    if "classifier" in overrides:
-        return overrides["classifier"]
+def build_classifier(
+    settings: Settings, nim: ResilientClient | None, *, actions: Collection[ActionKind]
+) -> Classifier:
+    """The NIM classifier over ``nim`` (falling back to the rules), else the rules; the
+    model may propose only ``actions``."""
     # Compiling the failure patterns takes a noticeable part of a Lambda cold start, and the
     # API function never classifies: build on the first classification.
-    return _LazyClassifier(lambda: _classifier(settings))
+    return _LazyClassifier(lambda: _classifier(settings, nim, actions))
 
 
-def _classifier(settings: Settings) -> Classifier:
+def _classifier(
+    settings: Settings, nim: ResilientClient | None, actions: Collection[ActionKind]
+) -> Classifier:
     rules = RuleClassifier.from_file(config_path(settings.analysis.patterns_file))
-    if settings.nvidia.api_key is None:
+    if nim is None:
         return rules
     from app.adapters.ai.nvidia.classifier import NimClassifier  # only with a key
-    from app.adapters.ai.nvidia.client import build_nim_http
 
     return NimClassifier(
-        build_nim_http(settings.nvidia),
+        nim,
         model=settings.nvidia.model,
+        actions=actions,
         fallback=rules,
         guard=RuleFixabilityGuard(rules),
     )
@@ -315,11 +333,15 @@ class _Lazy(Generic[T]):
         return self._target
 
 
-class _LazySecretStore(_Lazy[SecretStore]):
+class _LazySecretStore(_Lazy[AwsSecretStore]):
     """Builds its store on first use, so unused AWS clients cost nothing at startup."""
 
     def get(self, name: str) -> str:
         return self.target().get(name)
+
+    def close(self) -> None:
+        if self._target is not None:
+            self._target.close()
 
 
 class _LazyClassifier(_Lazy[Classifier]):
@@ -333,17 +355,23 @@ class _LazyClassifier(_Lazy[Classifier]):
         return self.target().classify(excerpt, similar)
 
 
-def build_secret_stores(settings: Settings) -> dict[str, SecretStore]:
-    return {
-        "env": EnvSecretStore(process_environment()),
-        "aws": _LazySecretStore(
-            lambda: AwsSecretStore(secrets_manager_client(settings.aws.region))
-        ),
-    }
+def build_secret_stores(settings: AwsSettings, opened: ExitStack) -> dict[str, SecretStore]:
+    """Where refresh_secret reads new values: the environment, or Secrets Manager (its client
+    built on first use and closed with the container)."""
+    aws = _owned(
+        opened, _LazySecretStore(lambda: AwsSecretStore(secrets_manager_client(settings.region)))
+    )
+    return {"env": EnvSecretStore(process_environment()), "aws": aws}
 
 
 def load_rules_config(settings: Settings) -> dict[str, Any]:
     return yaml.safe_load(config_path(settings.decision.rules_file).read_text()) or {}
+
+
+def load_secret_sources(settings: Settings) -> list[SecretSource]:
+    """The secrets refresh_secret may replace (``secrets:`` of the remediation rules file)."""
+    entries = load_rules_config(settings).get("secrets", [])
+    return [SecretSource.model_validate(entry) for entry in entries]
 
 
 def build_remediators(
@@ -391,59 +419,225 @@ def settings_thresholds(settings: Settings) -> Thresholds:
     )
 
 
-def build_container(settings: Settings, **overrides: Any) -> Container:
-    unknown = set(overrides) - KNOWN_OVERRIDES
+def build_container(settings: Settings, **overrides: Unpack[Overrides]) -> Container:
+    """Everything the service runs on, built from ``settings``. What it opens is closed by
+    ``Container.close()`` (or on leaving ``with``), and at once when building fails."""
+    unknown = set(overrides) - Overrides.__optional_keys__
     if unknown:
         raise TypeError(f"unknown overrides: {sorted(unknown)}")
-    embedded = None
-    database_url = overrides.get("database_url")
-    if database_url is None and "db" not in overrides:
-        database_url, embedded = resolve_database(settings)
-    db = overrides.get("db") or Database(create_db_engine(database_url, settings.database))
-    queue = overrides.get("queue") or build_queue(settings.aws)
-    metrics = overrides.get("metrics") or build_metrics(settings)
-    closers: list[Callable[[], None]] = []
+    with ExitStack() as opened:
+        database_url, db = open_database(settings.database, overrides, opened)
+        queue = overrides.get("queue") or open_queue(settings.aws, opened)
+        metrics = overrides.get("metrics") or build_metrics(settings)
+        clients = open_clients(settings, overrides, opened)
+        secret_sources = load_secret_sources(settings)
+        remediators = overrides.get("remediators")
+        if remediators is None:
+            remediators = build_registry(settings, clients, secret_sources, opened)
+        analyzer = build_analyzer(
+            settings, db, clients, allowed_actions(remediators), metrics, overrides
+        )
+        decider, approvals = build_decisions(
+            settings, db, queue, secret_sources, metrics, overrides
+        )
+        remediation = RemediationService(db, remediators, metrics=metrics)
+        steps = overrides.get("steps")
+        processor = EventProcessor(
+            db,
+            [analyzer, decider, remediation] if steps is None else steps,
+            waits=dependency_wait_policy(settings),
+            deadline_seconds=settings.worker.incident_deadline_seconds,
+        )
+        verifier = VerificationRecorder()
+        parsers = overrides.get("parsers") or build_parsers(settings)
+        return Container(
+            settings=settings,
+            database_url=database_url,
+            db=db,
+            queue=queue,
+            ingest=IngestService(db, queue, parsers, verifier, metrics=metrics),
+            processor=processor,
+            analyzer=analyzer,
+            decider=decider,
+            remediation=remediation,
+            verifier=verifier,
+            approvals=approvals,
+            notifier=build_notifier(settings, db, clients.slack),
+            slack=clients.slack,
+            kubernetes=clients.kubernetes,
+            argocd=clients.argocd,
+            github=clients.github,
+            database_slots=CapacityLimiter(max(1, settings.database.pool_size)),
+            auth_limiter=AuthFailureLimiter(
+                max_failures=settings.server.auth_failure_limit,
+                window_seconds=settings.server.auth_failure_window_seconds,
+                max_clients=settings.server.auth_failure_max_clients,
+            ),
+            incident_views=IncidentQuery(db),
+            kpis=KpiQuery(db, max_fixes_per_hour=settings.decision.max_fixes_per_hour),
+            health=HealthCheck(db),
+            dashboard=DashboardQuery(db, settings),
+            runbooks=RunbookLibrary(),
+            interactions=InteractionService(
+                db, approvals, clients.slack, approver_group=settings.slack.approver_group
+            ),
+            # Last: until here, a failure closes what was opened on leaving ``with``.
+            resources=opened.pop_all(),
+        )
+
+
+SupportsCloseT = TypeVar("SupportsCloseT", bound="_SupportsClose")
+
+
+class _SupportsClose(Protocol):
+    def close(self) -> None: ...
+
+
+def _owned(opened: ExitStack, resource: SupportsCloseT) -> SupportsCloseT:
+    """``resource``, closed with the container: what it opens, never what it is handed."""
+    return opened.enter_context(closing(resource))
+
+
+def open_queue(settings: AwsSettings, opened: ExitStack) -> Queue:
+    """SQS when QUEUE_URL is set (its client closed with the container), else in-process."""
+    queue = build_queue(settings)
+    return _owned(opened, queue) if isinstance(queue, SqsQueue) else queue
+
+
+def open_database(
+    settings: DatabaseSettings, overrides: Overrides, opened: ExitStack
+) -> tuple[str, Database]:
+    """The database and its URL: a given ``db``, else DATABASE_URL (or the ``database_url``
+    override), else the embedded server, started here and stopped with the container."""
+    given = overrides.get("db")
+    if given is not None:
+        return overrides.get("database_url") or str(given.engine.url), given
+    url = overrides.get("database_url")
+    if url is None:
+        url, embedded = resolve_database(settings)
+        if embedded is not None:
+            opened.callback(embedded.stop)
+    db = Database(create_db_engine(url, settings))
+    opened.callback(db.dispose)
+    return url, db
+
+
+@dataclass(frozen=True)
+class Clients:
+    """One client per configured integration; None where it is not configured."""
+
+    github: GitHubClient | None
+    kubernetes: KubernetesClient | None
+    argocd: ArgoCDClient | None
+    slack: SlackClient | None
+    # NVIDIA NIM: the embedder and the classifier share this one client (and its breaker).
+    nim: ResilientClient | None
+
+
+def open_clients(settings: Settings, overrides: Overrides, opened: ExitStack) -> Clients:
+    """The integrations' clients: those handed in as they are, the others built from their
+    part of the settings and closed with the container."""
     github = overrides.get("github")
-    if github is None and (settings.github.token is not None or settings.github.app_configured):
-        github = build_github_client(settings.github)
-        closers.append(github.close)
+    if github is None and settings.github.can_act:
+        github = _owned(opened, build_github_client(settings.github))
     kubernetes = overrides.get("kubernetes")
     if kubernetes is None:
-        kubernetes = build_kubernetes_client(settings.kubernetes, environ=process_environment())
-        if kubernetes is not None:
-            closers.append(kubernetes.close)
+        built = build_kubernetes_client(settings.kubernetes, environ=process_environment())
+        kubernetes = None if built is None else _owned(opened, built)
     argocd = overrides.get("argocd")
     if argocd is None:
-        argocd = build_argocd_client(settings.argocd)
-        if argocd is not None:
-            closers.append(argocd.close)
-    analyzer = Analyzer(
+        built_argocd = build_argocd_client(settings.argocd)
+        argocd = None if built_argocd is None else _owned(opened, built_argocd)
+    # slack-sdk opens a connection per call: nothing of Slack's stays open to close.
+    slack = overrides["slack"] if "slack" in overrides else build_slack_client(settings.slack)
+    needs_nim = not ("embedder" in overrides and "classifier" in overrides)
+    nim = open_nim(settings.nvidia, opened) if needs_nim else None
+    return Clients(github, kubernetes, argocd, slack, nim)
+
+
+def open_nim(settings: NvidiaSettings, opened: ExitStack) -> ResilientClient | None:
+    """The one NVIDIA NIM client, when NVIDIA_API_KEY is set."""
+    if settings.api_key is None:
+        return None
+    from app.adapters.ai.nvidia.client import build_nim_http  # only with a key (cold start)
+
+    return _owned(opened, build_nim_http(settings))
+
+
+def build_registry(
+    settings: Settings, clients: Clients, secret_sources: list[SecretSource], opened: ExitStack
+) -> dict[ActionKind, Remediator]:
+    """The remediators of the configured integrations."""
+    return build_remediators(
+        clients.github,
+        secret_sources=secret_sources,
+        stores=build_secret_stores(settings.aws, opened),
+        kubernetes=clients.kubernetes,
+        argocd=clients.argocd,
+        max_memory=settings.kubernetes.max_memory,
+    )
+
+
+def allowed_actions(registry: Mapping[ActionKind, Remediator]) -> list[ActionKind]:
+    """What the classifier may propose: what a configured remediator executes, or what a
+    person does (nothing, or a configuration change)."""
+    return [action for action in ActionKind if action in registry or action in PERSON_ACTIONS]
+
+
+def build_offline_analyzer(settings: Settings, opened: ExitStack) -> Analyzer:
+    """The analysis step without a database (`codehealer analyze --no-db`), proposing what the
+    configured remediators could do; what it opens is closed with ``opened``."""
+    clients = open_clients(settings, {}, opened)
+    registry = build_registry(settings, clients, load_secret_sources(settings), opened)
+    return build_analyzer(settings, None, clients, allowed_actions(registry), NullMetrics(), {})
+
+
+def build_analyzer(
+    settings: Settings,
+    db: Database | None,
+    clients: Clients,
+    actions: Collection[ActionKind],
+    metrics: Metrics,
+    overrides: Overrides,
+) -> Analyzer:
+    """The analysis step; ``actions``: what the classifier may propose."""
+    log_sources = overrides.get("log_sources") or {
+        IncidentSource.GITHUB: GitHubLogSource(clients.github),
+        IncidentSource.KUBERNETES: KubernetesLogSource(clients.kubernetes),
+        IncidentSource.ARGOCD: ArgoAppLogSource(clients.argocd),
+    }
+    analysis = settings.analysis
+    return Analyzer(
         db,
-        log_sources=overrides.get("log_sources")
-        or {
-            IncidentSource.GITHUB: GitHubLogSource(github),
-            IncidentSource.KUBERNETES: KubernetesLogSource(kubernetes),
-            IncidentSource.ARGOCD: ArgoAppLogSource(argocd),
-        },
-        embedder=build_embedder(settings, overrides),
-        classifier=build_classifier(settings, overrides),
+        log_sources=log_sources,
+        embedder=overrides.get("embedder") or build_embedder(settings.nvidia, clients.nim),
+        classifier=overrides.get("classifier")
+        or build_classifier(settings, clients.nim, actions=actions),
         weights=ConfidenceWeights(
-            settings.analysis.weight_classifier,
-            settings.analysis.weight_similarity,
-            settings.analysis.weight_history,
+            analysis.weight_classifier, analysis.weight_similarity, analysis.weight_history
         ),
-        k=settings.analysis.similar_incidents_k,
-        ef_search=settings.analysis.hnsw_ef_search,
+        k=analysis.similar_incidents_k,
+        ef_search=analysis.hnsw_ef_search,
         metrics=metrics,
     )
-    rules_config = load_rules_config(settings)
-    secret_sources = [SecretSource.model_validate(e) for e in rules_config.get("secrets", [])]
+
+
+def build_decisions(
+    settings: Settings,
+    db: Database,
+    queue: Queue,
+    secret_sources: list[SecretSource],
+    metrics: Metrics,
+    overrides: Overrides,
+) -> tuple[DecisionService, ApprovalService]:
+    """The decision step and the approvals: one planner, one budget, the same rules."""
     engine, storm = build_decision_engine(settings)
     planner = AttemptPlanner(
         budget=hourly_budget(settings),
         dry_run=settings.effective_dry_run or settings.decision.shadow_mode,
         secret_names=[source.name for source in secret_sources],
     )
+    approval_ttl = timedelta(minutes=settings.decision.approval_ttl_minutes)
     decider = DecisionService(
         db,
         engine,
@@ -454,77 +648,26 @@ def build_container(settings: Settings, **overrides: Any) -> Container:
         storm_rule=storm,
         planner=planner,
         shadow=settings.decision.shadow_mode,
-        approval_ttl=timedelta(minutes=settings.decision.approval_ttl_minutes),
+        approval_ttl=approval_ttl,
         metrics=metrics,
     )
+    approver_ids = settings.slack.approver_ids.split(",")
     approvals = ApprovalService(
         db,
         queue,
-        approvers=frozenset(u.strip() for u in settings.slack.approver_ids.split(",") if u.strip()),
-        ttl=timedelta(minutes=settings.decision.approval_ttl_minutes),
+        approvers=frozenset(u.strip() for u in approver_ids if u.strip()),
+        ttl=approval_ttl,
         decider=decider,
         planner=planner,
     )
-    remediators = overrides.get("remediators")
-    if remediators is None:
-        remediators = build_remediators(
-            github,
-            secret_sources=secret_sources,
-            stores=build_secret_stores(settings),
-            kubernetes=kubernetes,
-            argocd=argocd,
-            max_memory=settings.kubernetes.max_memory,
-        )
-    remediation = RemediationService(db, remediators, metrics=metrics)
-    steps = overrides.get("steps")
-    processor = EventProcessor(
-        db,
-        [analyzer, decider, remediation] if steps is None else steps,
-        waits=dependency_wait_policy(settings),
-        deadline_seconds=settings.worker.incident_deadline_seconds,
-    )
-    verifier = VerificationRecorder()
-    parsers = overrides.get("parsers") or build_parsers(settings)
-    ingest = IngestService(db, queue, parsers, verifier, metrics=metrics)
-    slack = overrides["slack"] if "slack" in overrides else build_slack_client(settings.slack)
-    notifier = SlackNotifier(
+    return decider, approvals
+
+
+def build_notifier(settings: Settings, db: Database, slack: SlackClient | None) -> SlackNotifier:
+    return SlackNotifier(
         db,
         slack,
         channel=settings.slack.channel,
         public_url=settings.dashboard.public_url,
         runbook_base_url=settings.dashboard.runbook_base,
-    )
-    return Container(
-        settings=settings,
-        database_url=database_url or str(db.engine.url),
-        db=db,
-        queue=queue,
-        ingest=ingest,
-        processor=processor,
-        analyzer=analyzer,
-        decider=decider,
-        remediation=remediation,
-        verifier=verifier,
-        approvals=approvals,
-        notifier=notifier,
-        slack=slack,
-        kubernetes=kubernetes,
-        argocd=argocd,
-        github=github,
-        embedded=embedded,
-        closers=closers,
-        database_slots=CapacityLimiter(max(1, settings.database.pool_size)),
-        auth_limiter=AuthFailureLimiter(
-            max_failures=settings.server.auth_failure_limit,
-            window_seconds=settings.server.auth_failure_window_seconds,
-            max_clients=settings.server.auth_failure_max_clients,
-        ),
-        incident_views=IncidentQuery(db),
-        kpis=KpiQuery(db, max_fixes_per_hour=settings.decision.max_fixes_per_hour),
-        health=HealthCheck(db),
-        dashboard=DashboardQuery(db, settings),
-        runbooks=RunbookLibrary(),
-        interactions=InteractionService(
-            db, approvals, slack, approver_group=settings.slack.approver_group
-        ),
     )

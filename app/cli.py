@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 from app.core.config import Settings
@@ -117,7 +118,7 @@ def cmd_db(args: argparse.Namespace) -> int:
     from app.bootstrap import resolve_database
 
     settings = _settings(args)
-    url, embedded = resolve_database(settings)
+    url, embedded = resolve_database(settings.database)
     try:
         if args.db_command == "upgrade":
             migrate.upgrade(url, args.revision)
@@ -168,44 +169,22 @@ def _database_available(settings: Settings) -> bool:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from app.bootstrap import build_classifier, build_container, build_embedder
-    from app.services.analyzer import Analyzer
+    from app.bootstrap import build_container, build_offline_analyzer
 
     settings = _settings(args)
     raw = sys.stdin.read() if args.path == "-" else Path(args.path).read_text(errors="replace")
-    container = (
-        build_container(settings) if _database_available(settings) and not args.no_db else None
-    )
-    try:
-        if container is not None:
-            from app.adapters.database.migrate import upgrade
+    with_db = _database_available(settings) and not args.no_db
+    if with_db:
+        from app.adapters.database.migrate import upgrade
 
+        with build_container(settings) as container:
             upgrade(container.database_url)
-            analyzer = container.analyzer
-        else:
-            analyzer = Analyzer(
-                None,
-                log_sources={},
-                embedder=build_embedder(settings, {}),
-                classifier=build_classifier(settings, {}),
-                weights=_weights(settings),
-                k=settings.analysis.similar_incidents_k,
-            )
-        analysis = analyzer.analyze_text(raw)
-    finally:
-        if container is not None:
-            container.close()
-    print(render_analysis(analysis, as_json=args.json, with_db=container is not None))
+            analysis = container.analyzer.analyze_text(raw)
+    else:
+        with ExitStack() as opened:
+            analysis = build_offline_analyzer(settings, opened).analyze_text(raw)
+    print(render_analysis(analysis, as_json=args.json, with_db=with_db))
     return 0
-
-
-def _weights(settings: Settings):
-    from app.domain.scoring.confidence import ConfidenceWeights
-
-    analysis = settings.analysis
-    return ConfidenceWeights(
-        analysis.weight_classifier, analysis.weight_similarity, analysis.weight_history
-    )
 
 
 def render_analysis(analysis, *, as_json: bool, with_db: bool) -> str:

@@ -194,6 +194,10 @@ class ResilientClient:
         self._slots = threading.BoundedSemaphore(max_concurrency)
         self._sleep = sleep
 
+    def close(self) -> None:
+        """Close the connections of the wrapped client."""
+        self.client.close()
+
     def request(
         self, method: str, url: str, *, allow: Iterable[int] = (), **kwargs
     ) -> httpx.Response:
@@ -324,4 +328,4 @@ class IntegrationClient:
         return self.api.breaker
 
     def close(self) -> None:
-        self.api.client.close()
+        self.api.close()

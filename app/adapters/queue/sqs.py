@@ -64,6 +64,13 @@ class SqsQueue:
                     self._client = boto3.session.Session().client("sqs", region_name=self.region)
         return self._client
 
+    def close(self) -> None:
+        """Close the SQS client's connections, if a client was created."""
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
     def enqueue(self, incident_id: int) -> None:
         """Send ``{"incident_id": N}``; raises ``IntegrationError`` when SQS refuses or fails.
 

@@ -28,6 +28,10 @@ class AwsSecretStore:
     def __init__(self, client: Any):
         self._client = client
 
+    def close(self) -> None:
+        """Close the Secrets Manager client's connections."""
+        self._client.close()
+
     def get(self, name: str) -> str:
         """The current ``SecretString`` of ``name``; ``SecretNotFound`` when there is none."""
         try:

@@ -115,3 +115,13 @@ def test_build_queue_uses_sqs_only_when_a_queue_url_is_set():
     assert isinstance(sqs, SqsQueue)
     assert (sqs.queue_url, sqs.region) == (url, "eu-west-1")
     assert isinstance(build_queue(make_settings().aws), InProcessQueue)
+
+
+
+def test_a_closed_client_is_never_used_again(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    queue = build_queue(make_settings(queue_url="https://sqs.eu-west-1.amazonaws.com/1/q").aws)
+    client = queue.client
+    queue.close()
+    assert queue.client is not client

@@ -1,15 +1,17 @@
 """NIM chat classifier: excerpt + similar incidents → verdict, with an offline classifier as fallback.
 
 The model's answer is untrusted input (a log can carry instructions to it). It is parsed into
-``LLMAnswer`` and every value that could steer a remediation is checked against the enums: an
-unknown category, action or fixability never turns into an action, it turns into an
-escalation. Fixability is not the model's to grant: a guard checks the verdict against the
+``LLMAnswer`` and every value that could steer a remediation is checked: category and
+fixability against their enums, the action against the allow-list the classifier is built
+with (the actions of the configured remediators, and those a person performs). An unknown or
+disallowed value never turns into an action, it turns into an escalation. Fixability is not the model's to grant: a guard checks the verdict against the
 rules, which may make it more careful, never less.
 """
 
 import json
 import logging
 import re
+from collections.abc import Collection
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -116,6 +118,7 @@ class NimClassifier:
         http: ResilientClient,
         *,
         model: str,
+        actions: Collection[ActionKind],
         fallback: Classifier,
         guard: VerdictGuard | None = None,
         prompt_dir: Path = PROMPT_DIR,
@@ -125,6 +128,8 @@ class NimClassifier:
     ):
         self.http = http
         self.model = model
+        # The allow-list: what the configured remediators execute, and what a person does.
+        self.actions = tuple(actions)
         self.fallback = fallback
         self.guard = guard or _NoAutomaticFixes()
         self.max_tokens = max_tokens
@@ -139,7 +144,12 @@ class NimClassifier:
             lstrip_blocks=True,
         )
         self._user_template = env.get_template("user.md.j2")
-        examples = load_examples(prompt_dir / "few_shot.yaml")
+        # The prompt never shows the model an action it may not propose.
+        examples = [
+            example
+            for example in load_examples(prompt_dir / "few_shot.yaml")
+            if example["action"] in self.actions
+        ]
         self._system_prompt = env.get_template("system.md.j2").render(examples=examples)
 
     def classify(self, excerpt: str, similar: list[SimilarIncident]) -> ClassifierVerdict:
@@ -161,7 +171,7 @@ class NimClassifier:
             excerpt=self._prepare_excerpt(excerpt),
             similar=sorted(similar, key=lambda item: item.similarity, reverse=True),
             categories=[member.value for member in Category],
-            actions=[member.value for member in ActionKind],
+            actions=[action.value for action in self.actions],
             fixabilities=[member.value for member in Fixability],
         )
         return [
@@ -201,6 +211,8 @@ class NimClassifier:
             )
             if parsed is None
         ]
+        if action is not None and action not in self.actions:
+            problems.append(f"LLM proposed action {_quote(answer.action)}, which is not allowed here")
         common = {
             "root_cause": _cap(mask_secrets(answer.root_cause.strip()), MAX_ROOT_CAUSE_CHARS),
             "evidence": clean_evidence(answer.evidence),
@@ -314,6 +326,7 @@ def load_examples(path: Path) -> list[dict[str, str]]:
                 raise ConfigurationError(f"{path.name} example {position}: unknown {value!r}")
         examples.append(
             {
+                "action": _member(ActionKind, answer.action),
                 "excerpt": str(item["excerpt"]).rstrip("\n"),
                 "answer_json": json.dumps(item["answer"], ensure_ascii=False),
             }

@@ -153,7 +153,13 @@ def classifier(sleeps, fallback) -> NimClassifier:
         _env_file=None, nvidia_api_key=API_KEY, nvidia_base_url=BASE_URL, nvidia_max_retries=3
     )
     http = build_nim_http(settings.nvidia, sleep=sleeps.append)
-    return NimClassifier(http, model=MODEL, fallback=fallback, guard=RuleFixabilityGuard(RULES))
+    return NimClassifier(
+        http,
+        model=MODEL,
+        actions=list(ActionKind),
+        fallback=fallback,
+        guard=RuleFixabilityGuard(RULES),
+    )
 
 
 def test_valid_answer_becomes_verdict_with_token_usage(nim, classifier, fallback):
@@ -407,7 +413,41 @@ def test_the_model_cannot_grant_auto_to_an_action_the_rules_never_make_automatic
 
 def test_without_rules_to_check_against_a_model_never_grants_auto(nim, sleeps, fallback):
     settings = Settings(_env_file=None, nvidia_api_key=API_KEY, nvidia_base_url=BASE_URL)
-    unguarded = NimClassifier(build_nim_http(settings.nvidia), model=MODEL, fallback=fallback)
+    unguarded = NimClassifier(
+        build_nim_http(settings.nvidia), model=MODEL, actions=list(ActionKind), fallback=fallback
+    )
     nim.post("/chat/completions").mock(return_value=chat_reply(json.dumps(GOOD_ANSWER)))
 
     assert unguarded.classify(EXCERPT, SIMILAR).fixability is Fixability.UNKNOWN
+
+
+def github_only(fallback) -> NimClassifier:
+    """A classifier for a service with only GitHub configured."""
+    settings = Settings(_env_file=None, nvidia_api_key=API_KEY, nvidia_base_url=BASE_URL)
+    actions = [ActionKind.RERUN_FAILED_JOBS, ActionKind.RERUN_NO_CACHE, ActionKind.NONE]
+    return NimClassifier(
+        build_nim_http(settings.nvidia, sleep=lambda _: None),
+        model=MODEL,
+        actions=actions,
+        fallback=fallback,
+        guard=RuleFixabilityGuard(RULES),
+    )
+
+
+def test_an_action_outside_the_allow_list_escalates(nim, fallback):
+    nim.post("/chat/completions").mock(
+        return_value=chat_reply(answer_with(category="k8s_oom", action="scale_memory"))
+    )
+
+    verdict = github_only(fallback).classify(EXCERPT, SIMILAR)
+
+    assert verdict.action is ActionKind.NONE
+    assert verdict.category is Category.UNKNOWN
+    assert verdict.note == "LLM proposed action 'scale_memory', which is not allowed here"
+
+
+def test_the_prompt_offers_only_the_allowed_actions(fallback):
+    [system, user] = github_only(fallback).build_messages(EXCERPT, SIMILAR)
+
+    assert "Allowed actions: rerun_failed_jobs, rerun_no_cache, none" in user["content"]
+    assert "scale_memory" not in system["content"]  # its few-shot example is left out
