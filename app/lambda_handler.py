@@ -53,6 +53,21 @@ RUNTIME_HOOKS_MODULE = "snapshot_restore_py"
 # The function's handler as Lambda names it (image command or zip handler setting).
 HANDLER_VARIABLE = "_HANDLER"
 HTTP_HANDLER = "app.lambda_handler.handler"
+# GET /ready as API Gateway's HTTP API (payload 2.0) sends it: the request a snapshot is primed
+# with (see prime_snapshot).
+PRIMING_EVENT: dict[str, Any] = {
+    "version": "2.0",
+    "routeKey": "$default",
+    "rawPath": "/ready",
+    "rawQueryString": "",
+    "headers": {"user-agent": "codehealer-snapstart-priming"},
+    "requestContext": {
+        "http": {"method": "GET", "path": "/ready", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1"},
+        "requestId": "snapstart-priming",
+        "stage": "$default",
+    },
+    "isBase64Encoded": False,
+}
 
 _container: "Container | None" = None
 _owns_container = False
@@ -156,6 +171,7 @@ def prepare_snapshot(environ: Mapping[str, str]) -> None:
         get_container()
         if serves_http(environ):
             http_adapter()
+        prime_snapshot(serves_http(environ))
     except Exception as exc:  # any failure: publish anyway, build on the first event
         _discard_container()
         log.error(
@@ -164,6 +180,22 @@ def prepare_snapshot(environ: Mapping[str, str]) -> None:
             type(exc).__name__,
             exc,
         )
+
+
+def prime_snapshot(http: bool) -> None:
+    """Run the readiness check once, so that what a first event loads lazily is in the
+    snapshot: for the HTTP function a GET /ready through the app (anyio's event loop backend
+    and worker thread, the request path of FastAPI), for every function the database driver's
+    first-connection setup. It reads, writes nothing and answers 503 (logged, not raised)
+    while the database is unreachable or not migrated yet; its connection is closed at once
+    (no pool on Lambda) and ``before_snapshot`` disposes of the engine anyway."""
+    container = get_container()
+    if http:
+        response = http_adapter()(PRIMING_EVENT, None)
+        status = response.get("statusCode")
+    else:
+        status = 200 if container.health.readiness().ready else 503
+    log.info("SnapStart: snapshot primed with the readiness check (%s)", status)
 
 
 def register_runtime_hooks() -> None:

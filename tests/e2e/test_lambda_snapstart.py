@@ -7,6 +7,7 @@ each restored environment, the after-restore hooks in order, then the first even
 """
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -35,10 +36,16 @@ import json, sys
 import snapshot_restore_py
 import app.lambda_handler as lambda_handler
 
+container = lambda_handler._container
 built_at_init = {
-    "container": lambda_handler._container is not None,
+    "container": container is not None,
     "http_app": lambda_handler._http is not None,
     "fastapi_loaded": "fastapi" in sys.modules,
+}
+primed_at_init = {
+    "event_loop_backend": "anyio._backends._asyncio" in sys.modules,
+    "database_dialect": container is not None
+    and container.db.engine.dialect.server_version_info is not None,
 }
 for func, args, kwargs in reversed(snapshot_restore_py.get_before_snapshot()):
     func(*args, **kwargs)
@@ -49,7 +56,11 @@ class Context:
     aws_request_id = "snapstart-test"
 
 response = lambda_handler.handler(json.loads(sys.stdin.read()), Context())
-print(json.dumps({"built_at_init": built_at_init, "status": response.get("statusCode")}))
+print(json.dumps({
+    "built_at_init": built_at_init,
+    "primed_at_init": primed_at_init,
+    "status": response.get("statusCode"),
+}))
 """
 
 
@@ -148,6 +159,16 @@ def test_a_snap_start_init_builds_the_container_and_the_http_app(migrated_url):
     assert answer["status"] == 202
 
 
+def test_a_snap_start_init_primes_what_the_first_request_would_load(migrated_url):
+    environ = lambda_environment(
+        migrated_url,
+        AWS_LAMBDA_INITIALIZATION_TYPE="snap-start",
+        _HANDLER="app.lambda_handler.handler",
+    )
+    answer = live_snapshot(environ, signed_webhook_event(910_000_006))
+    assert answer["primed_at_init"] == {"event_loop_backend": True, "database_dialect": True}
+
+
 def test_a_snap_start_init_of_the_worker_builds_no_http_app(migrated_url):
     environ = lambda_environment(
         migrated_url,
@@ -208,8 +229,18 @@ def hook_registries():
     before[:], after[:] = saved
 
 
+@pytest.fixture
+def restore_logging():
+    """Building the container configures the root logger; put it back afterwards."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
 def test_a_snapshot_prepared_before_the_settings_are_complete_builds_on_the_first_event(
-    migrated_url, monkeypatch, tmp_path, hook_registries, caplog
+    migrated_url, monkeypatch, tmp_path, hook_registries, capsys, restore_logging
 ):
     # First deploy: the functions are published before the settings secret has a value.
     monkeypatch.chdir(tmp_path)  # no stray .env is read
@@ -220,7 +251,7 @@ def test_a_snapshot_prepared_before_the_settings_are_complete_builds_on_the_firs
     try:
         lambda_handler.prepare_snapshot({"_HANDLER": "app.lambda_handler.handler"})
         assert (lambda_handler._container, lambda_handler._http) == (None, None)
-        assert "nothing built at init" in caplog.text
+        assert "nothing built at init" in capsys.readouterr().err
         monkeypatch.setenv("DATABASE_URL", migrated_url)  # the secret is written afterwards
         event = signed_webhook_event(910_000_005)
         answer = lambda_handler.handler(event, type("Context", (), {"aws_request_id": "r"})())
@@ -230,7 +261,7 @@ def test_a_snapshot_prepared_before_the_settings_are_complete_builds_on_the_firs
 
 
 def test_preparing_a_snapshot_sends_no_http_request(
-    migrated_url, monkeypatch, tmp_path, hook_registries
+    migrated_url, monkeypatch, tmp_path, hook_registries, restore_logging
 ):
     monkeypatch.chdir(tmp_path)  # no stray .env is read
     for name, value in lambda_environment(migrated_url).items():
