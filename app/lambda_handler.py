@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from app.adapters.queue.sqs import parse_incident_message
+from app.adapters.queue.sqs import SqsQueue, parse_incident_message
 from app.core.logs import configure_logging, incident_id_var, request_id_var
 
 if TYPE_CHECKING:
@@ -183,13 +183,21 @@ def prepare_snapshot(environ: Mapping[str, str]) -> None:
 
 
 def prime_snapshot(http: bool) -> None:
-    """Run the readiness check once, so that what a first event loads lazily is in the
-    snapshot: for the HTTP function a GET /ready through the app (anyio's event loop backend
-    and worker thread, the request path of FastAPI), for every function the database driver's
-    first-connection setup. It reads, writes nothing and answers 503 (logged, not raised)
-    while the database is unreachable or not migrated yet; its connection is closed at once
-    (no pool on Lambda) and ``before_snapshot`` disposes of the engine anyway."""
+    """Load now what a first event would load lazily, so that it is in the snapshot.
+
+    The readiness check runs once: for the HTTP function a GET /ready through the app
+    (anyio's event loop backend and worker thread, the request path of FastAPI), for every
+    function the database driver's first-connection setup. It reads, writes nothing and
+    answers 503 (logged, not raised) while the database is unreachable or not migrated yet;
+    its connection is closed at once (no pool on Lambda) and ``before_snapshot`` disposes of
+    the engine anyway. The SQS client is created (botocore loads the queue's service model,
+    about 100 ms); it sends nothing, and its credentials come from Lambda's container
+    credentials endpoint, which botocore refreshes after a restore.
+    """
     container = get_container()
+    if isinstance(container.queue, SqsQueue):
+        sqs_client = container.queue.client
+        log.info("SnapStart: SQS client ready (%s)", sqs_client.meta.region_name)
     if http:
         response = http_adapter()(PRIMING_EVENT, None)
         status = response.get("statusCode")

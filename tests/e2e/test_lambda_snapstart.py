@@ -17,11 +17,13 @@ from pathlib import Path
 import pytest
 import respx
 import snapshot_restore_py
+from moto import mock_aws
 from sqlalchemy import create_engine, text
 
 from app import lambda_handler
 from app.adapters.database.engine import sqlalchemy_url
 from app.adapters.database.migrate import upgrade
+from app.adapters.queue.sqs import SqsQueue
 from app.core.security import github_signature
 from tests.conftest import WEBHOOK_SECRET, fixture_bytes
 
@@ -283,5 +285,24 @@ def test_preparing_a_snapshot_sends_no_http_request(
             container = lambda_handler.get_container()
             assert None not in (container.github, container.argocd, container.kubernetes)
             assert outbound.calls.call_count == 0
+    finally:
+        lambda_handler.reset_container_for_tests()
+
+
+def test_a_snapshot_holds_the_sqs_client(
+    migrated_url, monkeypatch, tmp_path, hook_registries, restore_logging
+):
+    monkeypatch.chdir(tmp_path)  # no stray .env is read
+    for name, value in lambda_environment(migrated_url).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SECRETS_ARN", raising=False)
+    monkeypatch.setenv("QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/jobs")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    lambda_handler.reset_container_for_tests()
+    try:
+        with mock_aws():
+            lambda_handler.prepare_snapshot({"_HANDLER": "app.lambda_handler.handler"})
+            queue = lambda_handler.get_container().queue
+            assert isinstance(queue, SqsQueue) and queue._client is not None
     finally:
         lambda_handler.reset_container_for_tests()
