@@ -57,12 +57,12 @@ from app.core.rate_limit import AuthFailureLimiter
 from app.domain.classification.fixability_guard import RuleFixabilityGuard
 from app.domain.classification.rule_classifier import RuleClassifier
 from app.domain.decisions.engine import DecisionEngine
-from app.domain.decisions.models import Thresholds
+from app.domain.decisions.models import ActionRisks, Thresholds
 from app.domain.dependency_waits import WaitPolicy
 from app.domain.remediators.argocd_hard_refresh import ArgoHardRefresh
 from app.domain.remediators.argocd_rollback import ArgoRollback
 from app.domain.remediators.argocd_sync import ArgoSync
-from app.domain.remediators.base import PERSON_ACTIONS, Remediator
+from app.domain.remediators.base import PERSON_ACTIONS, Remediator, declared_risks
 from app.domain.remediators.refresh_secret import RefreshSecret, SecretSource
 from app.domain.remediators.rerun_failed_jobs import RerunFailedJobs
 from app.domain.remediators.rerun_no_cache import RerunNoCache
@@ -296,17 +296,19 @@ def hourly_budget(settings: Settings) -> HourlyBudget:
 
 
 def build_decision_engine(settings: Settings) -> tuple[DecisionEngine, StormRule]:
+    risks = action_risks()
     strategies = {
         Strategy.CONSERVATIVE: ConservativeStrategy(),
-        Strategy.SLACK_FIRST: SlackFirstStrategy(),
+        Strategy.SLACK_FIRST: SlackFirstStrategy(low_risk=risks.low),
         Strategy.HYBRID: HybridStrategy(),
     }
     storm = StormRule(settings.decision.storm_targets)
+    decision = settings.decision
     rules = [
         FixabilityRule(),
-        HighRiskActionRule.from_setting(settings.decision.high_risk_actions_allowed),
-        BlacklistRule.from_file(config_path(settings.decision.rules_file)),
-        RetryBudgetRule(settings.decision.max_rerun_attempts),
+        HighRiskActionRule.from_setting(decision.high_risk_actions_allowed, high_risk=risks.high),
+        BlacklistRule.from_file(config_path(decision.rules_file)),
+        RetryBudgetRule(decision.max_rerun_attempts, reruns=risks.reruns),
         RecurrenceRule(settings.decision.recurrence_limit),
         storm,
         BlastRadiusRule.for_budget(hourly_budget(settings)),
@@ -372,6 +374,26 @@ def load_secret_sources(settings: Settings) -> list[SecretSource]:
     """The secrets refresh_secret may replace (``secrets:`` of the remediation rules file)."""
     entries = load_rules_config(settings).get("secrets", [])
     return [SecretSource.model_validate(entry) for entry in entries]
+
+
+# Every remediator class. The registry holds those of the configured integrations; what each
+# class declares (its risk, whether it re-runs a workflow run) tells the rules how careful to be.
+REMEDIATOR_CLASSES: tuple[type[Remediator], ...] = (
+    RerunFailedJobs,
+    RerunNoCache,
+    RefreshSecret,
+    RestartPod,
+    RolloutRestart,
+    ScaleMemory,
+    ArgoSync,
+    ArgoHardRefresh,
+    ArgoRollback,
+)
+
+
+def action_risks() -> ActionRisks:
+    """The risks the remediator classes declare, for the decision rules and strategies."""
+    return declared_risks(REMEDIATOR_CLASSES)
 
 
 def build_remediators(
@@ -647,6 +669,7 @@ def build_decisions(
         or calibrated_thresholds(db, settings_thresholds(settings)),
         storm_rule=storm,
         planner=planner,
+        rerun_actions=action_risks().reruns,
         shadow=settings.decision.shadow_mode,
         approval_ttl=approval_ttl,
         metrics=metrics,

@@ -6,7 +6,7 @@ restart does not reset it (the counts come from ``remediation_attempts``).
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
@@ -31,7 +31,7 @@ from app.core.enums import (
 from app.core.metrics import Metrics, NullMetrics
 from app.domain.audit import AuditEvent
 from app.domain.decisions.engine import DecisionEngine
-from app.domain.decisions.models import RERUN_ACTIONS, DecisionFacts, DecisionOutcome, Thresholds
+from app.domain.decisions.models import DecisionFacts, DecisionOutcome, Thresholds
 from app.domain.rules.storm import StormRule
 from app.services.attempt_planner import AttemptPlanner, incident_target
 from app.services.audit_trail import record_event
@@ -59,6 +59,7 @@ class DecisionService:
         thresholds: Callable[[], Thresholds],
         storm_rule: StormRule,
         planner: AttemptPlanner,
+        rerun_actions: Collection[ActionKind],
         shadow: bool = False,
         approval_ttl: timedelta = timedelta(minutes=30),
         metrics: Metrics | None = None,
@@ -70,6 +71,8 @@ class DecisionService:
         self.thresholds = thresholds
         self.storm_rule = storm_rule
         self.planner = planner
+        # Actions whose remediator re-runs a workflow run: they count as automatic reruns.
+        self.rerun_actions = frozenset(rerun_actions)
         self.shadow = shadow
         self.approval_ttl = approval_ttl
         self.metrics = metrics or NullMetrics()
@@ -100,7 +103,7 @@ class DecisionService:
         reruns, superseded = 0, None
         if incident.repo and incident.run_id is not None:
             reruns = attempts.automatic_reruns_of_run(
-                incident.repo, incident.run_id, [a.value for a in RERUN_ACTIONS]
+                incident.repo, incident.run_id, sorted(a.value for a in self.rerun_actions)
             )
             superseded = facts.newer_run_of_same_workflow(
                 repo=incident.repo,

@@ -1,7 +1,15 @@
 """Registries keyed by enums cover every member exactly once."""
 
-from app.bootstrap import build_decision_engine, build_parsers, build_remediators
+from app.bootstrap import (
+    REMEDIATOR_CLASSES,
+    action_risks,
+    allowed_actions,
+    build_decision_engine,
+    build_parsers,
+    build_remediators,
+)
 from app.core.enums import ActionKind, IncidentSource, Strategy
+from app.domain.remediators.base import PERSON_ACTIONS, Risk
 from tests.conftest import make_settings
 
 # Actions a person performs: never executed by CodeHealer.
@@ -35,3 +43,46 @@ def test_github_parser_is_registered():
 
 def test_every_source_has_a_registered_parser():
     assert set(build_parsers(make_settings())) == set(IncidentSource)
+
+
+def test_the_person_actions_are_the_ones_no_remediator_executes():
+    assert PERSON_ACTIONS == HUMAN_ACTIONS
+
+
+def test_every_remediator_class_is_listed_once():
+    registry = build_remediators(
+        _AnyApi(), secret_sources=[], stores={}, kubernetes=_AnyApi(), argocd=_AnyApi()
+    )
+    assert sorted(map(str, map(type, registry.values()))) == sorted(map(str, REMEDIATOR_CLASSES))
+
+
+def test_every_remediator_class_declares_its_risk_and_whether_it_reruns_a_run():
+    for remediator in REMEDIATOR_CLASSES:
+        assert isinstance(remediator.risk, Risk), remediator
+        assert isinstance(remediator.reruns_workflow_run, bool), remediator
+
+
+def test_the_declared_risks_are_the_ones_the_decision_rules_have_always_used():
+    risks = action_risks()
+    assert risks.low == {
+        ActionKind.RERUN_FAILED_JOBS,
+        ActionKind.RERUN_NO_CACHE,
+        ActionKind.ARGOCD_HARD_REFRESH,
+    }
+    assert risks.high == {ActionKind.REFRESH_SECRET, ActionKind.ARGOCD_ROLLBACK}
+    assert risks.reruns == {
+        ActionKind.RERUN_FAILED_JOBS,
+        ActionKind.RERUN_NO_CACHE,
+        ActionKind.REFRESH_SECRET,
+    }
+
+
+def test_the_model_may_propose_the_configured_actions_and_what_a_person_does():
+    registry = build_remediators(None, secret_sources=[], stores={}, argocd=_AnyApi())
+    assert allowed_actions(registry) == [
+        ActionKind.ARGOCD_SYNC,
+        ActionKind.ARGOCD_HARD_REFRESH,
+        ActionKind.ARGOCD_ROLLBACK,
+        ActionKind.CONFIG_FIX_PR,
+        ActionKind.NONE,
+    ]

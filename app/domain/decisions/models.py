@@ -1,5 +1,7 @@
 """Decision value objects. Pure: the service layer gathers the facts, the domain decides."""
 
+from dataclasses import dataclass
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.enums import ActionKind, Decision, Environment, Fixability, IncidentSource, Strategy
@@ -13,15 +15,19 @@ CAREFULNESS = {
     Decision.IGNORE: 3,
 }
 
-LOW_RISK_ACTIONS = frozenset(
-    {ActionKind.RERUN_FAILED_JOBS, ActionKind.RERUN_NO_CACHE, ActionKind.ARGOCD_HARD_REFRESH}
-)
-# Actions whose mistake is costly to undo (a secret replaced, auto-sync switched off by a
-# rollback): never run without a person unless HIGH_RISK_ACTIONS_ALLOWED names the target.
-HIGH_RISK_ACTIONS = frozenset({ActionKind.REFRESH_SECRET, ActionKind.ARGOCD_ROLLBACK})
-RERUN_ACTIONS = frozenset(
-    {ActionKind.RERUN_FAILED_JOBS, ActionKind.RERUN_NO_CACHE, ActionKind.REFRESH_SECRET}
-)
+
+
+@dataclass(frozen=True)
+class ActionRisks:
+    """What the rules and strategies know of actions. Each remediator class declares its risk
+    and whether it re-runs a workflow run; the composition root gathers them here."""
+
+    # Run alone by the slack_first strategy.
+    low: frozenset[ActionKind]
+    # Costly to undo: never run without a person unless HIGH_RISK_ACTIONS_ALLOWED names the target.
+    high: frozenset[ActionKind]
+    # Re-run a GitHub workflow run: bounded by the retry budget.
+    reruns: frozenset[ActionKind]
 
 
 def more_careful(current: Decision, proposed: Decision) -> Decision:

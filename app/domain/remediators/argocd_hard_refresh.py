@@ -3,7 +3,7 @@ from typing import ClassVar
 from app.core.cluster_ports import ArgoCDApi
 from app.core.enums import ActionKind
 from app.domain.remediators.argocd_app import ArgoAppParams, health_status, sync_status
-from app.domain.remediators.base import RemediationResult, RemediationStatus
+from app.domain.remediators.base import RemediationResult, RemediationStatus, Risk
 
 
 class ArgoHardRefresh:
@@ -12,6 +12,8 @@ class ArgoHardRefresh:
 
     action: ClassVar[ActionKind] = ActionKind.ARGOCD_HARD_REFRESH
     params_model: ClassVar[type[ArgoAppParams]] = ArgoAppParams
+    risk: ClassVar[Risk] = Risk.LOW
+    reruns_workflow_run: ClassVar[bool] = False
 
     def __init__(self, argocd: ArgoCDApi):
         self.argocd = argocd

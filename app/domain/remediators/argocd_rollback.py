@@ -12,7 +12,7 @@ from app.domain.remediators.argocd_app import (
     operation_running,
     status_of,
 )
-from app.domain.remediators.base import RemediationResult, RemediationStatus
+from app.domain.remediators.base import RemediationResult, RemediationStatus, Risk
 from app.domain.remediators.k8s_workload import aborted
 
 
@@ -32,6 +32,8 @@ class ArgoRollback:
 
     action: ClassVar[ActionKind] = ActionKind.ARGOCD_ROLLBACK
     params_model: ClassVar[type[ArgoRollbackParams]] = ArgoRollbackParams
+    risk: ClassVar[Risk] = Risk.HIGH
+    reruns_workflow_run: ClassVar[bool] = False
 
     def __init__(self, argocd: ArgoCDApi):
         self.argocd = argocd

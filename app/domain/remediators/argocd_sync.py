@@ -10,7 +10,7 @@ from app.domain.remediators.argocd_app import (
     operation_running,
     sync_status,
 )
-from app.domain.remediators.base import RemediationResult, RemediationStatus
+from app.domain.remediators.base import RemediationResult, RemediationStatus, Risk
 
 
 class ArgoSync:
@@ -18,6 +18,8 @@ class ArgoSync:
 
     action: ClassVar[ActionKind] = ActionKind.ARGOCD_SYNC
     params_model: ClassVar[type[ArgoAppParams]] = ArgoAppParams
+    risk: ClassVar[Risk] = Risk.MEDIUM
+    reruns_workflow_run: ClassVar[bool] = False
 
     def __init__(self, argocd: ArgoCDApi):
         self.argocd = argocd

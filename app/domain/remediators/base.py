@@ -1,14 +1,24 @@
 """What every remediator shares: typed params, a pre-validation, a result with a status."""
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.enums import ActionKind
+from app.domain.decisions.models import ActionRisks
 
 # Actions a verdict may name that CodeHealer never executes: a person does them (or nothing).
 PERSON_ACTIONS = frozenset({ActionKind.NONE, ActionKind.CONFIG_FIX_PR})
+
+
+class Risk(StrEnum):
+    """What a wrong run of an action costs; each remediator class declares its own."""
+
+    LOW = "low"  # repeats what already ran (a rerun, a refresh): the slack_first strategy runs it alone
+    MEDIUM = "medium"  # changes a workload or an app in a way the next deploy undoes
+    HIGH = "high"  # costly to undo (a secret replaced, auto-sync switched off by a rollback)
 
 
 class RemediationStatus(StrEnum):
@@ -41,6 +51,10 @@ class StrictParams(BaseModel):
 class Remediator(Protocol):
     action: ClassVar[ActionKind]
     params_model: ClassVar[type[StrictParams]]
+    risk: ClassVar[Risk]
+    # True when the action re-runs a GitHub workflow run: the retry budget (MAX_RERUN_ATTEMPTS,
+    # GitHub's own limits, a newer run superseding it) applies to it.
+    reruns_workflow_run: ClassVar[bool]
 
     def prevalidate(self, params: StrictParams) -> RemediationResult | None:
         """None when it is right to act now; otherwise the result that ends the attempt."""
@@ -53,3 +67,13 @@ class Remediator(Protocol):
     def describe(self, params: StrictParams) -> str:
         """The planned call in words, for dry-run records and Slack."""
         ...
+
+
+def declared_risks(remediators: Iterable[type[Remediator]]) -> ActionRisks:
+    """What the decision rules need to know of each action, as its remediator class declares it."""
+    classes = list(remediators)
+    return ActionRisks(
+        low=frozenset(c.action for c in classes if c.risk is Risk.LOW),
+        high=frozenset(c.action for c in classes if c.risk is Risk.HIGH),
+        reruns=frozenset(c.action for c in classes if c.reruns_workflow_run),
+    )

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.core.crypto import seal_for_github
 from app.core.enums import ActionKind
 from app.core.ports import GitHubActions, SecretStore
-from app.domain.remediators.base import RemediationResult, RemediationStatus
+from app.domain.remediators.base import RemediationResult, RemediationStatus, Risk
 from app.domain.remediators.github_run import GitHubRunParams, GitHubRunPrevalidation
 
 
@@ -33,6 +33,8 @@ class RefreshSecretParams(GitHubRunParams):
 class RefreshSecret(GitHubRunPrevalidation):
     action: ClassVar[ActionKind] = ActionKind.REFRESH_SECRET
     params_model: ClassVar[type[RefreshSecretParams]] = RefreshSecretParams
+    risk: ClassVar[Risk] = Risk.HIGH
+    reruns_workflow_run: ClassVar[bool] = True
 
     def __init__(
         self, github: GitHubActions, *, sources: list[SecretSource], stores: dict[str, SecretStore]

@@ -1,7 +1,7 @@
 from typing import ClassVar
 
 from app.core.enums import ActionKind
-from app.domain.remediators.base import RemediationResult, RemediationStatus
+from app.domain.remediators.base import RemediationResult, RemediationStatus, Risk
 from app.domain.remediators.github_run import GitHubRunParams, GitHubRunPrevalidation
 
 
@@ -10,6 +10,8 @@ class RerunFailedJobs(GitHubRunPrevalidation):
 
     action: ClassVar[ActionKind] = ActionKind.RERUN_FAILED_JOBS
     params_model: ClassVar[type[GitHubRunParams]] = GitHubRunParams
+    risk: ClassVar[Risk] = Risk.LOW
+    reruns_workflow_run: ClassVar[bool] = True
 
     def describe(self, params: GitHubRunParams) -> str:
         return f"re-run the failed jobs of {params.repo} run {params.run_id}"

@@ -1,7 +1,7 @@
 from typing import ClassVar
 
 from app.core.enums import ActionKind
-from app.domain.remediators.base import RemediationResult, RemediationStatus
+from app.domain.remediators.base import RemediationResult, RemediationStatus, Risk
 from app.domain.remediators.github_run import GitHubRunParams, GitHubRunPrevalidation
 
 
@@ -14,6 +14,8 @@ class RerunNoCache(GitHubRunPrevalidation):
 
     action: ClassVar[ActionKind] = ActionKind.RERUN_NO_CACHE
     params_model: ClassVar[type[RerunNoCacheParams]] = RerunNoCacheParams
+    risk: ClassVar[Risk] = Risk.LOW
+    reruns_workflow_run: ClassVar[bool] = True
 
     def describe(self, params: RerunNoCacheParams) -> str:
         return f"delete the caches of {params.repo} ref {self._ref(params)} and re-run run {params.run_id}"

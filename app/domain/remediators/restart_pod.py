@@ -2,7 +2,7 @@ from typing import ClassVar
 
 from app.core.cluster_ports import Eviction, KubernetesApi
 from app.core.enums import ActionKind
-from app.domain.remediators.base import RemediationResult, RemediationStatus
+from app.domain.remediators.base import RemediationResult, RemediationStatus, Risk
 from app.domain.remediators.k8s_workload import PodParams, aborted
 
 # A disruption budget that refuses now may allow it once a replacement pod is ready.
@@ -19,6 +19,8 @@ class RestartPod:
 
     action: ClassVar[ActionKind] = ActionKind.RESTART_POD
     params_model: ClassVar[type[PodParams]] = PodParams
+    risk: ClassVar[Risk] = Risk.MEDIUM
+    reruns_workflow_run: ClassVar[bool] = False
 
     def __init__(self, kube: KubernetesApi):
         self.kube = kube

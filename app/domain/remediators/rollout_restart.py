@@ -4,7 +4,7 @@ from typing import ClassVar
 
 from app.core.cluster_ports import KubernetesApi
 from app.core.enums import ActionKind
-from app.domain.remediators.base import RemediationResult, RemediationStatus
+from app.domain.remediators.base import RemediationResult, RemediationStatus, Risk
 from app.domain.remediators.k8s_workload import Workload, WorkloadParams, resolve_workload
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
@@ -24,6 +24,8 @@ class RolloutRestart:
 
     action: ClassVar[ActionKind] = ActionKind.ROLLOUT_RESTART
     params_model: ClassVar[type[WorkloadParams]] = WorkloadParams
+    risk: ClassVar[Risk] = Risk.MEDIUM
+    reruns_workflow_run: ClassVar[bool] = False
 
     def __init__(
         self,

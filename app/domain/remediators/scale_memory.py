@@ -4,7 +4,7 @@ from typing import Any, ClassVar
 from app.core.cluster_ports import KubeObject, KubernetesApi
 from app.core.enums import ActionKind
 from app.core.errors import ConfigurationError
-from app.domain.remediators.base import RemediationResult, RemediationStatus
+from app.domain.remediators.base import RemediationResult, RemediationStatus, Risk
 from app.domain.remediators.k8s_quantity import format_memory, parse_quantity
 from app.domain.remediators.k8s_workload import (
     Workload,
@@ -27,6 +27,8 @@ class ScaleMemory:
 
     action: ClassVar[ActionKind] = ActionKind.SCALE_MEMORY
     params_model: ClassVar[type[WorkloadParams]] = WorkloadParams
+    risk: ClassVar[Risk] = Risk.MEDIUM
+    reruns_workflow_run: ClassVar[bool] = False
 
     def __init__(self, kube: KubernetesApi, *, max_memory: str = "4Gi", factor: float = FACTOR):
         self.kube = kube

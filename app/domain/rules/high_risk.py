@@ -6,12 +6,13 @@ name for Argo CD, the namespace for Kubernetes) or a shell-style pattern of it (
 ``*``). Anything else high-risk is at most proposed for approval.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from app.core.enums import ActionKind, Decision
 from app.core.errors import ConfigurationError
-from app.domain.decisions.models import HIGH_RISK_ACTIONS, DecisionFacts, RuleFinding
+from app.domain.decisions.models import DecisionFacts, RuleFinding
 
 SETTING = "HIGH_RISK_ACTIONS_ALLOWED"
 
@@ -25,13 +26,13 @@ class Allowance:
         return action is self.action and fnmatchcase(target, self.target)
 
 
-def parse_allowances(setting: str) -> list[Allowance]:
+def parse_allowances(setting: str, high_risk: Collection[ActionKind]) -> list[Allowance]:
     """``"refresh_secret:octo-org/octo-repo, argocd_rollback:*"`` → allowances; refuses
     anything that is not a high-risk action with a target, so a typo never passes silently."""
     allowances = []
     for entry in filter(None, (part.strip() for part in setting.split(","))):
         action, _, target = (part.strip() for part in entry.partition(":"))
-        known = {kind.value for kind in HIGH_RISK_ACTIONS}
+        known = {kind.value for kind in high_risk}
         if action not in known or not target:
             raise ConfigurationError(
                 f"{SETTING} entry {entry!r} is not action:target with action one of "
@@ -42,21 +43,26 @@ def parse_allowances(setting: str) -> list[Allowance]:
 
 
 class HighRiskActionRule:
+    """``high_risk``: the actions whose remediator declares a high risk."""
+
     name = "high_risk_action"
 
-    def __init__(self, allowances: list[Allowance]):
+    def __init__(self, allowances: list[Allowance], *, high_risk: Collection[ActionKind]):
         self.allowances = allowances
+        self.high_risk = frozenset(high_risk)
 
     @classmethod
-    def from_setting(cls, setting: str) -> "HighRiskActionRule":
-        return cls(parse_allowances(setting))
+    def from_setting(
+        cls, setting: str, *, high_risk: Collection[ActionKind]
+    ) -> "HighRiskActionRule":
+        return cls(parse_allowances(setting, high_risk), high_risk=high_risk)
 
     def allows(self, action: ActionKind, target: str) -> bool:
         return any(allowance.covers(action, target) for allowance in self.allowances)
 
     def check(self, facts: DecisionFacts, current: Decision) -> RuleFinding | None:
         # Only an automatic fix needs an allowance: a person may still approve one.
-        if current is not Decision.AUTO_FIX or facts.action not in HIGH_RISK_ACTIONS:
+        if current is not Decision.AUTO_FIX or facts.action not in self.high_risk:
             return None
         if self.allows(facts.action, facts.target):
             return None

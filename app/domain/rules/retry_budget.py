@@ -1,5 +1,7 @@
-from app.core.enums import Decision
-from app.domain.decisions.models import RERUN_ACTIONS, DecisionFacts, RuleFinding
+from collections.abc import Collection
+
+from app.core.enums import ActionKind, Decision
+from app.domain.decisions.models import DecisionFacts, RuleFinding
 from app.domain.escalation import EscalationReason
 
 # GitHub refuses re-runs after 30 days and past 50 attempts of one run.
@@ -8,15 +10,18 @@ GITHUB_RERUN_MAX_ATTEMPTS = 50
 
 
 class RetryBudgetRule:
-    """Bounded automatic reruns per run; never rerun what GitHub won't or what is superseded."""
+    """Bounded automatic reruns per run; never rerun what GitHub won't or what is superseded.
+
+    Applies to ``reruns``: the actions whose remediator re-runs a workflow run."""
 
     name = "retry_budget"
 
-    def __init__(self, max_reruns: int = 2):
+    def __init__(self, max_reruns: int = 2, *, reruns: Collection[ActionKind]):
         self.max_reruns = max_reruns
+        self.reruns = frozenset(reruns)
 
     def check(self, facts: DecisionFacts, current: Decision) -> RuleFinding | None:
-        if facts.action not in RERUN_ACTIONS:
+        if facts.action not in self.reruns:
             return None
         if facts.superseded_by_run_id is not None:
             return self._finding(

@@ -1,14 +1,20 @@
-from app.core.enums import Decision
-from app.domain.decisions.models import LOW_RISK_ACTIONS, DecisionFacts, Thresholds
+from collections.abc import Collection
+
+from app.core.enums import ActionKind, Decision
+from app.domain.decisions.models import DecisionFacts, Thresholds
 from app.domain.strategies.base import can_auto_fix, is_fixable
 
 
 class SlackFirstStrategy:
-    """Default outside prod: only low-risk actions run alone; everything else asks in Slack."""
+    """Default outside prod: only low-risk actions (those whose remediator declares a low risk)
+    run alone; everything else asks in Slack."""
+
+    def __init__(self, low_risk: Collection[ActionKind]):
+        self.low_risk = frozenset(low_risk)
 
     def decide(self, facts: DecisionFacts, thresholds: Thresholds) -> tuple[Decision, str]:
         bar = thresholds.auto_for(facts.action, thresholds.auto)
-        low_risk = facts.action in LOW_RISK_ACTIONS
+        low_risk = facts.action in self.low_risk
         if low_risk and can_auto_fix(facts) and facts.confidence >= bar:
             return (
                 Decision.AUTO_FIX,

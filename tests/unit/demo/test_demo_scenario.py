@@ -6,12 +6,11 @@ from pathlib import Path
 
 import yaml
 
-from app.bootstrap import build_classifier, build_embedder
+from app.bootstrap import action_risks, build_classifier, build_embedder
 from app.core.enums import ActionKind, Fixability
 from app.core.events.github import parse_github_event
 from app.core.events.models import FailureObserved
 from app.demo.scenario import LOGS, SAMPLE_PAYLOAD, SCENARIOS, delivery_body, plan_runs, read_log
-from app.domain.decisions.models import LOW_RISK_ACTIONS
 from app.domain.scoring.confidence import ConfidenceWeights
 from app.services.analyzer import Analyzer
 from tests.conftest import FIXTURES, make_settings
@@ -70,6 +69,7 @@ def test_a_delivery_names_the_run_everywhere_the_sample_named_its_own():
 
 
 def test_the_logs_cover_a_low_risk_rerun_an_approval_and_an_escalation():
+    LOW_RISK_ACTIONS = action_risks().low
     settings = make_settings()
     analyzer = Analyzer(
         None,

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from app.bootstrap import action_risks
 from app.core.enums import ActionKind, Decision, Environment, Fixability, IncidentSource, Strategy
 from app.domain.decisions.engine import DecisionEngine
 from app.domain.decisions.models import DecisionFacts, Thresholds
@@ -49,7 +50,7 @@ def engine() -> DecisionEngine:
         [
             FixabilityRule(),
             BlacklistRule.from_file(RULES_FILE),
-            RetryBudgetRule(max_reruns=2),
+            RetryBudgetRule(max_reruns=2, reruns=action_risks().reruns),
             BlastRadiusRule(max_per_hour=10, max_per_hour_per_target=3),
             RecurrenceRule(limit=3),
             StormRule(min_targets=5),

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from app.bootstrap import action_risks
 from app.core.enums import ActionKind, Decision, Environment, Fixability, IncidentSource, Strategy
 from app.domain.decisions.engine import DecisionEngine
 from app.domain.decisions.models import DecisionFacts, RuleFinding, Thresholds
@@ -15,6 +16,7 @@ from app.domain.rules.retry_budget import RetryBudgetRule
 from app.domain.rules.storm import StormRule
 from app.domain.strategies.hybrid import HybridStrategy
 
+RISKS = action_risks()
 RULES_FILE = Path(__file__).parents[3] / "config" / "remediation_rules.yaml"
 
 
@@ -82,7 +84,7 @@ def test_blacklist_protected_branch_pattern_in_prod():
 
 
 def test_retry_budget_escalates_when_reruns_used():
-    finding = RetryBudgetRule(max_reruns=2).check(
+    finding = RetryBudgetRule(max_reruns=2, reruns=RISKS.reruns).check(
         facts(automatic_reruns_of_run=2), Decision.AUTO_FIX
     )
     assert finding.decision is Decision.ESCALATE
@@ -90,30 +92,36 @@ def test_retry_budget_escalates_when_reruns_used():
 
 def test_retry_budget_allows_below_budget():
     assert (
-        RetryBudgetRule(max_reruns=2).check(facts(automatic_reruns_of_run=1), Decision.AUTO_FIX)
+        RetryBudgetRule(max_reruns=2, reruns=RISKS.reruns).check(
+            facts(automatic_reruns_of_run=1), Decision.AUTO_FIX
+        )
         is None
     )
 
 
 def test_retry_budget_refuses_runs_older_than_30_days():
-    finding = RetryBudgetRule().check(facts(run_age_days=31), Decision.AUTO_FIX)
+    finding = RetryBudgetRule(reruns=RISKS.reruns).check(facts(run_age_days=31), Decision.AUTO_FIX)
     assert finding.decision is Decision.ESCALATE
 
 
 def test_retry_budget_refuses_past_githubs_attempt_limit():
     assert (
-        RetryBudgetRule().check(facts(run_attempt=50), Decision.AUTO_FIX).decision
+        RetryBudgetRule(reruns=RISKS.reruns)
+        .check(facts(run_attempt=50), Decision.AUTO_FIX)
+        .decision
         is Decision.ESCALATE
     )
 
 
 def test_retry_budget_ignores_superseded_runs():
-    finding = RetryBudgetRule().check(facts(superseded_by_run_id=99), Decision.AUTO_FIX)
+    finding = RetryBudgetRule(reruns=RISKS.reruns).check(
+        facts(superseded_by_run_id=99), Decision.AUTO_FIX
+    )
     assert finding.decision is Decision.IGNORE
 
 
 def test_retry_budget_does_not_apply_to_non_rerun_actions():
-    rule = RetryBudgetRule(max_reruns=0)
+    rule = RetryBudgetRule(max_reruns=0, reruns=RISKS.reruns)
     assert rule.check(facts(action=ActionKind.RESTART_POD), Decision.AUTO_FIX) is None
 
 
@@ -208,7 +216,9 @@ def test_rules_on_an_approved_fix_do_not_ask_again_for_budget_or_risk():
     """Rules that only turn an automatic fix into a question are met by the approval."""
     from app.domain.rules.high_risk import HighRiskActionRule
 
-    engine = DecisionEngine({}, [HighRiskActionRule([]), BlastRadiusRule(10, 3)])
+    engine = DecisionEngine(
+        {}, [HighRiskActionRule([], high_risk=RISKS.high), BlastRadiusRule(10, 3)]
+    )
     decision = _approved(engine, action=ActionKind.REFRESH_SECRET, fixes_last_hour=10)
     assert decision is Decision.NEEDS_APPROVAL
 
@@ -218,9 +228,7 @@ def test_the_hourly_budget_says_why_one_more_fix_does_not_fit():
 
     budget = HourlyBudget(10, 3)
     assert budget.exceeded(facts(fixes_last_hour=9, fixes_last_hour_target=2)) is None
-    assert budget.exceeded(facts(fixes_last_hour=10)) == (
-        "10 fixes in the last hour (limit 10)"
-    )
+    assert budget.exceeded(facts(fixes_last_hour=10)) == ("10 fixes in the last hour (limit 10)")
     assert budget.exceeded(facts(fixes_last_hour_target=3)) == (
         "3 fixes on o/r in the last hour (limit 3)"
     )
@@ -234,7 +242,9 @@ HIGH_RISK = [ActionKind.REFRESH_SECRET, ActionKind.ARGOCD_ROLLBACK]
 def test_a_high_risk_action_not_allowed_for_its_target_asks_for_approval(action):
     from app.domain.rules.high_risk import HighRiskActionRule
 
-    finding = HighRiskActionRule.from_setting("").check(facts(action=action), Decision.AUTO_FIX)
+    finding = HighRiskActionRule.from_setting("", high_risk=RISKS.high).check(
+        facts(action=action), Decision.AUTO_FIX
+    )
 
     assert finding.decision is Decision.NEEDS_APPROVAL
     assert action.value in finding.reason and "HIGH_RISK_ACTIONS_ALLOWED" in finding.reason
@@ -243,7 +253,9 @@ def test_a_high_risk_action_not_allowed_for_its_target_asks_for_approval(action)
 def test_a_high_risk_action_allowed_for_its_repository_runs():
     from app.domain.rules.high_risk import HighRiskActionRule
 
-    rule = HighRiskActionRule.from_setting("refresh_secret:octo-org/octo-repo")
+    rule = HighRiskActionRule.from_setting(
+        "refresh_secret:octo-org/octo-repo", high_risk=RISKS.high
+    )
 
     allowed = facts(action=ActionKind.REFRESH_SECRET, target="octo-org/octo-repo")
     assert rule.check(allowed, Decision.AUTO_FIX) is None
@@ -252,7 +264,9 @@ def test_a_high_risk_action_allowed_for_its_repository_runs():
 def test_an_allowance_for_one_repository_does_not_cover_another():
     from app.domain.rules.high_risk import HighRiskActionRule
 
-    rule = HighRiskActionRule.from_setting("refresh_secret:octo-org/octo-repo")
+    rule = HighRiskActionRule.from_setting(
+        "refresh_secret:octo-org/octo-repo", high_risk=RISKS.high
+    )
 
     other = facts(action=ActionKind.REFRESH_SECRET, target="octo-org/octo-repo-fork")
     assert rule.check(other, Decision.AUTO_FIX).decision is Decision.NEEDS_APPROVAL
@@ -261,7 +275,7 @@ def test_an_allowance_for_one_repository_does_not_cover_another():
 def test_an_allowance_for_one_action_does_not_cover_another():
     from app.domain.rules.high_risk import HighRiskActionRule
 
-    rule = HighRiskActionRule.from_setting("refresh_secret:*")
+    rule = HighRiskActionRule.from_setting("refresh_secret:*", high_risk=RISKS.high)
 
     rollback = facts(action=ActionKind.ARGOCD_ROLLBACK, target="guestbook")
     assert rule.check(rollback, Decision.AUTO_FIX).decision is Decision.NEEDS_APPROVAL
@@ -277,7 +291,7 @@ def test_an_allowance_for_one_action_does_not_cover_another():
 def test_a_wildcard_allowance_covers_the_targets_it_matches(setting, target):
     from app.domain.rules.high_risk import HighRiskActionRule
 
-    rule = HighRiskActionRule.from_setting(setting)
+    rule = HighRiskActionRule.from_setting(setting, high_risk=RISKS.high)
 
     assert (
         rule.check(facts(action=ActionKind.ARGOCD_ROLLBACK, target=target), Decision.AUTO_FIX)
@@ -288,13 +302,16 @@ def test_a_wildcard_allowance_covers_the_targets_it_matches(setting, target):
 def test_low_risk_actions_need_no_allowance():
     from app.domain.rules.high_risk import HighRiskActionRule
 
-    assert HighRiskActionRule.from_setting("").check(facts(), Decision.AUTO_FIX) is None
+    assert (
+        HighRiskActionRule.from_setting("", high_risk=RISKS.high).check(facts(), Decision.AUTO_FIX)
+        is None
+    )
 
 
 def test_a_high_risk_action_already_waiting_for_approval_is_left_as_it_is():
     from app.domain.rules.high_risk import HighRiskActionRule
 
-    rule = HighRiskActionRule.from_setting("")
+    rule = HighRiskActionRule.from_setting("", high_risk=RISKS.high)
 
     assert rule.check(facts(action=ActionKind.REFRESH_SECRET), Decision.NEEDS_APPROVAL) is None
 
@@ -308,7 +325,7 @@ def test_an_allowance_that_is_not_a_high_risk_action_and_a_target_is_refused(set
     from app.domain.rules.high_risk import HighRiskActionRule
 
     with pytest.raises(ConfigurationError, match="HIGH_RISK_ACTIONS_ALLOWED"):
-        HighRiskActionRule.from_setting(setting)
+        HighRiskActionRule.from_setting(setting, high_risk=RISKS.high)
 
 
 def test_the_engine_built_from_settings_holds_back_a_high_risk_action():
@@ -324,3 +341,11 @@ def test_the_engine_built_from_settings_holds_back_a_high_risk_action():
 
     assert outcome.decision is Decision.NEEDS_APPROVAL
     assert [f.rule for f in outcome.findings] == ["high_risk_action"]
+
+
+def test_the_high_risk_rule_holds_whatever_action_a_remediator_declares_high_risk():
+    from app.domain.rules.high_risk import HighRiskActionRule
+
+    rule = HighRiskActionRule.from_setting("", high_risk={ActionKind.RESTART_POD})
+    finding = rule.check(facts(action=ActionKind.RESTART_POD), Decision.AUTO_FIX)
+    assert finding is not None and finding.decision is Decision.NEEDS_APPROVAL

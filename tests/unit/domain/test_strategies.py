@@ -2,12 +2,14 @@
 
 import pytest
 
+from app.bootstrap import action_risks
 from app.core.enums import ActionKind, Decision, Environment, Fixability, IncidentSource
 from app.domain.decisions.models import DecisionFacts, Thresholds
 from app.domain.strategies.conservative import ConservativeStrategy
 from app.domain.strategies.hybrid import HybridStrategy
 from app.domain.strategies.slack_first import SlackFirstStrategy
 
+RISKS = action_risks()
 THRESHOLDS = Thresholds(auto=0.85, conservative_auto=0.95, approval=0.60)
 
 
@@ -42,7 +44,9 @@ def test_conservative_escalates_what_is_not_fixable():
     ("confidence", "expected"), [(0.85, Decision.AUTO_FIX), (0.8499, Decision.NEEDS_APPROVAL)]
 )
 def test_slack_first_band_edge_for_low_risk_actions(confidence, expected):
-    assert SlackFirstStrategy().decide(facts(confidence), THRESHOLDS)[0] is expected
+    assert (
+        SlackFirstStrategy(low_risk=RISKS.low).decide(facts(confidence), THRESHOLDS)[0] is expected
+    )
 
 
 @pytest.mark.parametrize(
@@ -51,12 +55,13 @@ def test_slack_first_band_edge_for_low_risk_actions(confidence, expected):
 )
 def test_slack_first_auto_fixes_each_low_risk_action(action):
     assert (
-        SlackFirstStrategy().decide(facts(0.9, action=action), THRESHOLDS)[0] is Decision.AUTO_FIX
+        SlackFirstStrategy(low_risk=RISKS.low).decide(facts(0.9, action=action), THRESHOLDS)[0]
+        is Decision.AUTO_FIX
     )
 
 
 def test_slack_first_asks_for_other_actions_even_when_sure():
-    decision, why = SlackFirstStrategy().decide(
+    decision, why = SlackFirstStrategy(low_risk=RISKS.low).decide(
         facts(0.99, action=ActionKind.RESTART_POD), THRESHOLDS
     )
     assert decision is Decision.NEEDS_APPROVAL
