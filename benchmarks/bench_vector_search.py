@@ -38,6 +38,7 @@ With --check the exit status is 1 when a target is missed.
 import argparse
 import math
 import operator
+import os
 import random
 import struct
 import sys
@@ -296,9 +297,10 @@ def main(argv: list[str] | None = None) -> int:
     from app.adapters.database.engine import Database, create_db_engine
     from app.adapters.database.migrate import upgrade
     from app.adapters.database.repositories.similar import SimilarIncidentRepository
-    from app.core.config import Settings
+    from app.core.config import DatabaseSettings
+    from app.settings_loader import load_settings
 
-    app_ef = Settings(_env_file=None).analysis.hnsw_ef_search
+    app_ef = load_settings(dict(os.environ)).analysis.hnsw_ef_search
     if args.dim != 768:
         parser.error("the incidents.embedding column is vector(768)")
 
@@ -341,8 +343,7 @@ def main(argv: list[str] | None = None) -> int:
             f"({t_exact / max(len(truth), 1) * 1000:.0f} ms each)"
         )
 
-        settings = Settings(_env_file=None, database_url=url)
-        db = Database(create_db_engine(url, settings.database))
+        db = Database(create_db_engine(url, DatabaseSettings(url=url)))
         results = {}
         try:
             for q in queries[:50]:  # warm the pool, the plan cache and the index pages

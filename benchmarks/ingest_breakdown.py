@@ -55,19 +55,21 @@ def main(argv: list[str] | None = None) -> int:
     from app.adapters.database.migrate import upgrade
     from app.adapters.database.repositories import ingest as ingest_sql
     from app.bootstrap import build_container
-    from app.core.config import Settings
     from app.core.enums import IncidentSource
     from app.core.events.github import parse_github_delivery, parse_github_event
     from app.core.events.signals import Delivery
     from app.core.json_body import decode_json_object
     from app.core.redaction import mask_mapping
+    from app.settings_loader import load_settings
 
     banner("ingest breakdown: CPU per step of one webhook ingest (no HTTP)")
     pg = ThrowawayPostgres().start()
     try:
         url = pg.fresh_database("bench_breakdown")
         upgrade(url)
-        settings = Settings(database_url=url, github_webhook_secret="x", log_level="WARNING")
+        settings = load_settings(
+            overrides={"DATABASE_URL": url, "GITHUB_WEBHOOK_SECRET": "x", "LOG_LEVEL": "WARNING"}
+        )
         container = build_container(settings)
         raw = FAILURE_FIXTURE.read_bytes()
         payload = json.loads(raw)
