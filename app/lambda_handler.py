@@ -62,7 +62,12 @@ PRIMING_EVENT: dict[str, Any] = {
     "rawQueryString": "",
     "headers": {"user-agent": "codehealer-snapstart-priming"},
     "requestContext": {
-        "http": {"method": "GET", "path": "/ready", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1"},
+        "http": {
+            "method": "GET",
+            "path": "/ready",
+            "protocol": "HTTP/1.1",
+            "sourceIp": "127.0.0.1",
+        },
         "requestId": "snapstart-priming",
         "stage": "$default",
     },

@@ -225,7 +225,10 @@ def test_a_restored_environment_never_reuses_a_connection_from_before_the_snapsh
 @pytest.fixture
 def hook_registries():
     """The runtime hooks library's registries, restored afterwards (process-wide lists)."""
-    before, after = snapshot_restore_py.get_before_snapshot(), snapshot_restore_py.get_after_restore()
+    before, after = (
+        snapshot_restore_py.get_before_snapshot(),
+        snapshot_restore_py.get_after_restore(),
+    )
     saved = list(before), list(after)
     yield
     before[:], after[:] = saved

@@ -14,7 +14,10 @@ from app.core.errors import ConfigurationError
 @pytest.fixture
 def hook_registries() -> Iterator[tuple[list, list]]:
     """The library's registries, restored afterwards (they are process-wide lists)."""
-    before, after = snapshot_restore_py.get_before_snapshot(), snapshot_restore_py.get_after_restore()
+    before, after = (
+        snapshot_restore_py.get_before_snapshot(),
+        snapshot_restore_py.get_after_restore(),
+    )
     saved = list(before), list(after)
     yield before, after
     before[:], after[:] = saved
