@@ -39,13 +39,7 @@ from app.adapters.secrets.aws import AwsSecretStore, secrets_manager_client
 from app.adapters.secrets.env import EnvSecretStore
 from app.core.analysis.models import ClassifierVerdict, SimilarIncident
 from app.core.cluster_ports import ArgoCDApi, KubernetesApi
-from app.core.config import (
-    AwsSettings,
-    DatabaseSettings,
-    NvidiaSettings,
-    Settings,
-    process_environment,
-)
+from app.core.config import Settings, process_environment
 from app.core.enums import ActionKind, IncidentSource, Strategy
 from app.core.events.argocd import parse_argocd_delivery
 from app.core.events.github import parse_github_delivery
@@ -54,6 +48,7 @@ from app.core.events.signals import SourceParser
 from app.core.metrics import Metrics, NullMetrics
 from app.core.ports import Classifier, Embedder, GitHubActions, LogSource, Queue, SecretStore
 from app.core.rate_limit import AuthFailureLimiter
+from app.core.settings_parts import AwsSettings, DatabaseSettings, NvidiaSettings
 from app.domain.classification.fixability_guard import RuleFixabilityGuard
 from app.domain.classification.rule_classifier import RuleClassifier
 from app.domain.decisions.engine import DecisionEngine

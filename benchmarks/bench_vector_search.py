@@ -297,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     from app.adapters.database.engine import Database, create_db_engine
     from app.adapters.database.migrate import upgrade
     from app.adapters.database.repositories.similar import SimilarIncidentRepository
-    from app.core.config import DatabaseSettings
+    from app.core.settings_parts import DatabaseSettings
     from app.settings_loader import load_settings
 
     app_ef = load_settings(dict(os.environ)).analysis.hnsw_ef_search

@@ -15,7 +15,7 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from app.core.config import ServerSettings
+from app.core.settings_parts import ServerSettings
 
 # Seconds in-flight requests get to finish once a stop is asked for (Ctrl-C, SIGTERM).
 SHUTDOWN_GRACE_SECONDS = 10

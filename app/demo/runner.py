@@ -11,8 +11,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from app.core.config import DecisionSettings, Settings
+from app.core.config import Settings
 from app.core.logs import configure_logging
+from app.core.settings_parts import DecisionSettings
 from app.demo.deliveries import deliver_over
 from app.demo.github_standin import GitHubStandIn
 from app.demo.scenario import DemoRun, plan_runs

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from app.adapters.database.lenient import register_lenient_loaders
 from app.adapters.database.vectors import register_binary_vectors
-from app.core.config import DatabaseSettings
+from app.core.settings_parts import DatabaseSettings
 
 
 def sqlalchemy_url(url: str) -> str:

@@ -2,8 +2,8 @@
 
 from app.adapters.queue.in_process import InProcessQueue
 from app.adapters.queue.sqs import SqsQueue
-from app.core.config import AwsSettings
 from app.core.ports import Queue
+from app.core.settings_parts import AwsSettings
 
 
 def build_queue(settings: AwsSettings) -> Queue:

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.config import Settings, SlackSettings, documented_variables, setting_variables
+from app.core.config import Settings, documented_variables, setting_variables
+from app.core.settings_parts import SlackSettings
 
 ENV_EXAMPLE = Path(__file__).parents[3] / ".env.example"
 

@@ -10,8 +10,8 @@ from collections.abc import Callable
 import httpx
 
 from app.adapters.external.http import CircuitBreaker, ResilientClient, RetryPolicy
-from app.core.config import NvidiaSettings
 from app.core.errors import LLMError
+from app.core.settings_parts import NvidiaSettings
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 

@@ -15,10 +15,10 @@ import httpx
 
 from app.adapters.external.http import IntegrationClient, resilient_client
 from app.core.cluster_ports import KubeObject, OperationInProgressError
-from app.core.config import ArgoCDSettings
 from app.core.errors import ArgoCDError
 from app.core.names import is_dns_subdomain
 from app.core.redaction import mask_secrets
+from app.core.settings_parts import ArgoCDSettings
 
 OPERATION_IN_PROGRESS = "another operation is already in progress"
 OPERATION_RETRY_SECONDS = 60.0

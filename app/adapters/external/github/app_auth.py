@@ -21,9 +21,9 @@ from pydantic import SecretStr
 
 from app.adapters.external.github.names import checked_repo
 from app.adapters.external.http import ResilientClient
-from app.core.config import GitHubSettings
 from app.core.errors import ConfigurationError, GitHubError
 from app.core.ports import GitHubTokenProvider
+from app.core.settings_parts import GitHubSettings
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ import httpx
 from app.adapters.external.github.app_auth import build_token_provider
 from app.adapters.external.github.names import checked_repo
 from app.adapters.external.http import CircuitBreaker, ResilientClient, resilient_client
-from app.core.config import GitHubSettings
 from app.core.errors import GitHubError
 from app.core.ports import GitHubTokenProvider
+from app.core.settings_parts import GitHubSettings
 
 _SECRET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
 API_VERSION = "2022-11-28"

@@ -25,9 +25,9 @@ from app.adapters.external.http import (
     retry_after_seconds,
 )
 from app.core.cluster_ports import Eviction, EvictionOutcome, KubeObject
-from app.core.config import KubernetesSettings
 from app.core.errors import ConfigurationError, KubernetesError
 from app.core.names import is_dns_label, is_dns_subdomain
+from app.core.settings_parts import KubernetesSettings
 
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 STRATEGIC_MERGE = "application/strategic-merge-patch+json"

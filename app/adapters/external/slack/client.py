@@ -14,8 +14,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from app.adapters.external.http import parse_retry_after
-from app.core.config import SlackSettings
 from app.core.errors import SlackError
+from app.core.settings_parts import SlackSettings
 
 log = logging.getLogger(__name__)
 
