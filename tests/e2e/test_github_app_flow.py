@@ -5,7 +5,6 @@ incident made with that installation token; a token GitHub stops accepting → o
 
 import json
 import re
-import uuid
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -14,10 +13,10 @@ from fastapi.testclient import TestClient
 
 from app.adapters.database.tables import Incident
 from app.bootstrap import build_container
-from app.core.security import github_signature
 from app.main import create_app
-from tests.conftest import FIXTURES, WEBHOOK_SECRET, _truncate, fixture_bytes, make_settings
+from tests.conftest import FIXTURES, _truncate, fixture_bytes, make_settings
 from tests.support.github_api import REPO, RUN_ID, run_webhook
+from tests.support.github_deliveries import post_github
 from tests.support.loopback_github import BLOB_PREFIX, LoopbackGitHub
 
 APP_ID = 364102
@@ -78,16 +77,7 @@ def deliver_failure(http, *, repo: str, run_id: int) -> int:
     payload = json.loads(run_webhook(repo=repo, run_id=run_id))
     payload["installation"] = INSTALLATION
     body = json.dumps(payload).encode()
-    response = http.post(
-        "/webhooks/github",
-        content=body,
-        headers={
-            "X-GitHub-Event": "workflow_run",
-            "X-GitHub-Delivery": str(uuid.uuid4()),
-            "X-Hub-Signature-256": github_signature(WEBHOOK_SECRET, body),
-            "Content-Type": "application/json",
-        },
-    )
+    response = post_github(http, body)
     assert response.status_code == 202, response.text
     return response.json()["incident_id"]
 

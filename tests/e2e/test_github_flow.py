@@ -1,15 +1,13 @@
 """The whole GitHub path through the HTTP app, the worker and respx-mocked GitHub:
 failing webhook → logs → analysis → decision → one rerun POST → attempt 2 success → resolved."""
 
-import uuid
 
 import pytest
 import respx
 
 from app.adapters.database.tables import Incident, RemediationAttempt
 from app.bootstrap import build_container
-from app.core.security import github_signature
-from tests.conftest import FIXTURES, WEBHOOK_SECRET, make_settings
+from tests.conftest import FIXTURES, make_settings
 from tests.support.github_api import (
     API,
     REPO,
@@ -20,6 +18,7 @@ from tests.support.github_api import (
     mock_log_download,
     run_webhook,
 )
+from tests.support.github_deliveries import post_github
 
 NETWORK_LOG = (FIXTURES / "ci_logs" / "040_npm_econnreset_actions.log").read_text()
 COMPILE_LOG = (FIXTURES / "ci_logs" / "004_maven_cannot_find_symbol.log").read_text()
@@ -59,16 +58,7 @@ def http(flow):
 
 
 def deliver(http, body: bytes, event: str = "workflow_run"):
-    return http.post(
-        "/webhooks/github",
-        content=body,
-        headers={
-            "X-GitHub-Event": event,
-            "X-GitHub-Delivery": str(uuid.uuid4()),
-            "X-Hub-Signature-256": github_signature(WEBHOOK_SECRET, body),
-            "Content-Type": "application/json",
-        },
-    )
+    return post_github(http, body, event=event)
 
 
 def mock_github(respx_mock, log_text: str):

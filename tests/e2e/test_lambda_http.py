@@ -15,8 +15,8 @@ from sqlalchemy.pool import NullPool
 
 from app import lambda_handler
 from app.adapters.database.tables import Incident
-from app.core.security import github_signature
 from tests.conftest import WEBHOOK_SECRET, fixture_bytes
+from tests.support.github_deliveries import signature_of
 
 HTTP_API_V2 = "aws_lambda/powertools__apiGatewayProxyV2Event.json"
 REST_API_V1 = "aws_lambda/powertools__apiGatewayProxyEvent.json"
@@ -56,7 +56,7 @@ def v1_get(path: str) -> dict:
 
 
 def signed_webhook_event(body: bytes, *, signed_body: bytes | None = None) -> dict:
-    signature = github_signature(WEBHOOK_SECRET, body if signed_body is None else signed_body)
+    signature = signature_of(body if signed_body is None else signed_body)
     headers = {
         "content-type": "application/json",
         "x-github-event": "workflow_run",

@@ -3,7 +3,6 @@ evidence in the log, and high-risk actions need an allowance per target. The who
 signed webhook, the worker, respx-mocked GitHub and a respx-mocked NIM that answers whatever a
 log injected into its prompt asked for."""
 
-import uuid
 
 import pytest
 import respx
@@ -11,9 +10,8 @@ from fastapi.testclient import TestClient
 
 from app.adapters.database.tables import RemediationAttempt
 from app.bootstrap import build_container
-from app.core.security import github_signature
 from app.main import create_app
-from tests.conftest import FIXTURES, WEBHOOK_SECRET, _truncate, make_settings
+from tests.conftest import FIXTURES, _truncate, make_settings
 from tests.support.github_api import (
     API,
     REPO,
@@ -24,6 +22,7 @@ from tests.support.github_api import (
     mock_log_download,
     run_webhook,
 )
+from tests.support.github_deliveries import post_github
 from tests.support.nim_api import mock_nim_answer
 
 NIM = "https://nim.example.test/v1"
@@ -79,15 +78,7 @@ def run_flow(database_url):
             mock_github(respx_mock, log_text)
             mock_nim_answer(respx_mock, NIM, answer)
             body = run_webhook()
-            incident_id = http.post(
-                "/webhooks/github",
-                content=body,
-                headers={
-                    "X-GitHub-Event": "workflow_run",
-                    "X-GitHub-Delivery": str(uuid.uuid4()),
-                    "X-Hub-Signature-256": github_signature(WEBHOOK_SECRET, body),
-                },
-            ).json()["incident_id"]
+            incident_id = post_github(http, body).json()["incident_id"]
             container.new_worker().drain()
             detail = http.get(f"/api/v1/incidents/{incident_id}").json()
         with container.db.session() as session:

@@ -3,7 +3,6 @@
 every stored one is processed."""
 
 import tempfile
-import uuid
 from pathlib import Path
 
 import pytest
@@ -15,10 +14,10 @@ from app.adapters.database.embedded import EmbeddedPostgres
 from app.adapters.database.migrate import upgrade
 from app.adapters.database.tables import Incident
 from app.bootstrap import build_container
-from app.core.security import github_signature
 from app.main import create_app
-from tests.conftest import WEBHOOK_SECRET, make_settings
+from tests.conftest import make_settings
 from tests.support.github_api import run_webhook
+from tests.support.github_deliveries import post_github
 
 DELIVERIES = 45
 
@@ -56,15 +55,7 @@ def test_no_delivery_is_acknowledged_and_lost_when_the_database_stops(own_server
                 if i == 30:
                     restart(own_server)
                 body = run_webhook(run_id=50_000 + i)
-                response = http.post(
-                    "/webhooks/github",
-                    content=body,
-                    headers={
-                        "X-GitHub-Event": "workflow_run",
-                        "X-GitHub-Delivery": str(uuid.uuid4()),
-                        "X-Hub-Signature-256": github_signature(WEBHOOK_SECRET, body),
-                    },
-                )
+                response = post_github(http, body)
                 answers.append((50_000 + i, response.status_code))
             ready_after = http.get("/ready").status_code
         with container.db.session() as session:

@@ -8,9 +8,8 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
-from app.core.security import github_signature
 from app.main import create_app
-from tests.conftest import WEBHOOK_SECRET
+from tests.support.github_deliveries import SIGNATURE_HEADER, signature_of
 
 # The schema is read from the routes; each test attaches its own container (real database).
 APP = create_app(None)
@@ -32,7 +31,7 @@ def signed_delivery(case) -> tuple[bytes, dict[str, str]]:
     )
     headers = {k: str(v) for k, v in (case.headers or {}).items()}
     headers["Content-Type"] = "application/json"
-    headers["X-Hub-Signature-256"] = github_signature(WEBHOOK_SECRET, body)
+    headers[SIGNATURE_HEADER] = signature_of(body)
     return body, headers
 
 

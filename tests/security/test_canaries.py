@@ -4,7 +4,6 @@ database row or an LLM prompt; payload URLs are never fetched; payload fields ca
 import io
 import json
 import logging
-import uuid
 
 import pytest
 import respx
@@ -13,8 +12,7 @@ from sqlmodel import SQLModel
 
 from app.bootstrap import build_container
 from app.core.logs import configure_logging
-from app.core.security import github_signature
-from tests.conftest import WEBHOOK_SECRET, _truncate, fixture_bytes, make_settings
+from tests.conftest import _truncate, fixture_bytes, make_settings
 from tests.support.github_api import (
     API,
     LOG_HOST,
@@ -26,6 +24,7 @@ from tests.support.github_api import (
     mock_log_download,
     now_iso,
 )
+from tests.support.github_deliveries import post_github
 from tests.support.nim_api import mock_nim_answer
 
 CANARIES = {
@@ -129,15 +128,7 @@ def run_planted_flow(container, respx_mock):
     )
     body = planted_webhook()
     with TestClient(create_app(container)) as http:
-        response = http.post(
-            "/webhooks/github",
-            content=body,
-            headers={
-                "X-GitHub-Event": "workflow_run",
-                "X-GitHub-Delivery": str(uuid.uuid4()),
-                "X-Hub-Signature-256": github_signature(WEBHOOK_SECRET, body),
-            },
-        )
+        response = post_github(http, body)
         assert response.status_code == 202
         container.new_worker().drain()
         return response.json()["incident_id"], http.get(
@@ -195,15 +186,7 @@ def test_state_fields_in_payloads_are_ignored(guarded):
 
     body = planted_webhook()
     with TestClient(create_app(guarded)) as http:
-        response = http.post(
-            "/webhooks/github",
-            content=body,
-            headers={
-                "X-GitHub-Event": "workflow_run",
-                "X-GitHub-Delivery": str(uuid.uuid4()),
-                "X-Hub-Signature-256": github_signature(WEBHOOK_SECRET, body),
-            },
-        )
+        response = post_github(http, body)
         detail = http.get(f"/api/v1/incidents/{response.json()['incident_id']}").json()
     assert detail["status"] == "received"
     assert detail["decision"] is None

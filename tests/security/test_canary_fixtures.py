@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from app.api import dashboard
 from app.api.v1 import webhooks
 from app.bootstrap import build_container
-from app.core.security import github_signature
 from app.main import create_app
-from tests.conftest import FIXTURES, WEBHOOK_SECRET, _truncate, make_settings
+from tests.conftest import FIXTURES, _truncate, make_settings
 from tests.security.test_canaries import database_text
+from tests.support.github_deliveries import post_github
 
 K8S_TOKEN = "k8s-canary-route-token"
 ARGO_TOKEN = "argocd-canary-route-token"
@@ -160,15 +160,9 @@ def routes(new_database):
 def post(http: TestClient, delivery: dict[str, Any]):
     body = json.dumps(delivery["payload"]).encode()
     if delivery["sender"] == "github":
-        headers = {
-            "X-GitHub-Event": delivery["event"],
-            "X-GitHub-Delivery": delivery["delivery"],
-            "X-Hub-Signature-256": github_signature(WEBHOOK_SECRET, body),
-        }
-    else:
-        token = ARGO_TOKEN if delivery["sender"] == "argocd" else K8S_TOKEN
-        headers = {"Authorization": f"Bearer {token}"}
-    headers["Content-Type"] = "application/json"
+        return post_github(http, body, event=delivery["event"], delivery=delivery["delivery"])
+    token = ARGO_TOKEN if delivery["sender"] == "argocd" else K8S_TOKEN
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     return http.post(f"/webhooks/{delivery['sender']}", content=body, headers=headers)
 
 

@@ -1,16 +1,14 @@
 """Every mutation of a GitHub signature → 401 with nothing stored."""
 
-import uuid
-
 import pytest
 from sqlalchemy import func, select
 
 from app.adapters.database.tables import Incident, WebhookDelivery
-from app.core.security import github_signature
-from tests.conftest import WEBHOOK_SECRET, fixture_bytes
+from tests.conftest import fixture_bytes
+from tests.support.github_deliveries import SIGNATURE_HEADER, post_github, signature_of
 
 BODY = fixture_bytes("github/derived__workflow_run__completed.failure.payload.json")
-GOOD = github_signature(WEBHOOK_SECRET, BODY)
+GOOD = signature_of(BODY)
 
 
 def mutations() -> list[str]:
@@ -29,22 +27,14 @@ def mutations() -> list[str]:
         "sha256=",
         "",
         " " * 5,
-        github_signature("wrong-secret", BODY),
-        github_signature(WEBHOOK_SECRET, BODY + b" "),
+        signature_of(BODY, secret="wrong-secret"),
+        signature_of(BODY + b" "),
     ]
 
 
 @pytest.mark.parametrize("signature", mutations())
 def test_mutated_signature_is_401_and_stores_nothing(client, container, signature):
-    response = client.post(
-        "/webhooks/github",
-        content=BODY,
-        headers={
-            "X-GitHub-Event": "workflow_run",
-            "X-GitHub-Delivery": str(uuid.uuid4()),
-            "X-Hub-Signature-256": signature,
-        },
-    )
+    response = post_github(client, BODY, headers={SIGNATURE_HEADER: signature})
     assert response.status_code == 401
     with container.db.session() as session:
         assert session.execute(select(func.count()).select_from(WebhookDelivery)).scalar_one() == 0
@@ -52,13 +42,5 @@ def test_mutated_signature_is_401_and_stores_nothing(client, container, signatur
 
 
 def test_the_unmutated_signature_is_accepted(client):
-    response = client.post(
-        "/webhooks/github",
-        content=BODY,
-        headers={
-            "X-GitHub-Event": "workflow_run",
-            "X-GitHub-Delivery": str(uuid.uuid4()),
-            "X-Hub-Signature-256": GOOD,
-        },
-    )
+    response = post_github(client, BODY, headers={SIGNATURE_HEADER: GOOD})
     assert response.status_code == 202

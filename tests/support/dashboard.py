@@ -1,7 +1,6 @@
 """The app with the dashboard mounted, and incidents seeded through the real pipeline:
 signed GitHub webhooks → the worker → respx-mocked GitHub REST API."""
 
-import uuid
 from dataclasses import dataclass
 
 import respx
@@ -9,9 +8,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.api import dashboard
-from app.core.security import github_signature
 from app.main import create_app
-from tests.conftest import FIXTURES, WEBHOOK_SECRET
+from tests.conftest import FIXTURES
 from tests.support.github_api import (
     API,
     REPO,
@@ -21,6 +19,7 @@ from tests.support.github_api import (
     mock_log_download,
     run_webhook,
 )
+from tests.support.github_deliveries import post_github
 
 OTHER_REPO = "octo-org/payments-api"
 
@@ -59,16 +58,7 @@ RUNS = (
 
 
 def deliver(http: TestClient, body: bytes, event: str = "workflow_run"):
-    return http.post(
-        "/webhooks/github",
-        content=body,
-        headers={
-            "X-GitHub-Event": event,
-            "X-GitHub-Delivery": str(uuid.uuid4()),
-            "X-Hub-Signature-256": github_signature(WEBHOOK_SECRET, body),
-            "Content-Type": "application/json",
-        },
-    )
+    return post_github(http, body, event=event)
 
 
 def mock_run(respx_mock, run: FailedRun) -> None:

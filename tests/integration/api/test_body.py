@@ -15,9 +15,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.core.security import github_signature
 from app.main import create_app
-from tests.conftest import WEBHOOK_SECRET, fixture_bytes, make_settings
+from tests.conftest import fixture_bytes, make_settings
+from tests.support.github_deliveries import signature_of
 
 SLACK_SECRET = "slack-signing-secret-for-body-tests"
 WRONG_HEX = hashlib.sha256(b"not the signature").hexdigest()
@@ -215,7 +215,7 @@ def test_a_signed_body_is_accepted_and_releases_its_share(make_app):
     raw = fixture_bytes("github/derived__workflow_run__completed.failure.payload.json")
     body = TrackedBody([raw])
     response = asyncio.run(
-        post(app, "/webhooks/github", body, github_headers(github_signature(WEBHOOK_SECRET, raw)))
+        post(app, "/webhooks/github", body, github_headers(signature_of(raw)))
     )
     assert response.status_code == 202
     assert app.state.body_budget.in_use == 0

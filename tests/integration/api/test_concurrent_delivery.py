@@ -7,9 +7,9 @@ import uvicorn
 from sqlalchemy import func, select
 
 from app.adapters.database.tables import Incident, WebhookDelivery
-from app.core.security import github_signature
 from app.main import create_app
-from tests.conftest import WEBHOOK_SECRET, fixture_bytes
+from tests.conftest import fixture_bytes
+from tests.support.github_deliveries import post_github
 
 
 def serve_in_thread(app) -> tuple[uvicorn.Server, threading.Thread, str]:
@@ -25,12 +25,6 @@ def serve_in_thread(app) -> tuple[uvicorn.Server, threading.Thread, str]:
 
 def test_fifty_concurrent_posts_of_one_delivery_store_one_row_and_one_incident(container):
     body = fixture_bytes("github/derived__workflow_run__completed.failure.payload.json")
-    headers = {
-        "X-GitHub-Event": "workflow_run",
-        "X-GitHub-Delivery": "the-same-delivery",
-        "X-Hub-Signature-256": github_signature(WEBHOOK_SECRET, body),
-        "Content-Type": "application/json",
-    }
     server, thread, base = serve_in_thread(create_app(container))
     barrier = threading.Barrier(50)
     answers: list[httpx.Response] = []
@@ -38,7 +32,7 @@ def test_fifty_concurrent_posts_of_one_delivery_store_one_row_and_one_incident(c
     def send() -> None:
         with httpx.Client(base_url=base, timeout=30) as http:
             barrier.wait()
-            answers.append(http.post("/webhooks/github", content=body, headers=headers))
+            answers.append(post_github(http, body, delivery="the-same-delivery"))
 
     try:
         senders = [threading.Thread(target=send) for _ in range(50)]

@@ -2,14 +2,13 @@
 
 import json
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select, text
 
 from app.adapters.database.tables import Incident, WebhookDelivery
-from app.core.security import github_signature
-from tests.conftest import WEBHOOK_SECRET, fixture_bytes
+from tests.conftest import fixture_bytes
+from tests.support.github_deliveries import SIGNATURE_HEADER, github_headers, post_github
 
 FAILED_RUN = "github/derived__workflow_run__completed.failure.payload.json"
 SUCCESS_RUN = "github/octokit__workflow_run__completed.payload.json"
@@ -25,17 +24,10 @@ def post(
     signature: str | None = "sign",
     headers: dict | None = None,
 ):
-    sent = {
-        "X-GitHub-Event": event,
-        "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
-        "Content-Type": "application/json",
-    }
-    if signature == "sign":
-        sent["X-Hub-Signature-256"] = github_signature(WEBHOOK_SECRET, body)
-    elif signature is not None:
-        sent["X-Hub-Signature-256"] = signature
-    sent.update(headers or {})
-    return client.post("/webhooks/github", content=body, headers=sent)
+    replaced = {} if signature == "sign" else {SIGNATURE_HEADER: signature}
+    return post_github(
+        client, body, event=event, delivery=delivery, headers={**replaced, **(headers or {})}
+    )
 
 
 def count(container, table) -> int:
@@ -82,7 +74,7 @@ def test_new_delivery_of_the_same_run_attempt_reuses_the_incident(client, contai
 
 def test_one_byte_change_is_rejected_with_401_and_nothing_stored(client, container):
     body = fixture_bytes(FAILED_RUN)
-    signature = github_signature(WEBHOOK_SECRET, body)
+    signature = github_headers(body)[SIGNATURE_HEADER]
     tampered = body.replace(b"octo-repo", b"octo-repp", 1)
     response = post(client, tampered, signature=signature)
     assert response.status_code == 401
@@ -176,27 +168,13 @@ def test_json_that_is_not_an_object_is_400(client):
 
 def test_missing_event_header_is_400(client):
     body = fixture_bytes(FAILED_RUN)
-    response = client.post(
-        "/webhooks/github",
-        content=body,
-        headers={
-            "X-GitHub-Delivery": "x",
-            "X-Hub-Signature-256": github_signature(WEBHOOK_SECRET, body),
-        },
-    )
+    response = post(client, body, delivery="x", headers={"X-GitHub-Event": None})
     assert response.status_code == 400
 
 
 def test_missing_delivery_header_is_400(client):
     body = fixture_bytes(FAILED_RUN)
-    response = client.post(
-        "/webhooks/github",
-        content=body,
-        headers={
-            "X-GitHub-Event": "workflow_run",
-            "X-Hub-Signature-256": github_signature(WEBHOOK_SECRET, body),
-        },
-    )
+    response = post(client, body, headers={"X-GitHub-Delivery": None})
     assert response.status_code == 400
 
 

@@ -11,7 +11,6 @@ import hmac
 import json
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from urllib.parse import quote_from_bytes
 
@@ -21,11 +20,11 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from app.adapters.database.tables import Incident, WebhookDelivery
-from app.core.security import github_signature
 from app.domain.notifications.blocks import RUNBOOK_ACTION
 from app.main import create_app
-from tests.conftest import WEBHOOK_SECRET, fixture_bytes
+from tests.conftest import fixture_bytes
 from tests.integration.api.test_slack_interactions import block_actions
+from tests.support.github_deliveries import post_github
 
 K8S_TOKEN = "k8s-webhook-token-for-hostile-body-tests"
 ARGO_TOKEN = "argocd-webhook-token-for-hostile-body-tests"
@@ -33,13 +32,7 @@ SLACK_SECRET = "slack-signing-secret-for-hostile-body-tests"
 
 
 def github(client: TestClient, document: bytes):
-    headers = {
-        "X-GitHub-Event": "workflow_run",
-        "X-GitHub-Delivery": str(uuid.uuid4()),
-        "X-Hub-Signature-256": github_signature(WEBHOOK_SECRET, document),
-        "Content-Type": "application/json",
-    }
-    return client.post("/webhooks/github", content=document, headers=headers)
+    return post_github(client, document)
 
 
 def bearer(path: str, token: str) -> Callable:

@@ -1,14 +1,13 @@
 """Read API, health and readiness."""
 
 import json
-import uuid
 
 import pytest
 from pydantic import SecretStr
 
-from app.core.security import github_signature
 from app.domain.audit import AuditEvent
-from tests.conftest import WEBHOOK_SECRET, fixture_bytes
+from tests.conftest import fixture_bytes
+from tests.support.github_deliveries import post_github
 
 FAILED_RUN = "github/derived__workflow_run__completed.failure.payload.json"
 
@@ -19,15 +18,7 @@ def _post_failure(client, run_id: int | None = None) -> int:
         payload = json.loads(body)
         payload["workflow_run"]["id"] = run_id
         body = json.dumps(payload).encode()
-    response = client.post(
-        "/webhooks/github",
-        content=body,
-        headers={
-            "X-GitHub-Event": "workflow_run",
-            "X-GitHub-Delivery": str(uuid.uuid4()),
-            "X-Hub-Signature-256": github_signature(WEBHOOK_SECRET, body),
-        },
-    )
+    response = post_github(client, body)
     return response.json()["incident_id"]
 
 

@@ -2,7 +2,6 @@
 API masks what it returns: titles, names, keys, details, headers and the stored payload."""
 
 import json
-import uuid
 
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -11,28 +10,15 @@ from sqlalchemy import select, text
 from app.adapters.database.tables import AuditEntry, Incident, WebhookDelivery
 from app.api.v1 import webhooks
 from app.core.redaction import MARK
-from app.core.security import github_signature
 from app.main import create_app
-from tests.conftest import WEBHOOK_SECRET, fixture_bytes
+from tests.conftest import fixture_bytes
 from tests.support.cluster_api import fixture_json
+from tests.support.github_deliveries import post_github
 
 TOKEN = "ghp_" + "Z9y8X7w6V5u4T3s2R1q0" * 2  # a classic GitHub token's shape
 FAILED_RUN = "github/derived__workflow_run__completed.failure.payload.json"
 SYNC_FAILED = "argocd/codehealer__on-sync-failed.json"
 ARGO_TOKEN = "argocd-webhook-token-for-tests"
-
-
-def post_github(client, payload: dict, *, delivery: str | None = None, event="workflow_run"):
-    body = json.dumps(payload).encode()
-    return client.post(
-        "/webhooks/github",
-        content=body,
-        headers={
-            "X-GitHub-Event": event,
-            "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
-            "X-Hub-Signature-256": github_signature(WEBHOOK_SECRET, body),
-        },
-    )
 
 
 def failed_run() -> dict:

@@ -1,7 +1,6 @@
 """The verification recorder on the real database: every kind of evidence, one way of recording
 the outcome (incident status, the attempt's verdict, the audit trail)."""
 
-import uuid
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -10,12 +9,11 @@ from app.adapters.database.repositories.attempts import AttemptRepository
 from app.adapters.database.tables import AuditEntry, Incident, RemediationAttempt, utcnow
 from app.core.enums import AttemptStatus, IncidentStatus
 from app.core.events.models import RunCompleted
-from app.core.security import github_signature
 from app.domain.audit import AuditEvent
 from app.domain.verification import FailureCleared, FixChecked, RunAttemptConcluded
 from app.services.verification import VerificationRecorder
-from tests.conftest import WEBHOOK_SECRET
 from tests.support.github_api import REPO, RUN_ID, run_webhook
+from tests.support.github_deliveries import post_github
 from tests.support.incidents import analyzed_incident, insert
 
 
@@ -107,16 +105,7 @@ def test_a_failing_retry_delivered_by_webhook_fails_the_fix_and_links_the_new_in
     incident_id = fixed(container)
     body = run_webhook(attempt=2, conclusion="failure")
 
-    answer = client.post(
-        "/webhooks/github",
-        content=body,
-        headers={
-            "X-GitHub-Event": "workflow_run",
-            "X-GitHub-Delivery": str(uuid.uuid4()),
-            "X-Hub-Signature-256": github_signature(WEBHOOK_SECRET, body),
-            "Content-Type": "application/json",
-        },
-    )
+    answer = post_github(client, body)
 
     new_id = answer.json()["incident_id"]
     assert new_id != incident_id

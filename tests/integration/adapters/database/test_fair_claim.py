@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.bootstrap import build_container
-from app.core.security import github_signature
 from app.main import create_app
-from tests.conftest import WEBHOOK_SECRET, _truncate, fixture_bytes, make_settings
+from tests.conftest import _truncate, fixture_bytes, make_settings
 from tests.support.github_api import run_webhook
+from tests.support.github_deliveries import post_github
 
 K8S_TOKEN = "k8s-webhook-token-for-tests"
 ALERTS = 2000
@@ -59,16 +59,7 @@ def post_alerts(http, body: bytes) -> list[int]:
 
 def post_github_failure(http, run_id: int) -> int:
     body = run_webhook(run_id=run_id)
-    response = http.post(
-        "/webhooks/github",
-        content=body,
-        headers={
-            "X-GitHub-Event": "workflow_run",
-            "X-GitHub-Delivery": str(uuid.uuid4()),
-            "X-Hub-Signature-256": github_signature(WEBHOOK_SECRET, body),
-            "Content-Type": "application/json",
-        },
-    )
+    response = post_github(http, body)
     assert response.status_code in (200, 202), response.text
     return response.json()["incident_id"]
 
