@@ -179,12 +179,11 @@ class Container:
                 self.verifier,
                 older_than=timedelta(minutes=s.sweep.verify_after_minutes),
             )
-            repositories = [r.strip() for r in s.github.repositories.split(",") if r.strip()]
             tasks["reconcile"] = Reconciler(
                 self.db,
                 self.github,
                 self.ingest,
-                repositories=repositories,
+                repositories=s.github.repository_names,
                 lookback=timedelta(hours=s.sweep.reconcile_lookback_hours),
             )
         tasks["cluster_verification"] = TargetHealthChecker(
@@ -669,11 +668,10 @@ def build_decisions(
         approval_ttl=approval_ttl,
         metrics=metrics,
     )
-    approver_ids = settings.slack.approver_ids.split(",")
     approvals = ApprovalService(
         db,
         queue,
-        approvers=frozenset(u.strip() for u in approver_ids if u.strip()),
+        approvers=settings.slack.approvers,
         ttl=approval_ttl,
         decider=decider,
         planner=planner,

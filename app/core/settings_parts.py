@@ -183,6 +183,11 @@ class GitHubSettings(SettingsPart):
     def can_act(self) -> bool:
         return self.token is not None or self.app_configured
 
+    @property
+    def repository_names(self) -> list[str]:
+        """GITHUB_REPOSITORIES (comma-separated): what the sweep reconciles."""
+        return [name.strip() for name in self.repositories.split(",") if name.strip()]
+
 
 class NvidiaSettings(SettingsPart):
     """NVIDIA NIM (chat and embeddings); without a key, the offline classifier and embedder."""
@@ -266,6 +271,11 @@ class SlackSettings(SettingsPart):
     base_url: str = "https://slack.com/api/"
     approver_ids: str = ""
     approver_group: str | None = None
+
+    @property
+    def approvers(self) -> frozenset[str]:
+        """SLACK_APPROVER_IDS (comma-separated Slack user ids)."""
+        return frozenset(user.strip() for user in self.approver_ids.split(",") if user.strip())
 
 
 class DashboardSettings(SettingsPart):
