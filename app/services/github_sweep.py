@@ -10,7 +10,7 @@ from sqlalchemy import distinct, select, update
 
 from app.adapters.database.engine import Database
 from app.adapters.database.tables import Incident, utcnow
-from app.core.errors import BadRequestError, IntegrationError
+from app.core.errors import IntegrationError, NormalizationError
 from app.core.events.github import github_signal
 from app.core.events.models import FailureObserved
 from app.core.ports import GitHubActions
@@ -103,7 +103,7 @@ class Reconciler:
         delivery_id = f"reconcile:{repo}:{run.get('id')}:{run.get('run_attempt', 1)}"
         try:
             signal = github_signal(delivery_id, "workflow_run", payload)
-        except BadRequestError as exc:  # as a delivery of it would be: refused, others go on
+        except NormalizationError as exc:  # as a delivery of it would be: refused, others go on
             log.warning("reconcile: run %s of %s not recorded: %s", run.get("id"), repo, exc)
             return None
         if not isinstance(signal.event, FailureObserved):

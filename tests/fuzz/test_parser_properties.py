@@ -1,4 +1,4 @@
-"""Parsers take anything a sender can post: they return an event or raise BadRequestError."""
+"""Parsers take anything a sender can post: they return an event or raise NormalizationError."""
 
 import contextlib
 import json
@@ -6,7 +6,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.core.errors import BadRequestError
+from app.core.errors import NormalizationError
 from app.core.events.github import parse_github_event
 from tests.conftest import fixture_bytes
 
@@ -24,7 +24,7 @@ REAL = json.loads(fixture_bytes("github/derived__workflow_run__completed.failure
 @settings(max_examples=300, deadline=None)
 @given(event=EVENTS, payload=st.dictionaries(st.text(max_size=12), JSON, max_size=6))
 def test_arbitrary_objects_never_raise_anything_but_bad_request(event, payload):
-    with contextlib.suppress(BadRequestError):
+    with contextlib.suppress(NormalizationError):
         parse_github_event(event, payload)
 
 
@@ -33,5 +33,5 @@ def test_arbitrary_objects_never_raise_anything_but_bad_request(event, payload):
 def test_a_real_payload_with_one_field_replaced_never_crashes(key, value):
     payload = json.loads(json.dumps(REAL))
     payload["workflow_run"][key] = value
-    with contextlib.suppress(BadRequestError):
+    with contextlib.suppress(NormalizationError):
         parse_github_event("workflow_run", payload)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 from app.core.enums import Category, IncidentKind, IncidentSource, Severity
-from app.core.errors import BadRequestError
+from app.core.errors import NormalizationError
 from app.core.events.models import FailureObserved, Ignored, IncidentDraft
 from app.core.events.signals import (
     Delivery,
@@ -78,13 +78,13 @@ def parse_argocd_notification(payload: dict[str, Any]) -> list[Signal]:
     """Map one notification body to what CodeHealer does with it.
 
     Raises:
-        BadRequestError: the body names no application.
+        NormalizationError: the body names no application.
     """
     try:
         body = _Notification.model_validate(_present_values(payload))
     except ValidationError as exc:
         fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors()[:5])
-        raise BadRequestError(
+        raise NormalizationError(
             f"Argo CD notification is missing or has invalid fields: {fields}"
         ) from exc
     signal = {

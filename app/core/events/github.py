@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.core.enums import IncidentKind, IncidentSource, Severity
-from app.core.errors import BadRequestError
+from app.core.errors import NormalizationError
 from app.core.events.fields import (
     PayloadAttempt,
     PayloadDatetime,
@@ -114,14 +114,14 @@ def parse_github_delivery(delivery: Delivery) -> list[Signal]:
     one signal, named by the ``X-GitHub-Event`` and ``X-GitHub-Delivery`` headers.
 
     Raises:
-        BadRequestError: a header is missing or too long, or the payload lacks a field.
+        NormalizationError: a header is missing or too long, or the payload lacks a field.
     """
     event_type = delivery.headers.get("x-github-event")
     delivery_id = delivery.headers.get("x-github-delivery")
     if not event_type or not delivery_id:
-        raise BadRequestError("X-GitHub-Event and X-GitHub-Delivery headers are required")
+        raise NormalizationError("X-GitHub-Event and X-GitHub-Delivery headers are required")
     if len(delivery_id) > MAX_DELIVERY_ID_LENGTH or len(event_type) > MAX_EVENT_TYPE_LENGTH:
-        raise BadRequestError("X-GitHub-Delivery or X-GitHub-Event is too long")
+        raise NormalizationError("X-GitHub-Delivery or X-GitHub-Event is too long")
     payload = delivery.payload
     return [github_signal(delivery_id, event_type, payload)]
 
@@ -142,7 +142,7 @@ def parse_github_event(event_type: str, payload: dict[str, Any]) -> ParsedEvent:
     """Map one delivery to what CodeHealer does with it.
 
     Raises:
-        BadRequestError: the payload lacks a field this event type needs.
+        NormalizationError: the payload lacks a field this event type needs.
     """
     handler = _HANDLERS.get(event_type)
     if handler is None:
@@ -151,7 +151,7 @@ def parse_github_event(event_type: str, payload: dict[str, Any]) -> ParsedEvent:
         return handler(payload)
     except ValidationError as exc:
         fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors()[:5])
-        raise BadRequestError(
+        raise NormalizationError(
             f"{event_type} payload is missing or has invalid fields: {fields}"
         ) from exc
 

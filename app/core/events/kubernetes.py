@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 from app.core.enums import Category, IncidentKind, IncidentSource, Severity
-from app.core.errors import BadRequestError
+from app.core.errors import NormalizationError
 from app.core.events.fields import (
     PayloadCount,
     PayloadDatetime,
@@ -159,13 +159,13 @@ def parse_kubernetes_payload(
     """Detect the shape (Event or Alertmanager) and map it to signals.
 
     Raises:
-        BadRequestError: the body is neither shape, or lacks a field that shape needs.
+        NormalizationError: the body is neither shape, or lacks a field that shape needs.
     """
     if "involvedObject" in payload:
         return _guarded("Kubernetes Event", lambda: [_event(payload, default_cluster)])
     if "alerts" in payload and "groupKey" in payload:
         return _guarded("Alertmanager webhook", lambda: _alert_group(payload, default_cluster))
-    raise BadRequestError(
+    raise NormalizationError(
         "body is neither a Kubernetes Event (involvedObject, reason, ...) nor an "
         "Alertmanager webhook (version, groupKey, alerts)"
     )
@@ -176,7 +176,7 @@ def _guarded(shape: str, parse: Callable[[], list[Signal]]) -> list[Signal]:
         return parse()
     except ValidationError as exc:
         fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors()[:5])
-        raise BadRequestError(f"{shape} is missing or has invalid fields: {fields}") from exc
+        raise NormalizationError(f"{shape} is missing or has invalid fields: {fields}") from exc
 
 
 # --- core/v1 Event ---------------------------------------------------------------------------
@@ -286,7 +286,7 @@ def _container(field_path: str | None) -> str | None:
 def _alert_group(payload: dict[str, Any], default_cluster: str) -> list[Signal]:
     group = _AlertGroup.model_validate(payload)
     if group.version != "4":
-        raise BadRequestError(f"Alertmanager webhook version {group.version!r} is not supported")
+        raise NormalizationError(f"Alertmanager webhook version {group.version!r} is not supported")
     envelope = {k: v for k, v in payload.items() if k != "alerts"}
     raw_alerts = payload.get("alerts") or []
     return [
@@ -411,7 +411,9 @@ def _check_names(**names: Any) -> None:
             continue
         check = is_dns_label if field in labels else is_dns_subdomain
         if not isinstance(name, str) or not check(name):
-            raise BadRequestError(f"{field} {str(name)[:80]!r} is not a Kubernetes name (RFC 1123)")
+            raise NormalizationError(
+                f"{field} {str(name)[:80]!r} is not a Kubernetes name (RFC 1123)"
+            )
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.core.enums import Category, IncidentKind, IncidentSource
-from app.core.errors import BadRequestError
+from app.core.errors import NormalizationError
 from app.core.events.argocd import parse_argocd_notification
 from app.core.events.models import FailureObserved, Ignored
 from app.core.events.signals import Resolved
@@ -75,7 +75,7 @@ def test_same_notification_gives_the_same_delivery_id():
 def test_body_without_app_is_a_bad_request():
     payload = body("codehealer__on-sync-failed.json")
     payload["app"] = "<no value>"
-    with pytest.raises(BadRequestError, match="app"):
+    with pytest.raises(NormalizationError, match="app"):
         parse_argocd_notification(payload)
 
 
@@ -99,7 +99,7 @@ FIELDS = [
 def test_any_json_object_parses_or_is_a_bad_request(payload):
     try:
         [signal] = parse_argocd_notification(payload)
-    except BadRequestError:
+    except NormalizationError:
         return
     assert signal.delivery_id.startswith("argocd:")
 
@@ -118,5 +118,5 @@ def test_any_json_object_parses_or_is_a_bad_request(payload):
 def test_a_name_outside_rfc_1123_is_a_bad_request(field, value):
     payload = body("codehealer__on-sync-failed.json")
     payload[field] = value
-    with pytest.raises(BadRequestError, match=field):
+    with pytest.raises(NormalizationError, match=field):
         parse_argocd_notification(payload)

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from app.core.errors import BadRequestError
+from app.core.errors import NormalizationError
 from app.core.events.github import parse_github_event
 from app.core.events.models import FailureObserved
 from tests.conftest import fixture_bytes
@@ -41,7 +41,7 @@ def test_a_run_start_in_range_is_kept_without_a_note():
     ids=["attempt-past-integer", "id-past-bigint", "negative-workflow-id"],
 )
 def test_a_number_past_its_column_is_a_bad_request(changes):
-    with pytest.raises(BadRequestError):
+    with pytest.raises(NormalizationError):
         parse_github_event("workflow_run", failed_run(**changes))
 
 
@@ -52,5 +52,5 @@ def test_a_number_past_its_column_is_a_bad_request(changes):
 def test_a_repository_name_github_would_not_give_is_a_bad_request(event_type, fixture, repo):
     payload = json.loads(fixture_bytes(fixture))
     payload["repository"]["full_name"] = repo
-    with pytest.raises(BadRequestError, match="repository.full_name"):
+    with pytest.raises(NormalizationError, match="repository.full_name"):
         parse_github_event(event_type, payload)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from app.core.errors import BadRequestError
+from app.core.errors import NormalizationError
 from app.core.events.github import parse_github_event
 from tests.conftest import fixture_bytes
 
@@ -36,7 +36,7 @@ def test_a_delivery_of_a_repository_webhook_names_no_installation():
 
 @pytest.mark.parametrize("installation_id", [0, -4, "many", 2**63])
 def test_an_installation_id_that_is_not_a_positive_bigint_is_a_bad_request(installation_id):
-    with pytest.raises(BadRequestError, match="installation.id"):
+    with pytest.raises(NormalizationError, match="installation.id"):
         parse_github_event(
             "workflow_run", payload(FAILED_RUN, installation={"id": installation_id})
         )

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.core.enums import Category, IncidentKind, IncidentSource, Severity
-from app.core.errors import BadRequestError
+from app.core.errors import NormalizationError
 from app.core.events.kubernetes import parse_kubernetes_payload
 from app.core.events.models import FailureObserved, Ignored
 from app.core.events.signals import Resolved
@@ -148,19 +148,19 @@ def test_alert_without_namespace_is_ignored():
 
 
 def test_body_of_neither_shape_is_a_bad_request():
-    with pytest.raises(BadRequestError, match="neither"):
+    with pytest.raises(NormalizationError, match="neither"):
         parse_kubernetes_payload({"hello": "world"})
 
 
 def test_event_without_reason_fields_is_a_bad_request():
-    with pytest.raises(BadRequestError, match="involved_object|involvedObject"):
+    with pytest.raises(NormalizationError, match="involved_object|involvedObject"):
         parse_kubernetes_payload({"involvedObject": {"kind": "Pod"}, "type": "Warning"})
 
 
 def test_alertmanager_version_other_than_4_is_a_bad_request():
     body = json.loads(fixture_bytes("kubernetes/alertmanager__kubepodcrashlooping.firing.json"))
     body["version"] = "3"
-    with pytest.raises(BadRequestError, match="version"):
+    with pytest.raises(NormalizationError, match="version"):
         parse_kubernetes_payload(body)
 
 
@@ -191,7 +191,7 @@ SHAPED = st.fixed_dictionaries(
 def test_any_json_object_parses_or_is_a_bad_request(payload):
     try:
         signals = parse_kubernetes_payload(payload)
-    except BadRequestError:
+    except NormalizationError:
         return
     assert all(s.delivery_id for s in signals)
 
@@ -219,7 +219,7 @@ def test_an_event_time_outside_the_storable_range_is_dropped_with_a_note():
 
 
 def test_an_event_count_past_the_integer_range_is_a_bad_request():
-    with pytest.raises(BadRequestError, match="count"):
+    with pytest.raises(NormalizationError, match="count"):
         parse_kubernetes_payload(backoff_with(count=2**31))
 
 
@@ -235,7 +235,7 @@ def test_an_event_count_past_the_integer_range_is_a_bad_request():
     ids=["namespace-newline", "namespace-dots", "pod-dots", "pod-slashes", "container"],
 )
 def test_an_event_naming_its_target_outside_rfc_1123_is_a_bad_request(changes):
-    with pytest.raises(BadRequestError, match="not a Kubernetes name"):
+    with pytest.raises(NormalizationError, match="not a Kubernetes name"):
         parse_kubernetes_payload(backoff_with(**changes))
 
 
@@ -243,5 +243,5 @@ def test_an_event_naming_its_target_outside_rfc_1123_is_a_bad_request(changes):
 def test_an_alert_naming_its_target_outside_rfc_1123_is_a_bad_request(label):
     payload = json.loads(fixture_bytes("kubernetes/alertmanager__kubepodcrashlooping.firing.json"))
     payload["alerts"][0]["labels"][label] = "x/../y"
-    with pytest.raises(BadRequestError, match="not a Kubernetes name"):
+    with pytest.raises(NormalizationError, match="not a Kubernetes name"):
         parse_kubernetes_payload(payload)
