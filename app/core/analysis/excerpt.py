@@ -73,6 +73,21 @@ MARKER_WORDS: tuple[tuple[str, bool], ...] = (
     ("unresolved", False),
     ("undefined", False),
     ("invalid", False),
+    # Runner, platform and registry sentences that carry none of the words above.
+    ("no space left", False),
+    ("canceled", True),
+    ("cancelled", True),
+    ("no output", False),
+    ("orphan process", False),
+    ("not permitted", False),
+    ("part of applications", False),
+    ("unavailable", False),
+    ("throttl", False),
+    ("rate exceeded", False),
+    ("x509", False),
+    ("no such host", False),
+    ("server misbehaving", False),
+    ("terminal prompts disabled", False),
 )
 
 # Lines longer than this keep their head and their tail: a Maven or kubelet line often names

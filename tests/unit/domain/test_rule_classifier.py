@@ -195,8 +195,8 @@ def test_shutdown_signal_with_exit_137_is_runner_infrastructure(classifier: Rule
         (
             ["Warning  BackOff  kubelet  Back-off restarting failed container"],
             "k8s_crashloop",
-            "restart_pod",
-            "unknown",
+            "none",
+            "manual",
         ),
         (
             ["Error: ErrImagePull", 'Failed to pull image "a:1": 503 Service Unavailable'],
@@ -231,6 +231,12 @@ def test_shutdown_signal_with_exit_137_is_runner_infrastructure(classifier: Rule
         (["    (Attempt 2 of 3) renders the page"], "flaky_test", "rerun_failed_jobs", "auto"),
         (
             ["The job running on runner X has exceeded the maximum execution time of 360 minutes."],
+            "timeout",
+            "none",
+            "manual",
+        ),
+        (
+            ["No output has been received in the last 10m0s, this potentially indicates a stall"],
             "timeout",
             "rerun_failed_jobs",
             "unknown",
