@@ -24,8 +24,8 @@ from app import lambda_handler
 from app.adapters.database.engine import sqlalchemy_url
 from app.adapters.database.migrate import upgrade
 from app.adapters.queue.sqs import SqsQueue
-from app.core.security import github_signature
 from tests.conftest import WEBHOOK_SECRET, fixture_bytes
+from tests.support.github_deliveries import signature_of
 
 ROOT = Path(__file__).resolve().parents[2]
 HTTP_API_V2 = "aws_lambda/powertools__apiGatewayProxyV2Event.json"
@@ -77,7 +77,7 @@ def signed_webhook_event(run_id: int) -> dict:
         "content-type": "application/json",
         "x-github-event": "workflow_run",
         "x-github-delivery": f"snapstart-{run_id}",
-        "x-hub-signature-256": github_signature(WEBHOOK_SECRET, body.encode()),
+        "x-hub-signature-256": signature_of(body.encode()),
     }
     event["requestContext"]["http"].update(method="POST", path="/webhooks/github")
     return event
