@@ -253,3 +253,9 @@ def test_a_connection_lost_during_the_ingest_statement_is_answered_503_and_nothi
     assert response.headers["Retry-After"] == "30"
     assert count(container, WebhookDelivery) == 0
     assert post(client, fixture_bytes(FAILED_RUN)).status_code == 202  # a new connection
+
+
+def test_an_event_header_longer_than_its_column_is_400_and_nothing_stored(client, container):
+    response = post(client, fixture_bytes(FAILED_RUN), event="e" * 101)
+    assert response.status_code == 400
+    assert count(container, WebhookDelivery) == 0
