@@ -16,6 +16,7 @@ from app.domain.classification.rule_classifier import RuleClassifier
 PATTERNS = Path(__file__).parents[3] / "config" / "failure_patterns.yaml"
 
 AUTO, ASK, PERSON = "auto", "unknown", "manual"
+GENERIC_EXIT = "##[error]Process completed with exit code 1."
 
 
 @pytest.fixture(scope="module")
@@ -811,3 +812,31 @@ def test_a_429_next_to_a_dependency_error_is_still_a_rate_limit(classifier) -> N
         "   > Could not GET 'https://repo.example/a.pom'. Received status code 429 from server",
     ]
     assert verdict_of(classifier, lines) == (RATE, RERUN, AUTO)
+
+
+def test_a_refused_connection_to_this_machine_is_not_a_network_blip(classifier) -> None:
+    lines = ["Error: connect ECONNREFUSED 127.0.0.1:5432"]
+    assert verdict_of(classifier, lines)[2] != AUTO
+
+
+def test_a_cache_restore_warning_alone_is_not_the_cause(classifier) -> None:
+    lines = ["Warning: Failed to restore: getCacheEntry failed", GENERIC_EXIT]
+    assert verdict_of(classifier, lines) == ("unknown", "none", ASK)
+
+
+def test_a_cache_hit_that_cannot_be_restored_is_a_broken_cache(classifier) -> None:
+    lines = [
+        "Cache hit for: deps-abc",
+        "Warning: Failed to restore: Cache not found for input keys",
+    ]
+    assert verdict_of(classifier, lines) == (CACHE, "rerun_no_cache", AUTO)
+
+
+def test_an_image_pull_back_off_without_a_reason_goes_to_a_person(classifier) -> None:
+    lines = ["Warning  Failed  kubelet  Error: ImagePullBackOff"]
+    assert verdict_of(classifier, lines) == (K8S_PULL, "none", PERSON)
+
+
+def test_an_eviction_for_node_memory_asks_to_scale_memory(classifier) -> None:
+    lines = ["Status: Failed", "Reason: Evicted", "Message: The node was low on resource: memory."]
+    assert verdict_of(classifier, lines) == ("k8s_oom", "scale_memory", ASK)
