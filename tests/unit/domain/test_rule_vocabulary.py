@@ -840,3 +840,21 @@ def test_an_image_pull_back_off_without_a_reason_goes_to_a_person(classifier) ->
 def test_an_eviction_for_node_memory_asks_to_scale_memory(classifier) -> None:
     lines = ["Status: Failed", "Reason: Evicted", "Message: The node was low on resource: memory."]
     assert verdict_of(classifier, lines) == ("k8s_oom", "scale_memory", ASK)
+
+
+def test_argo_cd_unable_to_read_its_repository_goes_to_a_person(classifier) -> None:
+    lines = [
+        "ComparisonError: failed to load target state: rpc error: code = Unknown desc = "
+        "authentication required"
+    ]
+    assert verdict_of(classifier, lines) == (ARGO, "none", PERSON)
+
+
+def test_a_buildkit_step_killed_with_exit_137_is_not_a_guessed_fix(classifier) -> None:
+    lines = ['ERROR: process "/bin/sh -c make" did not complete successfully: exit code: 137']
+    assert verdict_of(classifier, lines) == ("unknown", "none", ASK)
+
+
+def test_a_compose_schema_error_is_config_syntax(classifier) -> None:
+    lines = ["services.web Additional property buidl is not allowed"]
+    assert verdict_of(classifier, lines)[0] == "config_syntax"
