@@ -214,9 +214,9 @@ class VariablesSource(PydanticBaseSettingsSource):
             elif isinstance(given, Mapping):
                 values[part] = dict(given)
         # The first of a setting's names wins (APPROVAL_TTL before APPROVAL_TTL_MINUTES).
-        for name, (part, field) in setting_variables().items():
+        for name, (section, field) in setting_variables().items():
             if name.lower() in self.variables:
-                target = values.setdefault(part, {}) if part else values
+                target = values.setdefault(section, {}) if section else values
                 target.setdefault(field, self.variables[name.lower()])
         return values
 

@@ -98,7 +98,7 @@ def _check_depth(value: Any, what: str) -> None:
         depth += 1
         if depth > MAX_JSON_DEPTH:
             raise BadRequestError(f"{what} is nested deeper than {MAX_JSON_DEPTH} levels")
-        deeper = []
+        deeper: list[dict[str, Any] | list[Any]] = []
         for container in level:
             items = container.values() if type(container) is dict else container
             deeper.extend(item for item in items if type(item) is dict or type(item) is list)

@@ -8,6 +8,7 @@ pattern is matched with ``fullmatch``: ``$`` would let a trailing newline throug
 """
 
 import re
+from collections.abc import Callable
 from typing import Annotated
 
 from pydantic import AfterValidator
@@ -48,7 +49,7 @@ def is_dns_subdomain(value: str) -> bool:
     return len(value) <= DNS_SUBDOMAIN_MAX and _DNS_SUBDOMAIN.fullmatch(value) is not None
 
 
-def _checked(check, what: str):
+def _checked(check: Callable[[str], bool], what: str) -> AfterValidator:
     def validate(value: str) -> str:
         if not check(value):
             raise ValueError(f"not a {what}")

@@ -81,7 +81,7 @@ def verify_slack_signature(
     secret: str, body: bytes, timestamp: str | None, header: str | None
 ) -> bool:
     """Slack's v0 signature matches (the 5-minute window is the caller's); never raises."""
-    if slack_timestamp(timestamp) is None or header is None:
+    if timestamp is None or slack_timestamp(timestamp) is None or header is None:
         return False
     expected = slack_signature(secret, timestamp, body).encode()
     return hmac.compare_digest(expected, header.encode("utf-8", "surrogateescape"))

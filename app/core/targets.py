@@ -103,7 +103,9 @@ Target = Annotated[RunTarget | WorkloadTarget | AppTarget, Field(discriminator="
 
 # Field of a target → its column, where the names differ.
 _COLUMN_OF = {"installation_id": "github_installation_id"}
-_TARGET_TYPES: tuple[type[_Target], ...] = (RunTarget, WorkloadTarget, AppTarget)
+# The target models (not their base), so that validating with one gives the target union.
+TargetModel = type[RunTarget] | type[WorkloadTarget] | type[AppTarget]
+_TARGET_TYPES: tuple[TargetModel, ...] = (RunTarget, WorkloadTarget, AppTarget)
 TARGET_COLUMNS: tuple[str, ...] = tuple(
     dict.fromkeys(
         _COLUMN_OF.get(name, name)
@@ -112,7 +114,7 @@ TARGET_COLUMNS: tuple[str, ...] = tuple(
         if name != "kind"
     )
 )
-_KIND_TARGET: dict[str, type[_Target]] = {
+_KIND_TARGET: dict[str, TargetModel] = {
     IncidentKind.WORKFLOW_RUN.value: RunTarget,
     IncidentKind.K8S_POD.value: WorkloadTarget,
     IncidentKind.K8S_WORKLOAD.value: WorkloadTarget,
@@ -135,7 +137,7 @@ def target_columns(target: RunTarget | WorkloadTarget | AppTarget | None) -> dic
     return columns
 
 
-def target_of(kind: str, row: Any) -> RunTarget | WorkloadTarget | AppTarget | None:
+def target_of(kind: str | None, row: Any) -> RunTarget | WorkloadTarget | AppTarget | None:
     """The target of an incident stored with ``kind``, read from an object or a mapping with
     the table's columns; None when the row lacks what its target needs (a run without a
     repository, an app without a name). An incident of another kind (a storm group) has the
@@ -156,7 +158,7 @@ def target_of(kind: str, row: Any) -> RunTarget | WorkloadTarget | AppTarget | N
         return None
 
 
-def _described(read: Any) -> type[_Target] | None:
+def _described(read: Any) -> TargetModel | None:
     if read("app"):
         return AppTarget
     if read("repo"):

@@ -133,7 +133,7 @@ class GitHubStandIn:
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("the stand-in is not started")
-        host, port = self._server.server_address[:2]
+        host, port = self._server.socket.getsockname()[:2]
         return f"http://{host}:{port}"
 
     def start(self) -> str:

@@ -9,7 +9,7 @@ strict Content-Security-Policy keeps working. All text is escaped here; callers 
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
@@ -208,7 +208,16 @@ def _label(x: float, y: float, text: str, fill: str, *, size: int = 12, weight: 
     )
 
 
-def _y_axis(left, top, plot_w, plot_h, ceiling, step, *, fmt) -> list[str]:
+def _y_axis(
+    left: float,
+    top: float,
+    plot_w: float,
+    plot_h: float,
+    ceiling: float,
+    step: float,
+    *,
+    fmt: Callable[[float], str],
+) -> list[str]:
     parts = []
     ticks = int(round(ceiling / step))
     for k in range(ticks + 1):

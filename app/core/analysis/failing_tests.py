@@ -84,7 +84,9 @@ def go_failures(lines: Sequence[str]) -> list[str]:
     """``--- FAIL: TestX/sub (0.00s)`` named after the ``FAIL pkg 0.1s`` line that ends its
     package's output, and the tests still running when ``panic: test timed out`` (Go ≥ 1.20).
     A test that failed only because a subtest did is left out: the subtest is the failure."""
-    found, pending, timed_out = [], [], False
+    found: list[str] = []
+    pending: list[str] = []
+    timed_out = False
     for line in lines:
         if match := _GO_TEST.match(line):
             pending.append(match["name"])

@@ -314,7 +314,7 @@ def combine_with_neighbours(
     ]
     if not close:
         return verdict
-    counts = Counter(n.category for n in close)
+    counts = Counter(n.category for n in close if n.category)  # all of them: each is valid
     top_category, top_count = counts.most_common(1)[0]
     strong = top_count / len(close) >= STRONG_MAJORITY and top_count >= 2
     if verdict.category is Category.UNKNOWN and strong:

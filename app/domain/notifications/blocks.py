@@ -384,7 +384,7 @@ def _fit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
         text = block.get("text")
         if block["type"] == "section" and isinstance(text, dict):
             text["text"] = _clip(text["text"], MAX_SECTION_TEXT)
-        if block["type"] == "header":
+        if block["type"] == "header" and isinstance(text, dict):
             text["text"] = _clip(text["text"], MAX_HEADER_TEXT)
         for field in block.get("fields", []):
             field["text"] = _clip(field["text"], MAX_FIELD_TEXT)

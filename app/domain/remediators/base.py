@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,23 +48,32 @@ class StrictParams(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
-class Remediator(Protocol):
+P = TypeVar("P", bound=StrictParams)
+
+
+class Remediator(Protocol[P]):
+    """An action, typed by its params model: ``Remediator[Any]`` in a registry of them all."""
+
     action: ClassVar[ActionKind]
-    params_model: ClassVar[type[StrictParams]]
     risk: ClassVar[Risk]
     # True when the action re-runs a GitHub workflow run: the retry budget (MAX_RERUN_ATTEMPTS,
     # GitHub's own limits, a newer run superseding it) applies to it.
     reruns_workflow_run: ClassVar[bool]
 
-    def prevalidate(self, params: StrictParams) -> RemediationResult | None:
+    @property
+    def params_model(self) -> type[P]:
+        """The params model (a class attribute of each remediator), validated before any call."""
+        ...
+
+    def prevalidate(self, params: P) -> RemediationResult | None:
         """None when it is right to act now; otherwise the result that ends the attempt."""
         ...
 
-    def execute(self, params: StrictParams) -> RemediationResult:
+    def execute(self, params: P) -> RemediationResult:
         """Change the world once. Raises IntegrationError for failures the service classifies."""
         ...
 
-    def describe(self, params: StrictParams) -> str:
+    def describe(self, params: P) -> str:
         """The planned call in words, for dry-run records and Slack."""
         ...
 

@@ -1,5 +1,7 @@
 """Shared by the GitHub remediators: params naming one run attempt, and its pre-validation."""
 
+from typing import Generic, TypeVar
+
 from pydantic import Field
 
 from app.core.names import RepoFullName
@@ -17,17 +19,20 @@ class GitHubRunParams(StrictParams):
     installation_id: int | None = Field(default=None, gt=0)
 
 
-class GitHubRunPrevalidation:
+P = TypeVar("P", bound=GitHubRunParams)
+
+
+class GitHubRunPrevalidation(Generic[P]):
     """The run still exists, still failed, is not superseded, and has not been re-run since."""
 
     def __init__(self, github: GitHubActions):
         self.github = github
 
-    def github_for(self, params: GitHubRunParams) -> GitHubActions:
+    def github_for(self, params: P) -> GitHubActions:
         """The client acting for the installation that reported the run."""
         return self.github.for_installation(params.installation_id)
 
-    def prevalidate(self, params: GitHubRunParams) -> RemediationResult | None:
+    def prevalidate(self, params: P) -> RemediationResult | None:
         github = self.github_for(params)
         run = github.get_run(params.repo, params.run_id)
         stop = check_run_still_failed(run, decided_attempt=params.run_attempt)

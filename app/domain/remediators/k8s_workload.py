@@ -61,6 +61,8 @@ def resolve_workload(
         kind, name = params.owner_kind, params.owner_name
         if with_pod and params.pod:
             pod = kube.get_pod(params.namespace, params.pod)
+    elif params.pod is None:  # WorkloadParams refuses this; said here for the type checker too
+        return aborted("neither a pod nor a Deployment/StatefulSet owner is named")
     else:
         pod = kube.get_pod(params.namespace, params.pod)
         if pod is None:

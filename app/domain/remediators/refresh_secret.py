@@ -30,7 +30,7 @@ class RefreshSecretParams(GitHubRunParams):
     secret_name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-class RefreshSecret(GitHubRunPrevalidation):
+class RefreshSecret(GitHubRunPrevalidation[RefreshSecretParams]):
     action: ClassVar[ActionKind] = ActionKind.REFRESH_SECRET
     params_model: ClassVar[type[RefreshSecretParams]] = RefreshSecretParams
     risk: ClassVar[Risk] = Risk.HIGH

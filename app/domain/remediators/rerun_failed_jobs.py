@@ -5,7 +5,7 @@ from app.domain.remediators.base import RemediationResult, RemediationStatus, Ri
 from app.domain.remediators.github_run import GitHubRunParams, GitHubRunPrevalidation
 
 
-class RerunFailedJobs(GitHubRunPrevalidation):
+class RerunFailedJobs(GitHubRunPrevalidation[GitHubRunParams]):
     """POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs."""
 
     action: ClassVar[ActionKind] = ActionKind.RERUN_FAILED_JOBS

@@ -9,7 +9,7 @@ class RerunNoCacheParams(GitHubRunParams):
     cache_key_prefix: str | None = None
 
 
-class RerunNoCache(GitHubRunPrevalidation):
+class RerunNoCache(GitHubRunPrevalidation[RerunNoCacheParams]):
     """Delete the Actions caches of the failing ref (optionally one key prefix), then re-run."""
 
     action: ClassVar[ActionKind] = ActionKind.RERUN_NO_CACHE
