@@ -5,6 +5,8 @@ the sweep a later attempt of a run, the Kubernetes and Argo CD webhooks a failur
 cluster sweep a check of the target. It records what follows, in the caller's transaction: the
 incident's conditional status change (with MTTR on success), the attempt's verdict (``verified``
 or ``verification_failed``, which is what learning counts) and the audit event that tells Slack.
+A later attempt of a run that passed, whoever re-ran it, also tells the flaky-test history that
+the tests its earlier attempts failed were flaky (app/services/flaky_tests.py).
 """
 
 import logging
@@ -27,6 +29,7 @@ from app.domain.verification import (
     RunAttemptConcluded,
 )
 from app.services.audit_trail import record_event
+from app.services.flaky_tests import rerun_passed
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,14 @@ class VerificationRecorder:
         return incident.id if moved else None
 
     def _run_attempt(self, session: Session, seen: RunAttemptConcluded) -> int | None:
+        if seen.succeeded:  # whoever re-ran it: the tests that failed before were flaky
+            rerun_passed(
+                session,
+                repo=seen.repo,
+                run_id=seen.run_id,
+                attempt=seen.run_attempt,
+                at=seen.observed_at,
+            )
         incident = _verifying_earlier_attempt(session, seen.repo, seen.run_id, seen.run_attempt)
         if incident is None:
             return None
