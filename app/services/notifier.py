@@ -291,6 +291,7 @@ def build_card(
         root_cause=incident.root_cause,
         action=incident.action,
         evidence=_evidence(incident),
+        failing_tests=[str(t) for t in incident.failing_tests or []],
         confidence=incident.confidence,
         confidence_classifier=incident.confidence_classifier,
         confidence_similarity=incident.confidence_similarity,

@@ -32,6 +32,8 @@ MAX_EVIDENCE_LINES = 12
 MAX_EVIDENCE_LINE = 300
 EVIDENCE_BUDGET = 2600  # characters inside the code block, well under one section's limit
 MAX_SIMILAR = 3
+MAX_TESTS_SHOWN = 10
+MAX_TEST_ID = 200
 BAR_CELLS = 10
 
 AWAITING_APPROVAL = "awaiting_approval"
@@ -57,7 +59,13 @@ _UNSAFE_URL_CHARS = {"|": "%7C", ">": "%3E", "<": "%3C", " ": "%20"}
 def incident_blocks(card: IncidentCard) -> list[dict[str, Any]]:
     """The message's blocks: summary, analysis, decision, then the buttons that fit the state."""
     blocks: list[dict[str, Any]] = [_header(card), _section(_summary(card)), _fields(card)]
-    for text in (_root_cause(card), _evidence(card), _confidence(card), _similar(card)):
+    for text in (
+        _root_cause(card),
+        _failing_tests(card),
+        _evidence(card),
+        _confidence(card),
+        _similar(card),
+    ):
         if text:
             blocks.append(_section(text))
     blocks.append(_section(_decision(card)))
@@ -151,6 +159,20 @@ def _root_cause(card: IncidentCard) -> str | None:
     if not card.root_cause:
         return None
     return _clip(f"*Root cause*\n{_safe(card.root_cause)}", MAX_SECTION_TEXT)
+
+
+def _failing_tests(card: IncidentCard) -> str | None:
+    """The tests the log names failing, each as code; "known flaky" when history says so."""
+    if not card.failing_tests:
+        return None
+    title = "*Failing tests (known flaky)*" if card.category == "flaky_test" else "*Failing tests*"
+    # A backtick would close the code span: it becomes a quote.
+    shown = card.failing_tests[:MAX_TESTS_SHOWN]
+    lines = [f"• `{_clip(_safe(t.replace('`', chr(39))), MAX_TEST_ID)}`" for t in shown]
+    more = len(card.failing_tests) - MAX_TESTS_SHOWN
+    if more > 0:
+        lines.append(f"_{more} more in the incident_")
+    return _clip("\n".join([title, *lines]), MAX_SECTION_TEXT)
 
 
 def _evidence(card: IncidentCard) -> str | None:

@@ -45,6 +45,7 @@ class IncidentCard(BaseModel):
     root_cause: str | None = None
     action: str | None = None
     evidence: list[str] = Field(default_factory=list)
+    failing_tests: list[str] = Field(default_factory=list)  # the ids its log names
     confidence: float | None = None
     confidence_classifier: float | None = None
     confidence_similarity: float | None = None

@@ -216,3 +216,32 @@ def test_a_storm_awaiting_approval_shows_both_the_buttons_and_the_runbook():
     assert [b["action_id"] for b in buttons(blocks)] == [APPROVE_ACTION, REJECT_ACTION]
     [button] = runbook_buttons(blocks)
     assert button["url"].endswith("/dashboard/runbooks/storm.md")
+
+
+def test_the_failing_tests_are_named():
+    tests = ["tests/test_api.py::test_login", "tests/test_api.py::test_logout"]
+    text = all_text(incident_blocks(card(category="test_failure", failing_tests=tests)))
+    assert "*Failing tests*" in text
+    assert all(f"`{t}`" in text for t in tests)
+
+
+def test_failing_tests_of_a_flaky_test_failure_are_called_known_flaky():
+    blocks = incident_blocks(card(category="flaky_test", failing_tests=["TestWatch"]))
+    assert "*Failing tests (known flaky)*\\n• `TestWatch`" in all_text(blocks)
+
+
+def test_many_failing_tests_show_ten_and_count_the_rest():
+    tests = [f"TestCase{i:02d}" for i in range(14)]
+    text = all_text(incident_blocks(card(failing_tests=tests)))
+    assert "`TestCase09`" in text and "`TestCase10`" not in text
+    assert "4 more in the incident" in text
+
+
+def test_a_failing_test_id_cannot_break_out_of_its_code_span_or_ping():
+    text = all_text(incident_blocks(card(failing_tests=["a` <!channel> `b"])))
+    assert "<!channel>" not in text
+    assert "• `a' &lt;!channel&gt; 'b`" in text
+
+
+def test_no_failing_tests_no_section():
+    assert "Failing tests" not in all_text(incident_blocks(card()))
