@@ -858,3 +858,60 @@ def test_a_buildkit_step_killed_with_exit_137_is_not_a_guessed_fix(classifier) -
 def test_a_compose_schema_error_is_config_syntax(classifier) -> None:
     lines = ["services.web Additional property buidl is not allowed"]
     assert verdict_of(classifier, lines)[0] == "config_syntax"
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        case(
+            "poetry_no_installation_candidates",
+            ["Unable to find installation candidates for a (1.0.0)"],
+            "dependency_resolution",
+            "none",
+            PERSON,
+        ),
+        case(
+            "pip_resolver_traceback",
+            [
+                "Traceback (most recent call last):",
+                '  File "/x/site-packages/pip/_vendor/resolvelib/resolvers.py", line 1, in resolve',
+            ],
+            "dependency_resolution",
+            "none",
+            PERSON,
+        ),
+        case(
+            "ruff_fixable_summary",
+            ["Found 3 errors.", "[*] 2 fixable with the `--fix` option."],
+            "lint_format",
+            "none",
+            PERSON,
+        ),
+        case(
+            "argo_destination_not_allowed",
+            ["namespace 'b' do not match any of the allowed destinations in project 'p'"],
+            ARGO,
+            "none",
+            PERSON,
+        ),
+        case(
+            "argo_live_state_schema",
+            [
+                "Failed to compare desired state to live state: failed to perform pre-diff "
+                "normalization: .status: field not declared in schema"
+            ],
+            ARGO,
+            "none",
+            PERSON,
+        ),
+        case(
+            "concurrency_group_cancel",
+            ["Canceling since a higher priority waiting request for 'ci-main' exists"],
+            "config_syntax",
+            "none",
+            PERSON,
+        ),
+    ],
+)
+def test_more_tool_vocabulary(classifier, lines, expected) -> None:
+    assert verdict_of(classifier, lines) == expected
