@@ -140,14 +140,30 @@ def _line_at(text: str, position: int) -> str:
     return text[start : end if end != -1 else len(text)].strip()
 
 
-def match_pattern(pattern: CompiledPattern, text: str) -> PatternMatch | None:
-    """The pattern's evidence lines in ``text``, or None when it does not apply."""
-    if any(rx.search(text) for rx in pattern.unless):
+def match_pattern(
+    pattern: CompiledPattern, text: str, context: dict[re.Pattern[str], bool] | None = None
+) -> PatternMatch | None:
+    """The pattern's evidence lines in ``text``, or None when it does not apply.
+
+    ``context`` memoises the `requires`/`unless` regexes over one excerpt: several patterns
+    share the same context (an Argo CD comparison, a kubelet pull), scanned once."""
+    first = pattern.any_of.search(text)
+    if first is None:
+        # Most patterns stop here, before their context regexes are scanned at all.
         return None
-    if not all(rx.search(text) for rx in pattern.requires):
+    seen = {} if context is None else context
+
+    def found_in_text(rx: re.Pattern[str]) -> bool:
+        if rx not in seen:
+            seen[rx] = rx.search(text) is not None
+        return seen[rx]
+
+    if any(found_in_text(rx) for rx in pattern.unless):
+        return None
+    if not all(found_in_text(rx) for rx in pattern.requires):
         return None
     evidence: dict[str, None] = {}
-    for found in pattern.any_of.finditer(text):
+    for found in pattern.any_of.finditer(text, first.start()):
         evidence.setdefault(_line_at(text, found.start()), None)
         if len(evidence) >= MAX_EVIDENCE:
             break
@@ -231,7 +247,10 @@ class RuleClassifier:
 
     def matches(self, excerpt: str) -> list[PatternMatch]:
         """Every matching pattern, best first (priority, then confidence, then file order)."""
-        found = [m for p in self.patterns if (m := match_pattern(p, excerpt)) is not None]
+        context: dict[re.Pattern[str], bool] = {}
+        found = [
+            m for p in self.patterns if (m := match_pattern(p, excerpt, context)) is not None
+        ]
         order = {p.id: i for i, p in enumerate(self.patterns)}
         return sorted(
             found,

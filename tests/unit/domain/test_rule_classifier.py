@@ -8,7 +8,11 @@ import yaml
 from app.core.analysis.excerpt import build_excerpt
 from app.core.analysis.models import ClassifierVerdict, SimilarIncident
 from app.core.enums import ActionKind, Category, Fixability
-from app.domain.classification.rule_classifier import RuleClassifier, combine_with_neighbours
+from app.domain.classification.rule_classifier import (
+    RuleClassifier,
+    combine_with_neighbours,
+    match_pattern,
+)
 from tests.support.corpus import corpus_split
 
 ROOT = Path(__file__).parents[3]
@@ -134,6 +138,16 @@ def test_a_flaky_test_stays_auto_next_to_the_assertion_it_explains(
 ) -> None:
     verdict = classify(classifier, "  (Attempt 1 of 3) saves", "  AssertionError: expected 1")
     assert (verdict.category, verdict.fixability) == (Category.FLAKY_TEST, Fixability.AUTO)
+
+
+def test_a_shared_context_regex_is_scanned_once_per_excerpt(classifier: RuleClassifier) -> None:
+    pattern = next(p for p in classifier.patterns if p.id == "k8s_image_pull_registry_5xx")
+    (pull_context,) = pattern.requires
+    # A memo that already says "no kubelet pull here" is trusted, not scanned again.
+    context = {pull_context: False}
+    text = 'Failed to pull image "a": 503 Service Unavailable'
+    assert match_pattern(pattern, text, context) is None
+    assert match_pattern(pattern, text) is not None
 
 
 # --- exit code 137 and runners ---------------------------------------------------------------
