@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import distinct, select, update
+from sqlmodel import col
 
 from app.adapters.database.engine import Database
 from app.adapters.database.tables import Incident, utcnow
@@ -57,7 +58,7 @@ class Reconciler:
             return self._installed(installations)
         with self.db.session() as session:
             rows = session.execute(
-                select(distinct(Incident.repo)).where(Incident.repo.is_not(None))
+                select(distinct(col(Incident.repo))).where(col(Incident.repo).is_not(None))
             )
             return [RepositoryScope(r) for r in sorted(r for (r,) in rows)]
 
@@ -113,7 +114,7 @@ class Reconciler:
             return None
         with self.db.session() as session:
             session.execute(
-                update(Incident).where(Incident.id == outcome.incident_id).values(reconciled=True)
+                update(Incident).where(col(Incident.id) == outcome.incident_id).values(reconciled=True)
             )
         log.info("reconciled run %s of %s as incident %s", run["id"], repo, outcome.incident_id)
         return outcome.incident_id

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.adapters.database.engine import Database
 from app.adapters.database.repositories.outcomes import FAILURE, SUCCESS
@@ -33,23 +33,23 @@ def calibration_samples(session: Session) -> list[Sample]:
     """Each decided incident whose proposed fix has a known outcome, with its confidence."""
     outcome: dict[int, bool] = {}
     attempts = session.execute(
-        select(RemediationAttempt.incident_id, RemediationAttempt.status).where(
-            RemediationAttempt.dry_run.is_(False), RemediationAttempt.status.in_(SUCCESS + FAILURE)
+        select(col(RemediationAttempt.incident_id), col(RemediationAttempt.status)).where(
+            col(RemediationAttempt.dry_run).is_(False), col(RemediationAttempt.status).in_(SUCCESS + FAILURE)
         )
     )
     for incident_id, status in attempts:
         outcome[incident_id] = status in SUCCESS
     for (incident_id,) in session.execute(
-        select(Approval.incident_id).where(Approval.status == "rejected")
+        select(col(Approval.incident_id)).where(col(Approval.status) == "rejected")
     ):
         outcome[incident_id] = False
-    for (incident_id,) in session.execute(select(Feedback.incident_id).where(Feedback.value < 0)):
+    for (incident_id,) in session.execute(select(col(Feedback.incident_id)).where(col(Feedback.value) < 0)):
         outcome[incident_id] = False
     if not outcome:
         return []
     rows = session.execute(
-        select(Incident.id, Incident.confidence, Incident.action).where(
-            Incident.id.in_(list(outcome)), Incident.confidence.is_not(None)
+        select(col(Incident.id), col(Incident.confidence), col(Incident.action)).where(
+            col(Incident.id).in_(list(outcome)), col(Incident.confidence).is_not(None)
         )
     )
     return [Sample(float(conf), outcome[i], action or "none") for i, conf, action in rows]
@@ -132,7 +132,7 @@ def calibrated_thresholds(db: Database, base: Thresholds) -> Callable[[], Thresh
     def current() -> Thresholds:
         with db.session() as session:
             rows = session.execute(
-                select(CalibratedThreshold.action, CalibratedThreshold.threshold)
+                select(col(CalibratedThreshold.action), col(CalibratedThreshold.threshold))
             )
             per_action = {action: threshold for action, threshold in rows}
         return base.model_copy(update={"per_action": per_action}) if per_action else base

@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.adapters.database.engine import Database
 from app.adapters.database.tables import Approval, Feedback, Incident, RemediationAttempt, utcnow
@@ -33,27 +33,27 @@ def incidents_since(since: datetime):
     return (
         select(func.count())
         .select_from(Incident)
-        .where(Incident.created_at >= since, Incident.kind != IncidentKind.STORM_GROUP)
+        .where(col(Incident.created_at) >= since, col(Incident.kind) != IncidentKind.STORM_GROUP)
     )
 
 
 def auto_fix_figures(session: Session, since: datetime) -> dict[str, Any]:
     """Auto-resolution and false-positive rates over executed automatic fixes."""
-    auto = select(RemediationAttempt.incident_id, RemediationAttempt.status).where(
-        RemediationAttempt.actor == Actor.AUTO,
-        RemediationAttempt.dry_run.is_(False),
-        RemediationAttempt.started_at >= since,
-        RemediationAttempt.status.in_([s.value for s in EXECUTED]),
+    auto = select(col(RemediationAttempt.incident_id), col(RemediationAttempt.status)).where(
+        col(RemediationAttempt.actor) == Actor.AUTO,
+        col(RemediationAttempt.dry_run).is_(False),
+        col(RemediationAttempt.started_at) >= since,
+        col(RemediationAttempt.status).in_([s.value for s in EXECUTED]),
     )
     rows = session.execute(auto).all()
     disliked = {
-        i for (i,) in session.execute(select(Feedback.incident_id).where(Feedback.value < 0))
+        i for (i,) in session.execute(select(col(Feedback.incident_id)).where(col(Feedback.value) < 0))
     }
     resolved = {
         i
         for (i,) in session.execute(
-            select(Incident.id).where(
-                Incident.status == IncidentStatus.RESOLVED, Incident.created_at >= since
+            select(col(Incident.id)).where(
+                col(Incident.status) == IncidentStatus.RESOLVED, col(Incident.created_at) >= since
             )
         )
     }
@@ -82,22 +82,22 @@ def summary(
     start = now - since
     mttr = session.execute(
         select(func.avg(Incident.mttr_seconds)).where(
-            Incident.resolved_at >= start, Incident.mttr_seconds.is_not(None)
+            col(Incident.resolved_at) >= start, col(Incident.mttr_seconds).is_not(None)
         )
     ).scalar_one()
     pending = _count(
         session,
         select(func.count())
         .select_from(Approval)
-        .where(Approval.status == "pending", Approval.expires_at > now),
+        .where(col(Approval.status) == "pending", col(Approval.expires_at) > now),
     )
     used = _count(
         session,
         select(func.count())
         .select_from(RemediationAttempt)
         .where(
-            RemediationAttempt.started_at >= now - timedelta(hours=1),
-            RemediationAttempt.status.not_in(
+            col(RemediationAttempt.started_at) >= now - timedelta(hours=1),
+            col(RemediationAttempt.status).not_in(
                 [AttemptStatus.SKIPPED.value, AttemptStatus.DEFERRED.value]
             ),
         ),

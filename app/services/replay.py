@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.adapters.database.tables import Incident
 from app.core.enums import IncidentKind, Strategy
@@ -50,11 +50,11 @@ def replay(
             session.execute(
                 select(Incident)
                 .where(
-                    Incident.decision.is_not(None),
-                    Incident.created_at >= since,
-                    Incident.kind != IncidentKind.STORM_GROUP,
+                    col(Incident.decision).is_not(None),
+                    col(Incident.created_at) >= since,
+                    col(Incident.kind) != IncidentKind.STORM_GROUP,
                 )
-                .order_by(Incident.id)
+                .order_by(col(Incident.id))
             )
             .scalars()
             .all()

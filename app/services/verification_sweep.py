@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from app.adapters.database.engine import Database
 from app.adapters.database.repositories.attempts import AttemptRepository
@@ -63,11 +64,11 @@ class StaleAttemptChecker:
         with self.db.session() as session:
             stale = session.execute(
                 select(
-                    Incident.id, Incident.repo, Incident.run_id, Incident.github_installation_id
+                    col(Incident.id), col(Incident.repo), col(Incident.run_id), col(Incident.github_installation_id)
                 ).where(
-                    Incident.status == IncidentStatus.VERIFYING,
-                    Incident.updated_at < utcnow() - self.older_than,
-                    Incident.run_id.is_not(None),
+                    col(Incident.status) == IncidentStatus.VERIFYING,
+                    col(Incident.updated_at) < utcnow() - self.older_than,
+                    col(Incident.run_id).is_not(None),
                 )
             ).all()
         closed = 0
@@ -145,10 +146,10 @@ class TargetHealthChecker:
             incidents = session.execute(
                 select(Incident)
                 .where(
-                    Incident.status == IncidentStatus.VERIFYING,
-                    Incident.source.in_([IncidentSource.ARGOCD, IncidentSource.KUBERNETES]),
+                    col(Incident.status) == IncidentStatus.VERIFYING,
+                    col(Incident.source).in_([IncidentSource.ARGOCD, IncidentSource.KUBERNETES]),
                 )
-                .order_by(Incident.id)
+                .order_by(col(Incident.id))
             ).scalars()
             attempts = AttemptRepository(session)
             return [(i, attempts.latest(i.id)) for i in incidents]

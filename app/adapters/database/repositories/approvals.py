@@ -4,8 +4,9 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from app.adapters.database.rows import rows_changed
 from app.adapters.database.tables import Approval, utcnow
 
 
@@ -28,14 +29,14 @@ class ApprovalRepository:
 
     def by_nonce(self, nonce: str) -> Approval | None:
         return self.session.execute(
-            select(Approval).where(Approval.nonce == nonce)
+            select(Approval).where(col(Approval.nonce) == nonce)
         ).scalar_one_or_none()
 
     def pending_for(self, incident_id: int) -> Approval | None:
         stmt = (
             select(Approval)
-            .where(Approval.incident_id == incident_id, Approval.status == "pending")
-            .order_by(Approval.id.desc())
+            .where(col(Approval.incident_id) == incident_id, col(Approval.status) == "pending")
+            .order_by(col(Approval.id).desc())
             .limit(1)
         )
         return self.session.execute(stmt).scalar_one_or_none()
@@ -44,8 +45,8 @@ class ApprovalRepository:
         """The incident's most recent request, whatever became of it."""
         stmt = (
             select(Approval)
-            .where(Approval.incident_id == incident_id)
-            .order_by(Approval.id.desc())
+            .where(col(Approval.incident_id) == incident_id)
+            .order_by(col(Approval.id).desc())
             .limit(1)
         )
         return self.session.execute(stmt).scalar_one_or_none()
@@ -57,31 +58,31 @@ class ApprovalRepository:
         stmt = (
             update(Approval)
             .where(
-                Approval.nonce == nonce,
-                Approval.incident_id == incident_id,
-                Approval.status == "pending",
-                Approval.expires_at > now,
+                col(Approval.nonce) == nonce,
+                col(Approval.incident_id) == incident_id,
+                col(Approval.status) == "pending",
+                col(Approval.expires_at) > now,
             )
             .values(status=status, decided_by=user, decided_at=now)
         )
-        return self.session.execute(stmt).rowcount == 1
+        return rows_changed(self.session, stmt) == 1
 
     def expire(self, nonce: str, *, incident_id: int, user: str, now: datetime) -> bool:
         stmt = (
             update(Approval)
             .where(
-                Approval.nonce == nonce,
-                Approval.incident_id == incident_id,
-                Approval.status == "pending",
-                Approval.expires_at <= now,
+                col(Approval.nonce) == nonce,
+                col(Approval.incident_id) == incident_id,
+                col(Approval.status) == "pending",
+                col(Approval.expires_at) <= now,
             )
             .values(status="expired", decided_by=user, decided_at=now)
         )
-        return self.session.execute(stmt).rowcount == 1
+        return rows_changed(self.session, stmt) == 1
 
     def set_message(self, approval_id: int, *, channel: str, ts: str) -> None:
         self.session.execute(
             update(Approval)
-            .where(Approval.id == approval_id)
+            .where(col(Approval.id) == approval_id)
             .values(slack_channel=channel, slack_ts=ts)
         )

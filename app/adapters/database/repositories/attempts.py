@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, text, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.adapters.database.tables import Incident, RemediationAttempt, utcnow
 from app.core.enums import AttemptStatus
@@ -24,23 +24,23 @@ class AttemptRepository:
 
     def count_since(self, since: datetime, *, target: str | None = None) -> int:
         stmt = select(func.count()).where(
-            RemediationAttempt.started_at >= since, RemediationAttempt.status.not_in(NOT_EXECUTED)
+            col(RemediationAttempt.started_at) >= since, col(RemediationAttempt.status).not_in(NOT_EXECUTED)
         )
         if target is not None:
-            stmt = stmt.where(RemediationAttempt.target == target)
+            stmt = stmt.where(col(RemediationAttempt.target) == target)
         return self.session.execute(stmt).scalar_one()
 
     def automatic_reruns_of_run(self, repo: str, run_id: int, actions: list[str]) -> int:
         stmt = (
             select(func.count())
             .select_from(RemediationAttempt)
-            .join(Incident, Incident.id == RemediationAttempt.incident_id)
+            .join(Incident, col(Incident.id) == col(RemediationAttempt.incident_id))
             .where(
-                Incident.repo == repo,
-                Incident.run_id == run_id,
-                RemediationAttempt.actor == "auto",
-                RemediationAttempt.action.in_(actions),
-                RemediationAttempt.status.not_in(NOT_EXECUTED),
+                col(Incident.repo) == repo,
+                col(Incident.run_id) == run_id,
+                col(RemediationAttempt.actor) == "auto",
+                col(RemediationAttempt.action).in_(actions),
+                col(RemediationAttempt.status).not_in(NOT_EXECUTED),
             )
         )
         return self.session.execute(stmt).scalar_one()
@@ -49,21 +49,21 @@ class AttemptRepository:
         self, signature_hash: str, *, since: datetime
     ) -> list[int]:
         stmt = (
-            select(Incident.id)
+            select(col(Incident.id))
             .distinct()
-            .join(RemediationAttempt, RemediationAttempt.incident_id == Incident.id)
+            .join(RemediationAttempt, col(RemediationAttempt.incident_id) == col(Incident.id))
             .where(
-                Incident.signature_hash == signature_hash,
-                RemediationAttempt.actor == "auto",
-                RemediationAttempt.started_at >= since,
-                RemediationAttempt.status.not_in(NOT_EXECUTED),
+                col(Incident.signature_hash) == signature_hash,
+                col(RemediationAttempt.actor) == "auto",
+                col(RemediationAttempt.started_at) >= since,
+                col(RemediationAttempt.status).not_in(NOT_EXECUTED),
             )
         )
         return sorted(self.session.execute(stmt).scalars())
 
     def next_attempt_number(self, incident_id: int, action: str) -> int:
         stmt = select(func.coalesce(func.max(RemediationAttempt.attempt_number), 0)).where(
-            RemediationAttempt.incident_id == incident_id, RemediationAttempt.action == action
+            col(RemediationAttempt.incident_id) == incident_id, col(RemediationAttempt.action) == action
         )
         return self.session.execute(stmt).scalar_one() + 1
 
@@ -76,8 +76,8 @@ class AttemptRepository:
     def latest(self, incident_id: int) -> RemediationAttempt | None:
         stmt = (
             select(RemediationAttempt)
-            .where(RemediationAttempt.incident_id == incident_id)
-            .order_by(RemediationAttempt.id.desc())
+            .where(col(RemediationAttempt.incident_id) == incident_id)
+            .order_by(col(RemediationAttempt.id).desc())
             .limit(1)
         )
         return self.session.execute(stmt).scalar_one_or_none()
@@ -85,13 +85,13 @@ class AttemptRepository:
     def set_status(self, attempt_id: int, status: AttemptStatus) -> None:
         self.session.execute(
             update(RemediationAttempt)
-            .where(RemediationAttempt.id == attempt_id)
+            .where(col(RemediationAttempt.id) == attempt_id)
             .values(status=status)
         )
 
     def defer(self, attempt_id: int, *, detail: str) -> int:
         """Mark deferred and return how many times this attempt has been deferred."""
-        attempt = self.session.get(RemediationAttempt, attempt_id)
+        attempt = self.session.get_one(RemediationAttempt, attempt_id)
         deferrals = int(attempt.result.get("deferrals", 0)) + 1
         attempt.status = AttemptStatus.DEFERRED
         attempt.result = {**attempt.result, "deferrals": deferrals, "last_deferral": detail}
@@ -108,7 +108,7 @@ class AttemptRepository:
     ) -> None:
         self.session.execute(
             update(RemediationAttempt)
-            .where(RemediationAttempt.id == attempt_id)
+            .where(col(RemediationAttempt.id) == attempt_id)
             .values(status=status, finished_at=utcnow(), result=result or {}, error=error)
         )
 

@@ -4,7 +4,7 @@ the service that records it (``app.services.audit_trail.record_event``)."""
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.adapters.database.tables import AuditEntry
 from app.domain.audit import AuditEvent
@@ -30,7 +30,7 @@ class AuditRepository:
     def for_incident(self, incident_id: int) -> list[AuditEntry]:
         stmt = (
             select(AuditEntry)
-            .where(AuditEntry.incident_id == incident_id)
-            .order_by(AuditEntry.at, AuditEntry.id)
+            .where(col(AuditEntry.incident_id) == incident_id)
+            .order_by(col(AuditEntry.at), col(AuditEntry.id))
         )
         return list(self.session.execute(stmt).scalars())

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import BigInteger, cast, distinct, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.adapters.database.tables import Incident, WebhookDelivery
 from app.core.enums import IncidentKind
@@ -22,9 +22,9 @@ class DecisionFactsRepository:
         run = WebhookDelivery.payload["workflow_run"]
         run_id_expr = cast(run["id"].astext, BigInteger)
         stmt = select(func.max(run_id_expr)).where(
-            WebhookDelivery.source == "github",
-            WebhookDelivery.event_type == "workflow_run",
-            WebhookDelivery.payload["repository"]["full_name"].astext == repo,
+            col(WebhookDelivery.source) == "github",
+            col(WebhookDelivery.event_type) == "workflow_run",
+            col(WebhookDelivery.payload)["repository"]["full_name"].astext == repo,
             run["workflow_id"].astext == str(workflow_id),
             run["head_branch"].astext == branch,
             run_id_expr > run_id,
@@ -35,17 +35,17 @@ class DecisionFactsRepository:
         """Distinct targets failing with this signature since ``since`` (storm parents excluded)."""
         target = func.coalesce(Incident.repo, Incident.namespace, Incident.app, "")
         stmt = select(func.count(distinct(target))).where(
-            Incident.signature_hash == signature_hash,
-            Incident.created_at >= since,
-            Incident.kind != IncidentKind.STORM_GROUP,
+            col(Incident.signature_hash) == signature_hash,
+            col(Incident.created_at) >= since,
+            col(Incident.kind) != IncidentKind.STORM_GROUP,
         )
         return self.session.execute(stmt).scalar_one()
 
     def storm_members(self, signature_hash: str, *, since: datetime) -> list[Incident]:
         stmt = select(Incident).where(
-            Incident.signature_hash == signature_hash,
-            Incident.created_at >= since,
-            Incident.kind != IncidentKind.STORM_GROUP,
+            col(Incident.signature_hash) == signature_hash,
+            col(Incident.created_at) >= since,
+            col(Incident.kind) != IncidentKind.STORM_GROUP,
         )
         return list(self.session.execute(stmt).scalars())
 
@@ -53,11 +53,11 @@ class DecisionFactsRepository:
         stmt = (
             select(Incident)
             .where(
-                Incident.signature_hash == signature_hash,
-                Incident.kind == IncidentKind.STORM_GROUP,
-                Incident.created_at >= since,
+                col(Incident.signature_hash) == signature_hash,
+                col(Incident.kind) == IncidentKind.STORM_GROUP,
+                col(Incident.created_at) >= since,
             )
-            .order_by(Incident.id)
+            .order_by(col(Incident.id))
             .limit(1)
         )
         return self.session.execute(stmt).scalar_one_or_none()

@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.adapters.database.tables import WebhookDelivery
 
@@ -25,13 +25,13 @@ class DeliveryRepository:
             insert(WebhookDelivery)
             .values(source=source, delivery_id=delivery_id, event_type=event_type, payload=payload)
             .on_conflict_do_nothing(constraint="uq_webhook_deliveries_source_delivery")
-            .returning(WebhookDelivery.id)
+            .returning(col(WebhookDelivery.id))
         )
         return self.session.execute(stmt).scalar_one_or_none()
 
     def find(self, *, source: str, delivery_id: str) -> WebhookDelivery | None:
         stmt = select(WebhookDelivery).where(
-            WebhookDelivery.source == source, WebhookDelivery.delivery_id == delivery_id
+            col(WebhookDelivery.source) == source, col(WebhookDelivery.delivery_id) == delivery_id
         )
         return self.session.execute(stmt).scalar_one_or_none()
 
@@ -45,14 +45,14 @@ class DeliveryRepository:
     ) -> None:
         self.session.execute(
             update(WebhookDelivery)
-            .where(WebhookDelivery.id == delivery_pk)
+            .where(col(WebhookDelivery.id) == delivery_pk)
             .values(outcome=outcome, incident_id=incident_id, ignored_reason=ignored_reason)
         )
 
     def for_incident(self, incident_id: int) -> list[WebhookDelivery]:
         stmt = (
             select(WebhookDelivery)
-            .where(WebhookDelivery.incident_id == incident_id)
-            .order_by(WebhookDelivery.received_at)
+            .where(col(WebhookDelivery.incident_id) == incident_id)
+            .order_by(col(WebhookDelivery.received_at))
         )
         return list(self.session.execute(stmt).scalars())

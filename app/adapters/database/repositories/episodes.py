@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.adapters.database.repositories.incidents import DELIVERY_RANK_KEY
 from app.adapters.database.tables import Incident
@@ -53,26 +53,26 @@ class EpisodeRepository:
     ) -> Extended | None:
         """One UPDATE: the newest open incident for the key counts one more occurrence."""
         newest_open = (
-            select(Incident.id)
+            select(col(Incident.id))
             .where(
-                Incident.source == source,
-                Incident.fingerprint == fingerprint,
+                col(Incident.source) == source,
+                col(Incident.fingerprint) == fingerprint,
                 Incident.details["coalesce_key"].astext == coalesce_key,
-                Incident.status.in_([s.value for s in OPEN_STATUSES]),
+                col(Incident.status).in_([s.value for s in OPEN_STATUSES]),
             )
-            .order_by(Incident.id.desc())
+            .order_by(col(Incident.id).desc())
             .limit(1)
             .scalar_subquery()
         )
         stmt = (
             update(Incident)
-            .where(Incident.id == newest_open)
+            .where(col(Incident.id) == newest_open)
             .values(
-                occurrences=Incident.occurrences + 1,
+                occurrences=col(Incident.occurrences) + 1,
                 last_seen_at=seen_at,
                 updated_at=seen_at,
             )
-            .returning(Incident.id, Incident.status)
+            .returning(col(Incident.id), col(Incident.status))
         )
         row = self.session.execute(stmt).one_or_none()
         return Extended(row.id, row.status) if row else None
@@ -102,7 +102,7 @@ class EpisodeRepository:
             created_at=seen_at,
             updated_at=seen_at,
         )
-        stmt = insert(Incident).values(**values).returning(Incident.id)
+        stmt = insert(Incident).values(**values).returning(col(Incident.id))
         return self.session.execute(stmt).scalar_one()
 
     def open_for(
@@ -110,10 +110,10 @@ class EpisodeRepository:
     ) -> list[Incident]:
         """Open incidents a "resolved" signal may close, locked for the update."""
         stmt = select(Incident).where(
-            Incident.source == source,
-            Incident.fingerprint == fingerprint,
-            Incident.status.in_([s.value for s in CLOSABLE_STATUSES]),
+            col(Incident.source) == source,
+            col(Incident.fingerprint) == fingerprint,
+            col(Incident.status).in_([s.value for s in CLOSABLE_STATUSES]),
         )
         if coalesce_key is not None:
             stmt = stmt.where(Incident.details["coalesce_key"].astext == coalesce_key)
-        return list(self.session.execute(stmt.order_by(Incident.id).with_for_update()).scalars())
+        return list(self.session.execute(stmt.order_by(col(Incident.id)).with_for_update()).scalars())

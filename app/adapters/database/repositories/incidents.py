@@ -5,8 +5,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Numeric, case, cast, func, or_, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from app.adapters.database.rows import rows_changed
 from app.adapters.database.tables import Incident, utcnow
 from app.core.enums import WORKING_STATUSES, IncidentStatus
 
@@ -35,16 +36,16 @@ class IncidentRepository:
     ) -> tuple[list[Incident], int]:
         stmt = select(Incident)
         for column, value in (
-            (Incident.status, filters.status),
-            (Incident.source, filters.source),
-            (Incident.repo, filters.repo),
-            (Incident.category, filters.category),
+            (col(Incident.status), filters.status),
+            (col(Incident.source), filters.source),
+            (col(Incident.repo), filters.repo),
+            (col(Incident.category), filters.category),
         ):
             if value is not None:
                 stmt = stmt.where(column == value)
         total = self.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
         page = (
-            stmt.order_by(Incident.created_at.desc(), Incident.id.desc())
+            stmt.order_by(col(Incident.created_at).desc(), col(Incident.id).desc())
             .limit(limit)
             .offset(offset)
         )
@@ -66,17 +67,17 @@ class IncidentRepository:
         """
         now = utcnow()
         candidates = (
-            select(Incident.id)
+            select(col(Incident.id))
             .where(_claimable(now, stale_after))
-            .order_by(_delivery_rank(), Incident.created_at, Incident.id)
+            .order_by(_delivery_rank(), col(Incident.created_at), col(Incident.id))
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
         stmt = (
             update(Incident)
-            .where(Incident.id.in_(candidates.scalar_subquery()))
+            .where(col(Incident.id).in_(candidates.scalar_subquery()))
             .values(**_claim_values(now, worker_id))
-            .returning(Incident.id)
+            .returning(col(Incident.id))
         )
         return list(self.session.execute(stmt).scalars())
 
@@ -85,10 +86,10 @@ class IncidentRepository:
         now = utcnow()
         stmt = (
             update(Incident)
-            .where(Incident.id == incident_id, _claimable(now, stale_after))
+            .where(col(Incident.id) == incident_id, _claimable(now, stale_after))
             .values(**_claim_values(now, worker_id))
         )
-        return self.session.execute(stmt).rowcount == 1
+        return rows_changed(self.session, stmt) == 1
 
     def transition(
         self,
@@ -102,14 +103,14 @@ class IncidentRepository:
         allowed = (expected,) if isinstance(expected, IncidentStatus) else expected
         stmt = (
             update(Incident)
-            .where(Incident.id == incident_id, Incident.status.in_([s.value for s in allowed]))
+            .where(col(Incident.id) == incident_id, col(Incident.status).in_([s.value for s in allowed]))
             .values(status=to, updated_at=utcnow(), **values)
         )
-        return self.session.execute(stmt).rowcount == 1
+        return rows_changed(self.session, stmt) == 1
 
     def update_fields(self, incident_id: int, **values: Any) -> None:
         stmt = (
-            update(Incident).where(Incident.id == incident_id).values(updated_at=utcnow(), **values)
+            update(Incident).where(col(Incident.id) == incident_id).values(updated_at=utcnow(), **values)
         )
         self.session.execute(stmt)
 
@@ -120,12 +121,12 @@ class IncidentRepository:
         starts over, a decision or a remediation resumes where it was."""
         stmt = (
             update(Incident)
-            .where(Incident.id == incident_id, Incident.status.in_(list(WORKING_STATUSES)))
+            .where(col(Incident.id) == incident_id, col(Incident.status).in_(list(WORKING_STATUSES)))
             .values(
                 **values,
                 status=case(
-                    (Incident.status == IncidentStatus.ANALYZING, IncidentStatus.RECEIVED.value),
-                    else_=Incident.status,
+                    (col(Incident.status) == IncidentStatus.ANALYZING, IncidentStatus.RECEIVED.value),
+                    else_=col(Incident.status),
                 ),
                 last_error=error,
                 not_before=not_before,
@@ -134,7 +135,7 @@ class IncidentRepository:
                 updated_at=utcnow(),
             )
         )
-        return self.session.execute(stmt).rowcount == 1
+        return rows_changed(self.session, stmt) == 1
 
 
 def _work_left():
@@ -146,11 +147,11 @@ def _work_left():
 
 
 def _claimable(now: datetime, stale_after: timedelta):
-    ready = or_(Incident.not_before.is_(None), Incident.not_before <= now)
+    ready = or_(col(Incident.not_before).is_(None), col(Incident.not_before) <= now)
     return or_(
-        (Incident.status == IncidentStatus.RECEIVED) & ready,
-        _work_left() & Incident.claimed_at.is_(None) & ready,
-        _work_left() & (Incident.claimed_at < now - stale_after),
+        (col(Incident.status) == IncidentStatus.RECEIVED) & ready,
+        _work_left() & col(Incident.claimed_at).is_(None) & ready,
+        _work_left() & (col(Incident.claimed_at) < now - stale_after),
     )
 
 
@@ -166,8 +167,8 @@ def _delivery_rank():
 def _claim_values(now: datetime, worker_id: str) -> dict[str, Any]:
     return {
         "status": case(
-            (Incident.status == IncidentStatus.RECEIVED, IncidentStatus.ANALYZING.value),
-            else_=Incident.status,
+            (col(Incident.status) == IncidentStatus.RECEIVED, IncidentStatus.ANALYZING.value),
+            else_=col(Incident.status),
         ),
         "claimed_at": now,
         "claimed_by": worker_id,

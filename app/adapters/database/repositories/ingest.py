@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, inspect
 from sqlalchemy.dialects import postgresql
 
 from app.adapters.database.engine import first_row
@@ -65,7 +65,7 @@ _NEW_INCIDENT = {
 
 def _placeholder(name: str) -> str:
     """Typed, so that a NULL finds its column's type inside INSERT ... SELECT."""
-    column_type = Incident.__table__.c[name].type.compile(dialect=postgresql.dialect())
+    column_type = inspect(Incident).local_table.c[name].type.compile(dialect=postgresql.dialect())
     return f"%({name})s::{column_type}"
 
 

@@ -4,8 +4,9 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from app.adapters.database.rows import rows_changed
 from app.adapters.database.tables import NotificationOutbox, utcnow
 from app.domain.notifications.handlers import SlackPost
 
@@ -26,10 +27,10 @@ class OutboxRepository:
         stmt = (
             select(NotificationOutbox)
             .where(
-                NotificationOutbox.status == "pending",
-                NotificationOutbox.next_attempt_at <= (now or utcnow()),
+                col(NotificationOutbox.status) == "pending",
+                col(NotificationOutbox.next_attempt_at) <= (now or utcnow()),
             )
-            .order_by(NotificationOutbox.id)
+            .order_by(col(NotificationOutbox.id))
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
@@ -38,16 +39,16 @@ class OutboxRepository:
     def mark_sent(self, row_id: int) -> None:
         self.session.execute(
             update(NotificationOutbox)
-            .where(NotificationOutbox.id == row_id)
+            .where(col(NotificationOutbox.id) == row_id)
             .values(status="sent", sent_at=utcnow())
         )
 
     def mark_failed(self, row_id: int, *, error: str, retry_at: datetime, give_up: bool) -> None:
         self.session.execute(
             update(NotificationOutbox)
-            .where(NotificationOutbox.id == row_id)
+            .where(col(NotificationOutbox.id) == row_id)
             .values(
-                attempts=NotificationOutbox.attempts + 1,
+                attempts=col(NotificationOutbox.attempts) + 1,
                 last_error=error,
                 next_attempt_at=retry_at,
                 status="failed" if give_up else "pending",
@@ -58,8 +59,8 @@ class OutboxRepository:
         """Slack is not configured: nothing will ever send these."""
         stmt = (
             update(NotificationOutbox)
-            .where(NotificationOutbox.status == "pending")
+            .where(col(NotificationOutbox.status) == "pending")
             .values(status="skipped")
         )
-        return self.session.execute(stmt).rowcount
+        return rows_changed(self.session, stmt)
 

@@ -8,7 +8,7 @@ for nothing: they never ran.
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.adapters.database.tables import Approval, Feedback, Incident, RemediationAttempt
 from app.core.enums import AttemptStatus
@@ -35,13 +35,13 @@ class OutcomeRepository:
 
     def counts(self, *, category: str, action: str) -> tuple[int, int]:
         """(successes, failures) of ``action`` on incidents of ``category``."""
-        found = self._counts(Incident.category == category, action)
+        found = self._counts(col(Incident.category) == category, action)
         return found.successes, found.failures
 
     def history(self, *, category: str, action: str, signature_hash: str | None) -> tuple[int, int]:
         """The signature's own record when it has enough of one, else the category's."""
         if signature_hash:
-            own = self._counts(Incident.signature_hash == signature_hash, action)
+            own = self._counts(col(Incident.signature_hash) == signature_hash, action)
             if own.total >= MIN_SIGNATURE_OBSERVATIONS:
                 return own.successes, own.failures
         return self.counts(category=category, action=action)
@@ -49,25 +49,25 @@ class OutcomeRepository:
     def _counts(self, scope: ColumnElement[bool], action: str) -> OutcomeCounts:
         attempts = (
             select(
-                func.count().filter(RemediationAttempt.status.in_(SUCCESS)),
-                func.count().filter(RemediationAttempt.status.in_(FAILURE)),
+                func.count().filter(col(RemediationAttempt.status).in_(SUCCESS)),
+                func.count().filter(col(RemediationAttempt.status).in_(FAILURE)),
             )
-            .join(Incident, Incident.id == RemediationAttempt.incident_id)
+            .join(Incident, col(Incident.id) == col(RemediationAttempt.incident_id))
             .where(
-                scope, RemediationAttempt.action == action, RemediationAttempt.dry_run.is_(False)
+                scope, col(RemediationAttempt.action) == action, col(RemediationAttempt.dry_run).is_(False)
             )
         )
         successes, failures = self.session.execute(attempts).one()
         rejected = self.session.execute(
             select(func.count())
             .select_from(Approval)
-            .join(Incident, Incident.id == Approval.incident_id)
-            .where(scope, Incident.action == action, Approval.status == "rejected")
+            .join(Incident, col(Incident.id) == col(Approval.incident_id))
+            .where(scope, col(Incident.action) == action, col(Approval.status) == "rejected")
         ).scalar_one()
         disliked = self.session.execute(
             select(func.count(func.distinct(Feedback.incident_id)))
             .select_from(Feedback)
-            .join(Incident, Incident.id == Feedback.incident_id)
-            .where(and_(scope, Incident.action == action, Feedback.value < 0))
+            .join(Incident, col(Incident.id) == col(Feedback.incident_id))
+            .where(and_(scope, col(Incident.action) == action, col(Feedback.value) < 0))
         ).scalar_one()
         return OutcomeCounts(int(successes), int(failures) + int(rejected) + int(disliked))

@@ -1,7 +1,7 @@
 """slack_messages: the one Slack message of each incident, and the lock that keeps it one."""
 
 from sqlalchemy import select, text, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.adapters.database.tables import SlackMessage, utcnow
 
@@ -24,7 +24,7 @@ class SlackMessageRepository:
 
     def for_incident(self, incident_id: int) -> SlackMessage | None:
         return self.session.execute(
-            select(SlackMessage).where(SlackMessage.incident_id == incident_id)
+            select(SlackMessage).where(col(SlackMessage.incident_id) == incident_id)
         ).scalar_one_or_none()
 
     def add(self, incident_id: int, *, channel: str, ts: str) -> SlackMessage:
@@ -35,5 +35,5 @@ class SlackMessageRepository:
 
     def touch(self, message_id: int) -> None:
         self.session.execute(
-            update(SlackMessage).where(SlackMessage.id == message_id).values(updated_at=utcnow())
+            update(SlackMessage).where(col(SlackMessage.id) == message_id).values(updated_at=utcnow())
         )
