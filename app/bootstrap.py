@@ -247,7 +247,8 @@ def config_path(path: Path) -> Path:
 
 
 def build_embedder(settings: NvidiaSettings, nim: ResilientClient | None) -> Embedder:
-    """NIM embeddings over ``nim`` (NVIDIA_API_KEY is set), else the local embedder."""
+    """NIM embeddings over ``nim`` (the embeddings client, when NIM embeds), else the local
+    embedder."""
     if nim is None:
         return LocalEmbedder()
     from app.adapters.ai.nvidia.embedder import NimEmbedder  # only with a key (cold start)
@@ -546,8 +547,10 @@ class Clients:
     kubernetes: KubernetesClient | None
     argocd: ArgoCDClient | None
     slack: SlackClient | None
-    # NVIDIA NIM: the embedder and the classifier share this one client (and its breaker).
+    # NVIDIA NIM chat, and NIM embeddings: one shared client (and breaker) when both go to
+    # the same server.
     nim: ResilientClient | None
+    nim_embeddings: ResilientClient | None = None
 
 
 def open_clients(settings: Settings, overrides: Overrides, opened: ExitStack) -> Clients:
@@ -567,17 +570,25 @@ def open_clients(settings: Settings, overrides: Overrides, opened: ExitStack) ->
     # slack-sdk opens a connection per call: nothing of Slack's stays open to close.
     slack = overrides["slack"] if "slack" in overrides else build_slack_client(settings.slack)
     needs_nim = not ("embedder" in overrides and "classifier" in overrides)
-    nim = open_nim(settings.nvidia, opened) if needs_nim else None
-    return Clients(github, kubernetes, argocd, slack, nim)
+    nim, nim_embeddings = open_nim(settings.nvidia, opened) if needs_nim else (None, None)
+    return Clients(github, kubernetes, argocd, slack, nim, nim_embeddings)
 
 
-def open_nim(settings: NvidiaSettings, opened: ExitStack) -> ResilientClient | None:
-    """The one NVIDIA NIM client, when NVIDIA_API_KEY is set."""
-    if settings.api_key is None:
-        return None
-    from app.adapters.ai.nvidia.client import build_nim_http  # only with a key (cold start)
+def open_nim(
+    settings: NvidiaSettings, opened: ExitStack
+) -> tuple[ResilientClient | None, ResilientClient | None]:
+    """The NVIDIA NIM clients for chat and for embeddings, each when NIM does that part (a key
+    is set, or its server is self-hosted); one shared client when both go to the same server."""
+    if not (settings.chat_enabled or settings.embeddings_enabled):
+        return None, None
+    from app.adapters.ai.nvidia.client import build_nim_http  # only when used (cold start)
 
-    return _owned(opened, build_nim_http(settings))
+    chat = _owned(opened, build_nim_http(settings)) if settings.chat_enabled else None
+    if not settings.embeddings_enabled:
+        return chat, None
+    if chat is not None and settings.embeddings_url == settings.base_url:
+        return chat, chat
+    return chat, _owned(opened, build_nim_http(settings, base_url=settings.embeddings_url))
 
 
 def build_registry(
@@ -623,10 +634,14 @@ def build_analyzer(
         IncidentSource.ARGOCD: ArgoAppLogSource(clients.argocd),
     }
     analysis = settings.analysis
+    embedder = overrides.get("embedder") or build_embedder(settings.nvidia, clients.nim_embeddings)
     return Analyzer(
         db,
         log_sources=log_sources,
-        embedder=overrides.get("embedder") or build_embedder(settings.nvidia, clients.nim),
+        embedder=embedder,
+        # Analysis goes on without NIM when its embeddings fail (the classifier falls back
+        # to the rules by itself).
+        fallback_embedder=None if isinstance(embedder, LocalEmbedder) else LocalEmbedder(),
         classifier=overrides.get("classifier")
         or build_classifier(settings, clients.nim, actions=actions),
         weights=ConfidenceWeights(
@@ -634,6 +649,7 @@ def build_analyzer(
         ),
         k=analysis.similar_incidents_k,
         ef_search=analysis.hnsw_ef_search,
+        query_cache_size=analysis.query_embedding_cache_size,
         metrics=metrics,
     )
 

@@ -50,6 +50,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import ThrowawayPostgres, banner, percentile  # noqa: E402
 
+from app.core.analysis.models import EmbeddingSpace  # noqa: E402
+
 TARGET_P99_MS = 5.0
 TARGET_RECALL = 0.98
 INDEX = "ix_incidents_embedding_hnsw"
@@ -65,8 +67,11 @@ CATEGORIES = [
 ]
 COPY_COLUMNS = (
     "source, kind, dedup_key, fingerprint, status, severity, title, repo, run_id, "
-    "category, action, signature_hash, embedding"
+    "category, action, signature_hash, embedding, embedder, embedding_model"
 )
+# Every row is of one model, as on an installation that never changed it: the search's model
+# filter keeps them all.
+SPACE = EmbeddingSpace(embedder="nim", model="nvidia/llama-3.2-nv-embedqa-1b-v2")
 
 
 class Generator:
@@ -109,6 +114,8 @@ def copy_row(i: int, cluster: int, vec: list[float], dim: int, fmt: struct.Struc
         action.encode(),
         f"{cluster:064x}".encode(),
         fmt.pack(dim, 0, *vec),  # pgvector's binary form: dim, unused, float4 values
+        SPACE.embedder.encode(),
+        SPACE.model.encode(),
     ]
     return struct.pack(">h", len(fields)) + b"".join(struct.pack(">i", len(f)) + f for f in fields)
 
@@ -223,7 +230,7 @@ def app_statement(db, vec: list[float], ef: int) -> tuple[str, object]:
     event.listen(db.engine, "before_cursor_execute", capture)
     try:
         with db.session() as session:
-            SimilarIncidentRepository(session).nearest(vec, k=5, ef_search=ef)
+            SimilarIncidentRepository(session).nearest(vec, space=SPACE, k=5, ef_search=ef)
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
     return seen[0]
@@ -348,7 +355,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for q in queries[:50]:  # warm the pool, the plan cache and the index pages
                 with db.session() as session:
-                    SimilarIncidentRepository(session).nearest(q, k=5, ef_search=max(ef_values))
+                    SimilarIncidentRepository(session).nearest(
+                        q, space=SPACE, k=5, ef_search=max(ef_values)
+                    )
             print()
             print(
                 "ef_search  path     p50 ms  p95 ms  p99 ms  max ms  recall@5  "
@@ -359,7 +368,9 @@ def main(argv: list[str] | None = None) -> int:
                 for q in queries:
                     t = time.perf_counter()
                     with db.session() as session:
-                        rows = SimilarIncidentRepository(session).nearest(q, k=5, ef_search=ef)
+                        rows = SimilarIncidentRepository(session).nearest(
+                            q, space=SPACE, k=5, ef_search=ef
+                        )
                     latencies.append(time.perf_counter() - t)
                     found.append([r.incident_id for r in rows])
                 hits = sum(len(set(f) & set(e)) for f, e in zip(found, truth, strict=False))

@@ -2,7 +2,7 @@
 
 from typing import Any, Protocol
 
-from app.core.analysis.models import ClassifierVerdict, SimilarIncident
+from app.core.analysis.models import ClassifierVerdict, EmbeddingSpace, SimilarIncident
 from app.core.models import FetchedLogs, IncidentTarget
 
 
@@ -23,10 +23,15 @@ class LogSource(Protocol):
 
 
 class Embedder(Protocol):
-    """Text → unit vectors of ``dimensions`` floats."""
+    """Text → unit vectors of ``dimensions`` floats, all in one ``space`` (embedder and model).
+
+    ``asymmetric``: stored texts ("passage") and searched ones ("query") are embedded
+    differently, so a search embeds its text once more."""
 
     dimensions: int
     name: str
+    space: EmbeddingSpace
+    asymmetric: bool
 
     def embed(self, texts: list[str], *, input_type: str = "passage") -> list[list[float]]: ...
 

@@ -7,6 +7,7 @@ lists. ``app.core.config.Settings`` reads the variables and puts each in its par
 from functools import cache
 from pathlib import Path
 from typing import get_args
+from urllib.parse import urlsplit
 
 from pydantic import (
     AliasChoices,
@@ -190,21 +191,55 @@ class GitHubSettings(SettingsPart):
 
 
 class NvidiaSettings(SettingsPart):
-    """NVIDIA NIM (chat and embeddings); without a key, the offline classifier and embedder."""
+    """NVIDIA NIM (chat and embeddings), hosted or self-hosted; the hosted API without a key
+    means the offline classifier and embedder."""
 
     model_config = part_config("NVIDIA_")
 
     api_key: SecretStr | None = None
     base_url: str = DEFAULT_NVIDIA_BASE_URL
     model: str = "meta/llama-3.1-70b-instruct"
+    # Embeddings may come from another server (a NIM embedding container, Ollama) than chat.
+    # Unset: NVIDIA_BASE_URL.
+    embed_base_url: str | None = None
     embed_model: str = "nvidia/llama-3.2-nv-embedqa-1b-v2"
     timeout_seconds: float = 30.0
     max_retries: int = 3
+
+    @field_validator("embed_base_url", mode="before")
+    @classmethod
+    def _blank_url_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def embeddings_url(self) -> str:
+        """Where embeddings are asked for: NVIDIA_EMBED_BASE_URL, else NVIDIA_BASE_URL."""
+        return self.embed_base_url or self.base_url
+
+    @property
+    def chat_enabled(self) -> bool:
+        """NIM classifies: with a key, or at a self-hosted server, which may need none."""
+        return self.api_key is not None or not is_hosted_nvidia(self.base_url)
+
+    @property
+    def embeddings_enabled(self) -> bool:
+        """NIM embeds: with a key, or at a self-hosted server, which may need none."""
+        return self.api_key is not None or not is_hosted_nvidia(self.embeddings_url)
+
+
+def is_hosted_nvidia(url: str) -> bool:
+    """Whether ``url`` is NVIDIA's hosted API (integrate.api.nvidia.com and its kin), which
+    answers nothing without NVIDIA_API_KEY."""
+    host = (urlsplit(url.strip()).hostname or "").lower().rstrip(".")
+    return host == "nvidia.com" or host.endswith(".nvidia.com")
 
 
 class AnalysisSettings(SettingsPart):
     similar_incidents_k: int = 5
     hnsw_ef_search: int = 100
+    # Search vectors kept per process, one per failure signature and model (about 3 KB each):
+    # a failure seen again is searched for without asking the embedder.
+    query_embedding_cache_size: int = Field(default=1024, ge=0)
     weight_classifier: float = 0.4
     weight_similarity: float = 0.3
     weight_history: float = 0.3

@@ -12,6 +12,9 @@ from app.domain.remediators.base import RemediationStatus
 class AuditEvent(StrEnum):
     INCIDENT_CREATED = "incident.created"
     INCIDENT_ANALYZED = "incident.analyzed"
+    # Analysed without what is configured: the NIM embeddings or chat failed, the local
+    # embedder or the rules stood in.
+    ANALYSIS_DEGRADED = "analysis.degraded"
     INCIDENT_ESCALATED = "incident.escalated"
     INCIDENT_RESOLVED = "incident.resolved"
     INCIDENT_FIX_FAILED = "incident.fix_failed"

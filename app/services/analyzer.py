@@ -1,9 +1,17 @@
 """Analysis step: logs → excerpt → signature → embedding → similar incidents → classifier →
-confidence, stored on the incident, which moves from ``analyzing`` to ``analyzed``."""
+confidence, stored on the incident, which moves from ``analyzing`` to ``analyzed``.
+
+The model path degrades instead of stopping: when the configured embedder fails (NIM down,
+timing out, refusing, over quota, answering nonsense), the fallback embedder (the local one)
+makes the vectors and the search stays among its own vectors; when the chat model fails, the
+classifier answers with the rules. The incident records what fell back and why.
+"""
 
 import logging
 import time
-from dataclasses import dataclass
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -13,10 +21,17 @@ from app.adapters.database.repositories.outcomes import OutcomeRepository
 from app.adapters.database.repositories.similar import SimilarIncidentRepository
 from app.adapters.database.tables import Incident, merge_json
 from app.core.analysis.excerpt import build_excerpt
-from app.core.analysis.models import ClassifierVerdict, ConfidenceParts, SimilarIncident
+from app.core.analysis.models import (
+    AnalysisFallback,
+    ClassifierVerdict,
+    ConfidenceParts,
+    EmbeddingSpace,
+    SimilarIncident,
+)
 from app.core.analysis.signature import compute_signature
 from app.core.enums import IncidentSource, IncidentStatus
 from app.core.errors import EscalateIncident, IntegrationError, RetryLater
+from app.core.lru import LruCache
 from app.core.metrics import Metrics, NullMetrics
 from app.core.models import FetchedLogs, IncidentTarget
 from app.core.ports import Classifier, Embedder, LogSource
@@ -34,6 +49,18 @@ from app.services.audit_trail import record_event
 
 log = logging.getLogger(__name__)
 
+MAX_REASON_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Embeddings:
+    """The vectors of one text, both from one embedder: ``passage`` is stored, ``query`` is
+    searched with (the same vector for a symmetric embedder)."""
+
+    space: EmbeddingSpace
+    passage: list[float]
+    query: list[float]
+
 
 @dataclass(frozen=True)
 class Analysis:
@@ -46,6 +73,10 @@ class Analysis:
     similar: list[SimilarIncident]
     verdict: ClassifierVerdict
     confidence: ConfidenceParts
+    # What made ``embedding`` (and the vectors ``similar`` was searched among).
+    space: EmbeddingSpace = field(kw_only=True)
+    # What could not be used as configured, and what was used instead.
+    fallbacks: tuple[AnalysisFallback, ...] = field(default=(), kw_only=True)
 
 
 class Analyzer:
@@ -57,18 +88,25 @@ class Analyzer:
         embedder: Embedder,
         classifier: Classifier,
         weights: ConfidenceWeights,
+        fallback_embedder: Embedder | None = None,
         k: int = 5,
         ef_search: int = 100,
+        query_cache_size: int = 1024,
         metrics: Metrics | None = None,
     ):
         self.db = db
         self.log_sources = log_sources
         self.embedder = embedder
+        # Used when ``embedder`` fails; None: its failure fails the analysis.
+        self.fallback_embedder = fallback_embedder
         self.classifier = classifier
         self.weights = weights
         self.k = k
         self.ef_search = ef_search
-        self._query_cache: dict[str, list[float]] = {}
+        # Query vectors by (space, signature), as 32-bit floats (what pgvector keeps anyway).
+        self.query_cache: LruCache[tuple[EmbeddingSpace, str], array] = LruCache(
+            query_cache_size
+        )
         self.metrics = metrics or NullMetrics()
 
     def __call__(self, incident_id: int) -> None:
@@ -87,8 +125,8 @@ class Analyzer:
         """
         excerpt = build_excerpt(raw).text
         template, signature_hash = compute_signature(excerpt)
-        passage, query = self._embeddings(template or excerpt, signature_hash)
-        similar = self._neighbours(query, exclude_id)
+        vectors, embedding_fallback = self._embeddings(template or excerpt, signature_hash)
+        similar = self._neighbours(vectors, exclude_id)
         verdict = combine_with_neighbours(self._classify(excerpt, similar), similar)
         successes, failures = self._history(verdict, signature_hash)
         parts = combine(
@@ -97,7 +135,18 @@ class Analyzer:
             history_score(successes, failures),
             self.weights,
         )
-        return Analysis(excerpt, template, signature_hash, passage, similar, verdict, parts)
+        fallbacks = tuple(f for f in (embedding_fallback, verdict.fallback) if f is not None)
+        return Analysis(
+            excerpt,
+            template,
+            signature_hash,
+            vectors.passage,
+            similar,
+            verdict,
+            parts,
+            space=vectors.space,
+            fallbacks=fallbacks,
+        )
 
     def _classify(self, excerpt: str, similar: list[SimilarIncident]) -> ClassifierVerdict:
         started = time.perf_counter()
@@ -109,12 +158,16 @@ class Analyzer:
             self.metrics.count("llm_tokens", tokens, classifier=verdict.classifier)
         return verdict
 
-    def _neighbours(self, query: list[float], exclude_id: int | None) -> list[SimilarIncident]:
+    def _neighbours(self, vectors: Embeddings, exclude_id: int | None) -> list[SimilarIncident]:
         if self.db is None:
             return []
         with self.db.session() as session:
             return SimilarIncidentRepository(session).nearest(
-                query, k=self.k, exclude_id=exclude_id, ef_search=self.ef_search
+                vectors.query,
+                space=vectors.space,
+                k=self.k,
+                exclude_id=exclude_id,
+                ef_search=self.ef_search,
             )
 
     def _history(self, verdict: ClassifierVerdict, signature_hash: str) -> tuple[int, int]:
@@ -151,20 +204,50 @@ class Analyzer:
             raise RetryLater(f"logs not ready: {logs.note}", delay=timedelta(seconds=30))
         return logs
 
-    def _embeddings(self, text: str, signature_hash: str) -> tuple[list[float], list[float]]:
+    def _embeddings(
+        self, text: str, signature_hash: str
+    ) -> tuple[Embeddings, AnalysisFallback | None]:
+        """The vectors from the configured embedder, or from the fallback one when it fails
+        (and then what fell back and why)."""
+        try:
+            return self._embed_with(self.embedder, text, signature_hash), None
+        except IntegrationError as exc:
+            if self.fallback_embedder is None:
+                raise
+            reason = _reason(exc)
+            log.warning(
+                "embeddings by %s failed, using %s: %s",
+                self.embedder.name,
+                self.fallback_embedder.name,
+                reason,
+            )
+            self.metrics.count("embedding_fallbacks", 1, embedder=self.embedder.name)
+            fallback = AnalysisFallback(
+                stage="embeddings",
+                configured=self.embedder.name,
+                used=self.fallback_embedder.name,
+                reason=reason,
+            )
+            return self._embed_with(self.fallback_embedder, text, signature_hash), fallback
+
+    def _embed_with(self, embedder: Embedder, text: str, signature_hash: str) -> Embeddings:
+        space = embedder.space
         passage = None
         if self.db is not None:
             with self.db.session() as session:
-                passage = SimilarIncidentRepository(session).embedding_for_signature(signature_hash)
+                passage = SimilarIncidentRepository(session).embedding_for_signature(
+                    signature_hash, space
+                )
         if passage is None:
-            passage = self.embedder.embed([text], input_type="passage")[0]
-        if not getattr(self.embedder, "asymmetric", False):
-            return passage, passage
-        query = self._query_cache.get(signature_hash)
-        if query is None:
-            query = self.embedder.embed([text], input_type="query")[0]
-            self._query_cache[signature_hash] = query
-        return passage, query
+            passage = embedder.embed([text], input_type="passage")[0]
+        if not embedder.asymmetric:
+            return Embeddings(space, passage, passage)
+        cached = self.query_cache.get((space, signature_hash))
+        if cached is not None:
+            return Embeddings(space, passage, cached.tolist())
+        query = embedder.embed([text], input_type="query")[0]
+        self.query_cache.put((space, signature_hash), array("f", query))
+        return Embeddings(space, passage, query)
 
     def _store(self, incident_id: int, analysis: Analysis, logs: FetchedLogs) -> None:
         verdict, parts = analysis.verdict, analysis.confidence
@@ -173,6 +256,9 @@ class Analyzer:
             "signature": analysis.signature,
             "signature_hash": analysis.signature_hash,
             "embedding": analysis.embedding,
+            "embedder": analysis.space.embedder,
+            "embedding_model": analysis.space.model,
+            "analysis_fallbacks": [f.model_dump() for f in analysis.fallbacks],
             "similar": [s.model_dump() for s in analysis.similar],
             "category": verdict.category.value,
             "root_cause": mask_secrets(verdict.root_cause),
@@ -210,8 +296,16 @@ class Analyzer:
                         "note": verdict.note,
                         "confidence": parts.model_dump(),
                         "similar": [s.incident_id for s in analysis.similar],
+                        "embedding_space": analysis.space.model_dump(),
                     },
                 )
+                if analysis.fallbacks:
+                    record_event(
+                        session,
+                        AuditEvent.ANALYSIS_DEGRADED,
+                        incident_id=incident_id,
+                        details=degraded_details(analysis.fallbacks),
+                    )
         log.info(
             "incident %s analyzed: %s/%s confidence %.2f",
             incident_id,
@@ -219,6 +313,21 @@ class Analyzer:
             verdict.action.value,
             parts.total,
         )
+
+
+def degraded_details(fallbacks: Sequence[AnalysisFallback]) -> dict[str, Any]:
+    """The audit details of an analysis without what is configured: ``reason`` says it in
+    one line (the Slack reply), ``fallbacks`` lists each part."""
+    said = "; ".join(
+        f"{f.stage} by {f.used} instead of {f.configured} ({f.reason})" for f in fallbacks
+    )
+    return {"reason": said, "fallbacks": [f.model_dump() for f in fallbacks]}
+
+
+def _reason(exc: Exception) -> str:
+    """What failed, for people: masked and short (an error may quote what it was sent)."""
+    text = mask_secrets(str(exc)) or type(exc).__name__
+    return text if len(text) <= MAX_REASON_CHARS else text[: MAX_REASON_CHARS - 1] + "…"
 
 
 def _log_error_key(exc: IntegrationError) -> EscalationReason:

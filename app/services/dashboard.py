@@ -361,6 +361,18 @@ def similar_rows(similar: list[Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def fallback_rows(fallbacks: Any) -> list[dict[str, str]]:
+    """The parts of the analysis that fell back, tolerant of rows of another shape."""
+    if not isinstance(fallbacks, list):
+        return []
+    keys = ("stage", "configured", "used", "reason")
+    return [
+        {key: str(item.get(key) or "—") for key in keys}
+        for item in fallbacks
+        if isinstance(item, dict)
+    ]
+
+
 def runbook_link(
     detail: dict[str, Any], settings: Settings, *, now: datetime
 ) -> dict[str, str | None] | None:
@@ -416,6 +428,7 @@ def incident_page(detail: dict[str, Any], settings: Settings) -> dict[str, Any]:
         ),
         "runbook": runbook_link(detail, settings, now=utcnow()),
         "similar_rows": similar_rows(detail["similar"]),
+        "fallback_rows": fallback_rows(detail.get("analysis_fallbacks")),
         "timeline": [
             {**entry, "when": format_time(entry["at"]), "pairs": _details_text(entry["details"])}
             for entry in detail["audit"]

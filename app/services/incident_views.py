@@ -99,6 +99,10 @@ class IncidentSummary(BaseModel):
     confidence_history: float | None
     llm_prompt_tokens: int
     llm_completion_tokens: int
+    # what made the embedding, and what the analysis used instead of what is configured
+    embedder: str | None
+    embedding_model: str | None
+    analysis_fallbacks: list[Any] | None
     # decision
     decision: str | None
     decision_reason: str | None

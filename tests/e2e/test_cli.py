@@ -52,7 +52,12 @@ def test_analyze_with_a_database_lists_similar_incidents(env, container, capsys)
         session.execute(
             update(Incident)
             .where(Incident.id == incident_id)
-            .values(embedding=analysis.embedding, status="resolved")
+            .values(
+                embedding=analysis.embedding,
+                embedder=analysis.space.embedder,
+                embedding_model=analysis.space.model,
+                status="resolved",
+            )
         )
     capsys.readouterr()
     assert main(["analyze", str(NETWORK_LOG), "--json"]) == 0

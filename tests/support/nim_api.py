@@ -3,6 +3,7 @@
 import json
 from typing import Any
 
+import httpx
 import respx
 
 EMBEDDING_DIMENSIONS = 768
@@ -41,5 +42,38 @@ def mock_nim_answer(
                     "message": {"role": "assistant", "content": json.dumps(answer)},
                 }
             ],
+        },
+    )
+
+
+def embeddings_reply(request: httpx.Request, *, width: int = EMBEDDING_DIMENSIONS) -> httpx.Response:
+    """Answer ``POST /embeddings`` as NIM does: one item per input, in the model asked for.
+    Every input gets the same unit vector, so two incidents are neighbours unless something
+    other than their vectors keeps them apart."""
+    body = json.loads(request.content)
+    inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+    tokens = 4 * len(inputs)
+    return httpx.Response(
+        200,
+        json={
+            "object": "list",
+            "model": body["model"],
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            "data": [
+                {"index": i, "object": "embedding", "embedding": [1.0] + [0.0] * (width - 1)}
+                for i in range(len(inputs))
+            ],
+        },
+    )
+
+
+def nim_unavailable(request: httpx.Request) -> httpx.Response:
+    """What NIM answers while it is down: 503 with a problem-details body (RFC 9457)."""
+    return httpx.Response(
+        503,
+        json={
+            "title": "Service Unavailable",
+            "status": 503,
+            "detail": "The server is temporarily unable to handle the request.",
         },
     )

@@ -7,6 +7,7 @@ from typing import Any
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Column,
     DateTime,
     ForeignKey,
@@ -96,6 +97,10 @@ class Incident(SQLModel, table=True):
         Index("ix_incidents_fingerprint", "fingerprint"),
         Index("ix_incidents_signature_hash", "signature_hash"),
         Index("ix_incidents_repo", "repo"),
+        CheckConstraint(
+            "embedding IS NULL OR (embedder IS NOT NULL AND embedding_model IS NOT NULL)",
+            name="ck_incidents_embedding_space",
+        ),
         Index(
             "ix_incidents_embedding_hnsw",
             "embedding",
@@ -161,6 +166,12 @@ class Incident(SQLModel, table=True):
     embedding: list[float] | None = Field(
         default=None, sa_column=Column(Vector(EMBEDDING_DIMENSIONS), nullable=True)
     )
+    # What made the vector: similar incidents come only from vectors of the same embedder and
+    # model (an EmbeddingSpace). A vector without them cannot be stored.
+    embedder: str | None = Field(default=None, max_length=32)
+    embedding_model: str | None = Field(default=None, max_length=200)
+    # The parts of the analysis that could not use what is configured (an AnalysisFallback each).
+    analysis_fallbacks: list = _json([])
     # decision
     decision: str | None = Field(default=None, max_length=32)
     decision_reason: str | None = None

@@ -5,6 +5,29 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.core.enums import ActionKind, Category, Fixability
 
 
+class AnalysisFallback(BaseModel):
+    """A part of the analysis that could not use what is configured, and what it used
+    instead: the NIM embeddings or chat failed (down, timing out, refusing, answering
+    nonsense), and the analysis went on with the local embedder or the rules."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stage: str  # "embeddings" | "classifier"
+    configured: str  # e.g. "nim:nvidia/llama-3.2-nv-embedqa-1b-v2"
+    used: str  # e.g. "local-hash", "rules"
+    reason: str  # masked, short: "nvidia answered 503 for POST /v1/embeddings"
+
+
+class EmbeddingSpace(BaseModel):
+    """What made a vector: the embedder and its model. Vectors of two spaces are never
+    compared, whatever their width: their distances mean nothing to each other."""
+
+    model_config = ConfigDict(frozen=True)
+
+    embedder: str  # "nim" | "local"
+    model: str
+
+
 class ClassifierVerdict(BaseModel):
     """What a classifier (LLM or rules) says about one excerpt."""
 
@@ -21,6 +44,8 @@ class ClassifierVerdict(BaseModel):
     note: str | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # Set when the configured classifier failed and another one gave this verdict.
+    fallback: AnalysisFallback | None = None
 
 
 class SimilarIncident(BaseModel):

@@ -57,6 +57,8 @@ CARD_ONLY = SlackNotice()  # the card shows the change; nothing is said in the t
 
 EVENT_HANDLERS: dict[AuditEvent, SlackNotice] = {
     AuditEvent.INCIDENT_ANALYZED: CARD_ONLY,
+    # The card shows a verdict; this says it came without the model, and why.
+    AuditEvent.ANALYSIS_DEGRADED: SlackNotice("Analysed without the configured model: {reason}."),
     AuditEvent.DECISION_MADE: CARD_ONLY,
     AuditEvent.DECISION_GROUPED: CARD_ONLY,
     AuditEvent.INCIDENT_ESCALATED: SlackNotice("Escalated: {reason}"),

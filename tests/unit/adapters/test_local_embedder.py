@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.adapters.ai.local.embedder import LocalEmbedder
+from app.core.analysis.models import EmbeddingSpace
 
 LOGS = Path(__file__).parents[2] / "fixtures" / "ci_logs"
 
@@ -88,3 +89,4 @@ def test_input_type_does_not_change_the_vector() -> None:
 def test_it_describes_itself_for_the_embedder_port() -> None:
     embedder = LocalEmbedder()
     assert (embedder.name, embedder.dimensions, embedder.asymmetric) == ("local-hash", 768, False)
+    assert embedder.space == EmbeddingSpace(embedder="local", model="local-hash")

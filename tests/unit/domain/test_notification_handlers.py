@@ -68,3 +68,15 @@ def test_a_table_given_by_the_caller_decides_instead_of_the_default():
         SlackPost(OutboxKind.MESSAGE),
         SlackPost(OutboxKind.REPLY, "New incident from github"),
     )
+
+
+def test_an_analysis_without_the_model_says_so_in_the_thread_with_its_reason():
+    details = {"reason": "embeddings by local-hash instead of nim:m (nvidia answered 503)"}
+
+    [card, reply] = slack_posts(AuditEvent.ANALYSIS_DEGRADED, actor="system", details=details)
+
+    assert card == SlackPost(OutboxKind.MESSAGE)
+    assert reply.text == (
+        "Analysed without the configured model: "
+        "embeddings by local-hash instead of nim:m (nvidia answered 503)."
+    )

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 
+from app.core.analysis.models import EmbeddingSpace
 from app.core.analysis.signature import normalize_line
 from app.core.config import EMBEDDING_DIMENSIONS
 
@@ -48,6 +49,8 @@ class LocalEmbedder:
     """Embedder port implemented by feature hashing; needs no network and no weights."""
 
     name = "local-hash"
+    # A change to the features or their weights makes another space: give it another model name.
+    space = EmbeddingSpace(embedder="local", model="local-hash")
     asymmetric = False
 
     def __init__(self, dimensions: int = EMBEDDING_DIMENSIONS):

@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from app.adapters.external.http import ResilientClient
-from app.core.analysis.models import ClassifierVerdict, SimilarIncident
+from app.core.analysis.models import AnalysisFallback, ClassifierVerdict, SimilarIncident
 from app.core.enums import ActionKind, Category, Fixability
 from app.core.errors import ConfigurationError, IntegrationError
 from app.core.ports import Classifier
@@ -255,11 +255,15 @@ class NimClassifier:
         note = f"nim fallback: {reason}"
         if verdict.note:
             note = f"{note}; {verdict.note}"
+        fallback = AnalysisFallback(
+            stage="classifier", configured=self.name, used=self.fallback.name, reason=reason
+        )
         return verdict.model_copy(
             update={
                 "note": note,
                 "prompt_tokens": verdict.prompt_tokens + usage.prompt_tokens,
                 "completion_tokens": verdict.completion_tokens + usage.completion_tokens,
+                "fallback": fallback,
             }
         )
 

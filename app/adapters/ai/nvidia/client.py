@@ -19,11 +19,13 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 def build_nim_http(
     settings: NvidiaSettings,
     *,
+    base_url: str | None = None,
     transport: httpx.BaseTransport | None = None,
     sleep: Callable[[float], None] = time.sleep,
     breaker: CircuitBreaker | None = None,
 ) -> ResilientClient:
-    """Build the resilient NIM client from settings.
+    """Build the resilient NIM client from settings, for ``base_url`` (default
+    ``NVIDIA_BASE_URL``; the embeddings client passes ``NVIDIA_EMBED_BASE_URL``).
 
     A self-hosted NIM (or vLLM/Ollama) may run without a key, so the Authorization header is
     only sent when ``NVIDIA_API_KEY`` is set. The key lives only in the client's headers, which
@@ -33,7 +35,7 @@ def build_nim_http(
     if settings.api_key is not None:
         headers["Authorization"] = f"Bearer {settings.api_key.get_secret_value()}"
     client = httpx.Client(
-        base_url=settings.base_url,
+        base_url=base_url or settings.base_url,
         headers=headers,
         timeout=httpx.Timeout(settings.timeout_seconds, connect=CONNECT_TIMEOUT_SECONDS),
         transport=transport,

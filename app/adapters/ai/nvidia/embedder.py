@@ -1,4 +1,10 @@
-"""NIM embeddings: text → unit vectors of a fixed size (768, the width of the pgvector column)."""
+"""NIM embeddings: text → unit vectors of a fixed size (768, the width of the pgvector column).
+
+A model whose vectors are wider is cut to the width (see ``DIMENSIONS_MODELS``); one whose
+vectors are narrower (384-wide MiniLM or BGE-small on Ollama or vLLM) is padded with zeros,
+which changes no cosine between two of its vectors. Vectors of different models are never
+compared (the incident records its model), so neither reshaping mixes spaces.
+"""
 
 import math
 from collections.abc import Sequence
@@ -7,6 +13,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from app.adapters.external.http import ResilientClient
+from app.core.analysis.models import EmbeddingSpace
 from app.core.config import EMBEDDING_DIMENSIONS
 from app.core.errors import LLMError
 from app.core.redaction import mask_secrets
@@ -39,14 +46,14 @@ def supports_dimensions(model: str) -> bool:
 
 
 def fit_vector(vector: Sequence[float], dimensions: int) -> list[float]:
-    """Cut a vector to ``dimensions`` and scale it to unit length (L2)."""
-    if len(vector) < dimensions:
-        raise LLMError(f"embedding has {len(vector)} dimensions, expected at least {dimensions}")
-    head = vector[:dimensions]
+    """Cut a vector to ``dimensions`` (or pad it with zeros) and scale it to unit length (L2)."""
+    if not vector:
+        raise LLMError("embedding is empty")
+    head = list(vector[:dimensions])
     norm = math.sqrt(math.fsum(x * x for x in head))
     if norm == 0.0 or not math.isfinite(norm):
         raise LLMError("embedding cannot be normalized (zero or non-finite norm)")
-    return [x / norm for x in head]
+    return [x / norm for x in head] + [0.0] * (dimensions - len(head))
 
 
 class NimEmbedder:
@@ -68,6 +75,10 @@ class NimEmbedder:
         self.dimensions = dimensions
         self.batch_size = batch_size
         self.name = f"nim:{model}"
+        self.space = EmbeddingSpace(embedder="nim", model=model)
+        # NIM's retrieval models embed what is stored ("passage") and what is searched with
+        # ("query") differently; a search embeds its text as a query.
+        self.asymmetric = True
         self.send_dimensions = (
             supports_dimensions(model) if send_dimensions is None else send_dimensions
         )

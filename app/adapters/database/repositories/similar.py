@@ -1,4 +1,5 @@
-"""Nearest past incidents by cosine distance through the HNSW index."""
+"""Nearest past incidents by cosine distance through the HNSW index, among the vectors of one
+embedding space (embedder and model): vectors of two models are never compared."""
 
 from functools import lru_cache
 
@@ -7,14 +8,17 @@ from sqlmodel import Session
 
 from app.adapters.database.tables import Incident
 from app.adapters.database.vectors import BinaryVector
-from app.core.analysis.models import SimilarIncident
+from app.core.analysis.models import EmbeddingSpace, SimilarIncident
 
-# One round trip for both settings. ``SET LOCAL`` semantics (``is_local`` true) keep them inside
+# One round trip for all settings. ``SET LOCAL`` semantics (``is_local`` true) keep them inside
 # this transaction, so pooled connections (and RDS Proxy) never inherit them. The 768-d vectors
 # live out of line, so the planner underprices a sequential scan and picks it over the index on
-# mid-sized tables (100x slower): it is ruled out.
+# mid-sized tables (100x slower): it is ruled out. The index holds the vectors of every model
+# and the model is checked after it: an iterative scan (pgvector 0.8) goes on past the first
+# ``ef_search`` candidates until k rows of the asked model are found, in exact order.
 _SEARCH_SETTINGS_SQL = (
     "SELECT set_config('hnsw.ef_search', %(ef_search)s, true), "
+    "set_config('hnsw.iterative_scan', 'strict_order', true), "
     "set_config('enable_seqscan', 'off', true)"
 )
 
@@ -27,6 +31,7 @@ def _nearest_sql(k: int) -> str:
         "SELECT id, category, action, status, signature_hash, "
         "embedding <=> %(query)s::vector AS distance "
         "FROM incidents WHERE embedding IS NOT NULL AND id <> %(exclude_id)s "
+        "AND embedder = %(embedder)s AND embedding_model = %(model)s "
         f"ORDER BY distance LIMIT {int(k)}"
     )
 
@@ -36,13 +41,25 @@ class SimilarIncidentRepository:
         self.session = session
 
     def nearest(
-        self, embedding: list[float], *, k: int, exclude_id: int | None = None, ef_search: int = 100
+        self,
+        embedding: list[float],
+        *,
+        space: EmbeddingSpace,
+        k: int,
+        exclude_id: int | None = None,
+        ef_search: int = 100,
     ) -> list[SimilarIncident]:
-        """Top-k by cosine similarity through the HNSW index. The query vector goes in binary
-        (768 floats as text cost more than the search itself)."""
+        """Top-k by cosine similarity through the HNSW index, among the vectors ``space``
+        made. The query vector goes in binary (768 floats as text cost more than the search
+        itself)."""
         connection = self.session.connection()
         connection.exec_driver_sql(_SEARCH_SETTINGS_SQL, {"ef_search": str(int(ef_search))})
-        params = {"query": BinaryVector(embedding), "exclude_id": exclude_id or 0}
+        params = {
+            "query": BinaryVector(embedding),
+            "exclude_id": exclude_id or 0,
+            "embedder": space.embedder,
+            "model": space.model,
+        }
         rows = connection.exec_driver_sql(_nearest_sql(k), params)
         return [
             SimilarIncident(
@@ -56,11 +73,19 @@ class SimilarIncidentRepository:
             for row in rows
         ]
 
-    def embedding_for_signature(self, signature_hash: str) -> list[float] | None:
-        """An embedding already computed for this signature (one failure is embedded once)."""
+    def embedding_for_signature(
+        self, signature_hash: str, space: EmbeddingSpace
+    ) -> list[float] | None:
+        """An embedding ``space`` already made for this signature (one failure is embedded
+        once per model)."""
         stmt = (
             select(Incident.embedding)
-            .where(Incident.signature_hash == signature_hash, Incident.embedding.is_not(None))
+            .where(
+                Incident.signature_hash == signature_hash,
+                Incident.embedding.is_not(None),
+                Incident.embedder == space.embedder,
+                Incident.embedding_model == space.model,
+            )
             .limit(1)
         )
         found = self.session.execute(stmt).scalar_one_or_none()

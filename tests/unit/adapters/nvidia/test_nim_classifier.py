@@ -16,7 +16,7 @@ import yaml
 
 from app.adapters.ai.nvidia import LLMAnswer, NimClassifier, build_nim_http
 from app.adapters.ai.nvidia.classifier import PROMPT_DIR
-from app.core.analysis.models import ClassifierVerdict, SimilarIncident
+from app.core.analysis.models import AnalysisFallback, ClassifierVerdict, SimilarIncident
 from app.core.config import Settings
 from app.core.enums import ActionKind, Category, Fixability
 from app.domain.classification.fixability_guard import RuleFixabilityGuard
@@ -293,6 +293,25 @@ def test_server_errors_on_every_attempt_fall_back(nim, classifier, fallback):
     assert verdict.classifier == "rules"
     assert verdict.note == "nim fallback: nvidia answered 500 for POST /v1/chat/completions"
     assert fallback.calls == [EXCERPT]
+
+
+def test_a_fallback_verdict_records_what_was_configured_what_answered_and_why(nim, classifier):
+    nim.post("/chat/completions").mock(return_value=httpx.Response(503))
+
+    verdict = classifier.classify(EXCERPT, SIMILAR)
+
+    assert verdict.fallback == AnalysisFallback(
+        stage="classifier",
+        configured=f"nim:{MODEL}",
+        used="rules",
+        reason="nvidia answered 503 for POST /v1/chat/completions",
+    )
+
+
+def test_a_verdict_of_the_model_records_no_fallback(nim, classifier):
+    nim.post("/chat/completions").mock(return_value=chat_reply(json.dumps(GOOD_ANSWER)))
+
+    assert classifier.classify(EXCERPT, SIMILAR).fallback is None
 
 
 def test_timeout_falls_back(nim, classifier):

@@ -13,7 +13,9 @@ import pytest
 import respx
 
 from app.adapters.ai.nvidia import NimEmbedder, build_nim_http
+from app.adapters.ai.nvidia.embedder import fit_vector
 from app.adapters.external.http import ResilientClient
+from app.core.analysis.models import EmbeddingSpace
 from app.core.config import Settings
 from app.core.errors import LLMError
 
@@ -177,10 +179,36 @@ def test_longer_vectors_are_truncated_to_768_and_renormalized(nim):
     assert vector[0] == pytest.approx(1 / math.sqrt(768))
 
 
-def test_shorter_vectors_raise_llm_error(nim):
+def test_shorter_vectors_are_padded_with_zeros_to_the_column_width(nim):
     nim.post("/embeddings").mock(side_effect=lambda request: embeddings_reply(request, size=384))
 
-    with pytest.raises(LLMError, match="384 dimensions"):
+    [vector] = NimEmbedder(make_http(), model="all-minilm").embed(["t5"])
+
+    assert len(vector) == 768
+    assert vector.index(1.0) == 5
+    assert vector[384:] == [0.0] * 384
+
+
+def test_padding_changes_no_cosine_between_two_vectors_of_a_model():
+    first, second = [0.6, 0.8, 0.0], [0.0, 0.6, 0.8]
+
+    padded = [fit_vector(v, 768) for v in (first, second)]
+
+    assert sum(a * b for a, b in zip(*padded, strict=True)) == pytest.approx(0.48)
+
+
+def test_an_empty_vector_raises_llm_error(nim):
+    nim.post("/embeddings").respond(
+        200,
+        json={
+            "object": "list",
+            "data": [{"index": 0, "embedding": [], "object": "embedding"}],
+            "model": E5_MODEL,
+            "usage": {"prompt_tokens": 3, "total_tokens": 3},
+        },
+    )
+
+    with pytest.raises(LLMError, match="empty"):
         NimEmbedder(make_http(), model=E5_MODEL).embed(["t0"])
 
 
@@ -268,6 +296,13 @@ def test_embedder_reports_name_and_dimensions():
     embedder = NimEmbedder(make_http(), model=E5_MODEL)
 
     assert (embedder.name, embedder.dimensions) == (f"nim:{E5_MODEL}", 768)
+
+
+def test_embedder_names_its_space_by_its_model_and_searches_with_query_vectors():
+    embedder = NimEmbedder(make_http(), model=E5_MODEL)
+
+    assert embedder.space == EmbeddingSpace(embedder="nim", model=E5_MODEL)
+    assert embedder.asymmetric is True
 
 
 def test_nim_client_uses_settings_for_base_url_timeouts_and_attempts():
