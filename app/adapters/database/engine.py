@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ResourceClosedError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
@@ -54,8 +55,11 @@ def first_row(connection: Connection, sql: str, params: Mapping[str, Any]) -> tu
     connection was lost, this connection and the pool's older ones invalidated, so that the
     next checkout connects afresh. That handler is private API; a test pins the behaviour.
     """
+    driver = connection.connection.driver_connection
+    if driver is None:  # only an invalidated connection has none; a checked-out one has one
+        raise ResourceClosedError("the connection was invalidated")
     try:
-        with connection.connection.driver_connection.cursor() as cursor:
+        with driver.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()
     except Exception as exc:

@@ -17,6 +17,7 @@ from typing import Any
 
 from psycopg import DataError
 from psycopg.abc import AdaptContext, Buffer
+from psycopg.abc import Loader as LoaderProtocol
 from psycopg.adapt import AdaptersMap, Loader
 from psycopg.pq import Format
 
@@ -38,7 +39,7 @@ def register_lenient_loaders(adapters: AdaptersMap) -> None:
 
 
 def _lenient(
-    inner: type[Loader], type_name: str, errors: tuple[type[BaseException], ...]
+    inner: type[LoaderProtocol], type_name: str, errors: tuple[type[BaseException], ...]
 ) -> type[Loader]:
     class LenientLoader(Loader):
         format = inner.format

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from tenacity.stop import stop_base
 
 from app.core.deadline import deadline, remaining, time_budget
 from app.core.errors import CircuitOpenError, IntegrationError
@@ -149,10 +150,12 @@ class _BoundedBody(httpx.SyncByteStream):
         self.stream.close()
 
 
-def _no_time_for_another_try(state: RetryCallState) -> bool:
+class _NoTimeForAnotherTry(stop_base):
     """Tenacity stop: the wait before the next try would run past the deadline."""
-    left = remaining()
-    return left is not None and state.upcoming_sleep >= left
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        left = remaining()
+        return left is not None and retry_state.upcoming_sleep >= left
 
 
 def _capped(timeout: httpx.Timeout, left: float | None) -> httpx.Timeout:
@@ -209,7 +212,7 @@ class ResilientClient:
         allowed = frozenset(allow)
         with time_budget(self.policy.call_deadline):
             retrying = Retrying(
-                stop=stop_after_attempt(self.policy.max_attempts) | _no_time_for_another_try,
+                stop=stop_after_attempt(self.policy.max_attempts) | _NoTimeForAnotherTry(),
                 wait=self._wait,
                 retry=retry_if_exception(
                     lambda e: isinstance(e, _RetryableResponse | httpx.TransportError)
@@ -270,7 +273,7 @@ class ResilientClient:
         )
         response = self.client.send(request, stream=True, **send)
         end = deadline()
-        if end is not None:
+        if end is not None and isinstance(response.stream, httpx.SyncByteStream):  # a sync client's
             response.stream = _BoundedBody(response.stream, request, end)
         try:
             response.read()

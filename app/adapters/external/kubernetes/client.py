@@ -216,9 +216,10 @@ class KubernetesClient(IntegrationClient):
             kind, name = owner
             if kind != "ReplicaSet":  # only a ReplicaSet sits between a pod and its workload
                 break
-            current = self.get_workload(namespace, kind, name)
-            if current is None:
+            workload = self.get_workload(namespace, kind, name)
+            if workload is None:
                 break
+            current = workload
         return chain
 
     # --- writes --------------------------------------------------------------------------

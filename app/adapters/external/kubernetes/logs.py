@@ -25,7 +25,8 @@ class KubernetesLogSource:
     def fetch(self, incident: IncidentTarget) -> FetchedLogs:
         header = incident_summary(incident)
         target = workload_of(incident)
-        if self.client is None:
+        client = self.client
+        if client is None:
             return FetchedLogs(
                 text="\n".join(header),
                 note="Kubernetes API is not configured: analysed from the event or alert only",
@@ -33,23 +34,27 @@ class KubernetesLogSource:
         if not target.namespace:
             raise KubernetesError("the incident names no namespace", status_code=400)
         if not target.pod:
-            return FetchedLogs(text="\n".join(header + self._workload(target)))
-        pod = self.client.get_pod(target.namespace, target.pod)
+            workload = self._workload(client, target.namespace, target)
+            return FetchedLogs(text="\n".join(header + workload))
+        pod = client.get_pod(target.namespace, target.pod)
         if pod is None:
             return FetchedLogs(
                 text="\n".join(header + [f"Pod {target.pod} no longer exists."]),
                 note="the pod is gone; analysed from the event or alert only",
             )
         sections = header + pod_status_lines(pod, target.container)
-        sections += self._events(target.namespace, target.pod)
-        sections += self._log(target.namespace, target.pod, _container(pod, target.container))
+        sections += self._events(client, target.namespace, target.pod)
+        container = _container(pod, target.container)
+        sections += self._log(client, target.namespace, target.pod, container)
         return FetchedLogs(text="\n".join(sections))
 
-    def _workload(self, target: WorkloadTarget) -> list[str]:
+    def _workload(
+        self, client: KubernetesApi, namespace: str, target: WorkloadTarget
+    ) -> list[str]:
         if not (target.owner_kind and target.owner_name):
             return []
         try:
-            obj = self.client.get_workload(target.namespace, target.owner_kind, target.owner_name)
+            obj = client.get_workload(namespace, target.owner_kind, target.owner_name)
         except KubernetesError:
             return []  # a kind we cannot read (e.g. a Node): the event text is all there is
         if obj is None:
@@ -66,8 +71,8 @@ class KubernetesLogSource:
             )
         return lines
 
-    def _events(self, namespace: str, pod: str) -> list[str]:
-        events = self.client.list_pod_events(namespace, pod)[-self.max_events :]
+    def _events(self, client: KubernetesApi, namespace: str, pod: str) -> list[str]:
+        events = client.list_pod_events(namespace, pod)[-self.max_events :]
         if not events:
             return []
         lines = ["=== recent events ==="]
@@ -78,13 +83,15 @@ class KubernetesLogSource:
             )
         return lines
 
-    def _log(self, namespace: str, pod: str, container: str | None) -> list[str]:
-        log = self.client.read_pod_log(
+    def _log(
+        self, client: KubernetesApi, namespace: str, pod: str, container: str | None
+    ) -> list[str]:
+        log = client.read_pod_log(
             namespace, pod, container=container, previous=True, tail_lines=self.tail_lines
         )
         which = "previous"
         if log is None:
-            log = self.client.read_pod_log(
+            log = client.read_pod_log(
                 namespace, pod, container=container, previous=False, tail_lines=self.tail_lines
             )
             which = "current"
