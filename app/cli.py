@@ -200,6 +200,8 @@ def render_analysis(analysis, *, as_json: bool, with_db: bool) -> str:
         "signature": analysis.signature_hash,
         "evidence": verdict.evidence,
         "similar": [s.model_dump() for s in analysis.similar],
+        "embeddings": analysis.space.model_dump(),
+        "fallbacks": [f.model_dump() for f in analysis.fallbacks],
     }
     if as_json:
         return json.dumps(data, indent=2)
@@ -212,6 +214,11 @@ def render_analysis(analysis, *, as_json: bool, with_db: bool) -> str:
         f"confidence   {parts.total:.2f} = classifier {parts.classifier:.2f} · "
         f"similarity {parts.similarity:.2f} · history {parts.history:.2f}",
         f"signature    {data['signature'][:16]}",
+        f"embeddings   {analysis.space.embedder} · {analysis.space.model}",
+        *[
+            f"fallback     {f.stage} by {f.used} instead of {f.configured}: {f.reason}"
+            for f in analysis.fallbacks
+        ],
         "evidence",
         *[f"  | {line}" for line in verdict.evidence],
     ]

@@ -3,17 +3,20 @@
 import json
 
 import pytest
+import respx
 
 from app.cli import main
 from tests.conftest import FIXTURES
 from tests.support.incidents import analyzed_incident, insert
+from tests.support.nim_api import nim_unavailable
 
 NETWORK_LOG = FIXTURES / "ci_logs" / "040_npm_econnreset_actions.log"
+NIM = "https://nim.example.test/v1"
 
 
 @pytest.fixture
 def env(monkeypatch, database_url, tmp_path):
-    for name in ("GITHUB_TOKEN", "NVIDIA_API_KEY", "API_KEY", "STRATEGY", "DRY_RUN"):
+    for name in ("GITHUB_TOKEN", "NVIDIA_API_KEY", "NVIDIA_BASE_URL", "API_KEY", "STRATEGY", "DRY_RUN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("CODEHEALER_DATA_DIR", str(tmp_path))
@@ -29,6 +32,26 @@ def test_analyze_prints_category_action_and_confidence_parts(env, capsys):
     assert out["action"] == "rerun_failed_jobs"
     assert set(out["confidence"]) == {"classifier", "similarity", "history", "total"}
     assert out["evidence"]
+
+
+def test_analyze_with_nim_down_says_the_local_embedder_and_the_rules_stood_in(
+    env, capsys, monkeypatch
+):
+    monkeypatch.setenv("NVIDIA_API_KEY", "nvapi-" + "k" * 40)
+    monkeypatch.setenv("NVIDIA_BASE_URL", NIM)
+    monkeypatch.setenv("NVIDIA_MAX_RETRIES", "0")
+    with respx.mock(assert_all_called=False) as nim:
+        nim.post(f"{NIM}/embeddings").mock(side_effect=nim_unavailable)
+        nim.post(f"{NIM}/chat/completions").mock(side_effect=nim_unavailable)
+        assert main(["analyze", str(NETWORK_LOG), "--json", "--no-db"]) == 0
+
+    out = json.loads(capsys.readouterr().out)
+    assert out["embeddings"] == {"embedder": "local", "model": "local-hash"}
+    assert [(f["stage"], f["used"]) for f in out["fallbacks"]] == [
+        ("embeddings", "local-hash"),
+        ("classifier", "rules"),
+    ]
+    assert out["action"] == "rerun_failed_jobs"
 
 
 def test_analyze_reads_stdin(env, capsys, monkeypatch):
