@@ -90,7 +90,7 @@ class DecisionService:
             facts = self.gather_facts(session, incident)
             outcome = self.engine.decide(facts, strategy=self.strategy, thresholds=thresholds)
             if self.storm_rule.is_storm(facts) and incident.signature_hash:
-                self._group_storm(session, incident, outcome)
+                self._group_storm(session, incident, incident.signature_hash, outcome)
                 return
             self._record(session, incident, facts, outcome, thresholds)
 
@@ -209,14 +209,16 @@ class DecisionService:
         self.metrics.count("decisions", decision=decision.value, source=facts.source.value)
         log.info("incident %s decided %s: %s", incident.id, decision.value, reason)
 
-    def _group_storm(self, session: Session, incident: Incident, outcome: DecisionOutcome) -> None:
+    def _group_storm(
+        self, session: Session, incident: Incident, signature: str, outcome: DecisionOutcome
+    ) -> None:
         facts = DecisionFactsRepository(session)
         since = utcnow() - STORM_WINDOW
-        parent = facts.open_storm_parent(incident.signature_hash, since=since)
+        parent = facts.open_storm_parent(signature, since=since)
         if parent is None:
             parent = self._new_storm_parent(session, incident, outcome)
         incidents = IncidentRepository(session)
-        for member in facts.storm_members(incident.signature_hash, since=since):
+        for member in facts.storm_members(signature, since=since):
             if member.parent_id is not None or member.id == parent.id:
                 continue
             member.parent_id = parent.id
@@ -238,7 +240,7 @@ class DecisionService:
                     actor="auto",
                     details={"parent_id": parent.id},
                 )
-        parent.occurrences = len(facts.storm_members(incident.signature_hash, since=since))
+        parent.occurrences = len(facts.storm_members(signature, since=since))
         session.flush()
 
     def _new_storm_parent(

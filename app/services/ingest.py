@@ -263,15 +263,15 @@ class IngestService:
 
     def _resolve(self, session: Session, delivery_id: str, event: Resolved) -> SignalOutcome:
         now = self.clock()
-        closed = []
-        for incident in EpisodeRepository(session).open_for(
+        closed: list[int] = []
+        for incident_id in EpisodeRepository(session).open_for(
             source=event.source.value,
             fingerprint=event.fingerprint,
             coalesce_key=event.coalesce_key,
         ):
-            cleared = FailureCleared(incident.id, event.reason, now)
+            cleared = FailureCleared(incident_id, event.reason, now)
             if self.recorder.record(session, cleared) is not None:
-                closed.append(incident.id)
+                closed.append(incident_id)
         if not closed:
             return SignalOutcome(delivery_id, ignored=f"{event.reason}; no open incident")
         return SignalOutcome(
@@ -291,7 +291,8 @@ class IngestService:
                 delivery_id, ignored=f"workflow_run concluded {event.conclusion!r}"
             )
         incident = IncidentRepository(session).get(incident_id)
-        return SignalOutcome(delivery_id, incident_id=incident_id, status=incident.status)
+        status = incident.status if incident is not None else None
+        return SignalOutcome(delivery_id, incident_id=incident_id, status=status)
 
     def _enqueue(self, incident_id: int | None) -> None:
         """The incident is stored: a queue failure must not fail the delivery. Workers and

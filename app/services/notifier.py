@@ -149,6 +149,8 @@ class SlackNotifier:
             else:
                 for row in updates:
                     self._sent(outbox, row, batch)
+        if root is None:  # no replies either: with one, the card was posted above or we returned
+            return
         for row in replies:
             self._reply(outbox, root, row, batch)
 
@@ -321,8 +323,8 @@ def incident_target_text(incident: Incident) -> str:
         return " · ".join(p for p in parts if p)
     if incident.app:
         return incident.app
-    parts = (incident.cluster, incident.namespace, incident.pod or incident.owner_name)
-    return "/".join(p for p in parts if p)
+    place = (incident.cluster, incident.namespace, incident.pod or incident.owner_name)
+    return "/".join(p for p in place if p)
 
 
 def _evidence(incident: Incident) -> list[str]:

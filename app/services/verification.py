@@ -13,7 +13,7 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.adapters.database.repositories.attempts import AttemptRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
@@ -161,12 +161,12 @@ def _verifying_earlier_attempt(
     stmt = (
         select(Incident)
         .where(
-            Incident.repo == repo,
-            Incident.run_id == run_id,
-            Incident.status == IncidentStatus.VERIFYING,
-            Incident.run_attempt < attempt,
+            col(Incident.repo) == repo,
+            col(Incident.run_id) == run_id,
+            col(Incident.status) == IncidentStatus.VERIFYING,
+            col(Incident.run_attempt) < attempt,
         )
-        .order_by(Incident.run_attempt.desc())
+        .order_by(col(Incident.run_attempt).desc())
         .limit(1)
         .with_for_update()
     )

@@ -168,7 +168,7 @@ class TargetHealthChecker:
     def _app(
         self, incident: Incident, attempt: RemediationAttempt | None, since: datetime, elapsed
     ) -> Verdict | None:
-        if self.argocd is None:
+        if self.argocd is None or incident.app is None:
             if elapsed >= self.window:
                 return Verdict(False, f"no Synced/Healthy notification within {self.window}")
             return None
@@ -206,20 +206,26 @@ class TargetHealthChecker:
             return None
         if self.kubernetes is None or not incident.namespace:
             return Verdict(True, f"no failure reported within {self.window} (no API check)")
-        return self._ready(incident, attempt)
+        return self._ready(self.kubernetes, incident.namespace, incident, attempt)
 
-    def _ready(self, incident: Incident, attempt: RemediationAttempt | None) -> Verdict:
+    def _ready(
+        self,
+        kubernetes: KubernetesApi,
+        namespace: str,
+        incident: Incident,
+        attempt: RemediationAttempt | None,
+    ) -> Verdict:
         result = (attempt.result if attempt else None) or {}
         kind = result.get("owner_kind") or incident.owner_kind
         name = result.get("owner_name") or incident.owner_name
         if kind in OWNER_KINDS and name:
-            workload = self.kubernetes.get_workload(incident.namespace, kind, name)
+            workload = kubernetes.get_workload(namespace, kind, name)
             if workload is None:
                 return Verdict(False, f"{kind} {name} no longer exists")
             if workload_ready(workload):
                 return Verdict(True, f"{kind} {name} has all replicas ready")
             return Verdict(False, f"{kind} {name} is not fully ready after {self.window}")
-        pod = self.kubernetes.get_pod(incident.namespace, incident.pod) if incident.pod else None
+        pod = kubernetes.get_pod(namespace, incident.pod) if incident.pod else None
         if pod is None:
             return Verdict(True, f"pod replaced; no failure reported within {self.window}")
         if pod_ready(pod):
