@@ -26,6 +26,7 @@ from app.adapters.database.engine import Database, create_db_engine
 from app.adapters.external.argocd.client import ArgoCDClient, build_argocd_client
 from app.adapters.external.argocd.logs import ArgoAppLogSource
 from app.adapters.external.github.client import GitHubClient, build_github_client
+from app.adapters.external.github.green_run import LastGreenRun
 from app.adapters.external.github.logs import GitHubLogSource
 from app.adapters.external.http import ResilientClient
 from app.adapters.external.kubernetes.client import KubernetesClient, build_kubernetes_client
@@ -48,7 +49,7 @@ from app.core.events.signals import SourceParser
 from app.core.metrics import Metrics, NullMetrics
 from app.core.ports import Classifier, Embedder, GitHubActions, LogSource, Queue, SecretStore
 from app.core.rate_limit import AuthFailureLimiter
-from app.core.settings_parts import AwsSettings, DatabaseSettings, NvidiaSettings
+from app.core.settings_parts import AwsSettings, DatabaseSettings, GitHubSettings, NvidiaSettings
 from app.domain.classification.fixability_guard import RuleFixabilityGuard
 from app.domain.classification.rule_classifier import RuleClassifier
 from app.domain.decisions.engine import DecisionEngine
@@ -629,7 +630,9 @@ def build_analyzer(
 ) -> Analyzer:
     """The analysis step; ``actions``: what the classifier may propose."""
     log_sources = overrides.get("log_sources") or {
-        IncidentSource.GITHUB: GitHubLogSource(clients.github),
+        IncidentSource.GITHUB: GitHubLogSource(
+            clients.github, green=build_green_run(settings.github)
+        ),
         IncidentSource.KUBERNETES: KubernetesLogSource(clients.kubernetes),
         IncidentSource.ARGOCD: ArgoAppLogSource(clients.argocd),
     }
@@ -651,6 +654,15 @@ def build_analyzer(
         ef_search=analysis.hnsw_ef_search,
         query_cache_size=analysis.query_embedding_cache_size,
         metrics=metrics,
+    )
+
+
+def build_green_run(settings: GitHubSettings) -> LastGreenRun | None:
+    """What finds a failed job's log in the last successful run, unless that is switched off."""
+    if not settings.green_run_comparison:
+        return None
+    return LastGreenRun(
+        ttl_seconds=settings.green_log_cache_seconds, max_log_bytes=settings.green_log_max_bytes
     )
 
 

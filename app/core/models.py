@@ -38,6 +38,33 @@ class IncidentTarget(BaseModel):
         }
 
 
+class GreenJob(BaseModel):
+    """One failed job and the job of the last successful run it was compared with; when it
+    was not compared, ``skipped`` says why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    job: str
+    run_id: int | None = None
+    job_id: int | None = None
+    html_url: str | None = None
+    skipped: str | None = None
+
+
+class GreenBaseline(BaseModel):
+    """The failed jobs' counterparts in the last successful run: ``lines`` is the set of the
+    green logs' lines as the signature masks them (the logs themselves are not kept)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    jobs: tuple[GreenJob, ...] = ()
+    lines: frozenset[str] = Field(default_factory=frozenset)
+
+    @property
+    def compared(self) -> bool:
+        return any(job.skipped is None for job in self.jobs)
+
+
 class FetchedLogs(BaseModel):
     """Raw text from a log source. ``not_ready`` means: nothing to read yet, try later."""
 
@@ -45,3 +72,6 @@ class FetchedLogs(BaseModel):
     not_ready: bool = False
     failed_jobs: list[dict[str, Any]] = Field(default_factory=list)
     note: str | None = None
+    # The failed jobs' logs in the last successful run, to compare with (GitHub; None: not
+    # looked for).
+    green: GreenBaseline | None = None

@@ -168,6 +168,12 @@ class GitHubSettings(SettingsPart):
     timeout_seconds: float = 10.0
     max_retries: int = 4
     max_concurrency: int = 8
+    # A failure is compared with the same job's log in the workflow's last successful run (on
+    # the failed run's branch): one run listing and one log download per workflow and job,
+    # kept this long; only this much of a green log (its head and tail) is read.
+    green_run_comparison: bool = True
+    green_log_cache_seconds: int = Field(default=3600, ge=0)
+    green_log_max_bytes: int = Field(default=1024 * 1024, ge=1)
 
     @field_validator("app_id", mode="before")
     @classmethod

@@ -17,7 +17,14 @@ from app.adapters.database.tables import Incident, RemediationAttempt, utcnow
 from app.bootstrap import build_container
 from app.core.enums import IncidentStatus
 from tests.conftest import FIXTURES, _truncate, make_settings
-from tests.support.github_api import JOB_ID, LOG_HOST, REPO, attempt_jobs, run_webhook
+from tests.support.github_api import (
+    JOB_ID,
+    LOG_HOST,
+    REPO,
+    WORKFLOW_ID,
+    attempt_jobs,
+    run_webhook,
+)
 from tests.support.incidents import analyzed_incident, insert
 from tests.support.ingest import github_delivery
 
@@ -104,6 +111,10 @@ def github_answers(respx_mock, base: str, run_ids: list[int]) -> None:
         302, headers={"Location": f"{LOG_HOST}/logs/{JOB_ID}?sig=abc"}
     )
     respx_mock.get(f"{LOG_HOST}/logs/{JOB_ID}").respond(200, text=NETWORK_LOG)
+    # The workflow's last successful run, which the failure is compared with: none yet.
+    respx_mock.get(f"{base}/repos/{REPO}/actions/workflows/{WORKFLOW_ID}/runs").respond(
+        200, json={"total_count": 0, "workflow_runs": []}
+    )
 
 
 def test_read_timeouts_put_the_incident_back_to_wait_within_a_bound(database_url, silent_server):

@@ -12,10 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from app.core.analysis.excerpt import build_excerpt, clean_lines, is_error_line
 from app.core.analysis.signature import normalize_line
+from app.core.models import GreenBaseline
 from app.core.redaction import mask_secrets
 
 # New lines that carry a failure marker and lead the evidence.
@@ -26,33 +25,6 @@ MAX_EVIDENCE = 10
 NEW_LINES_SHARE = 0.5
 
 _HAS_WORD = re.compile(r"[a-z]{2,}")
-
-
-class GreenJob(BaseModel):
-    """One failed job and the job of the last successful run it was compared with; when it
-    was not compared, ``skipped`` says why."""
-
-    model_config = ConfigDict(frozen=True)
-
-    job: str
-    run_id: int | None = None
-    job_id: int | None = None
-    html_url: str | None = None
-    skipped: str | None = None
-
-
-class GreenBaseline(BaseModel):
-    """The failed jobs' counterparts in the last successful run: ``lines`` is the set of the
-    green logs' lines as the signature masks them (the logs themselves are not kept)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    jobs: tuple[GreenJob, ...] = ()
-    lines: frozenset[str] = Field(default_factory=frozenset)
-
-    @property
-    def compared(self) -> bool:
-        return any(job.skipped is None for job in self.jobs)
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,7 @@
 
 from app.core.analysis.excerpt import build_excerpt
 from app.core.analysis.green_diff import (
-    GreenBaseline,
     GreenComparison,
-    GreenJob,
     compare_with_green,
     comparison_details,
     evidence_new_first,
@@ -12,6 +10,7 @@ from app.core.analysis.green_diff import (
     masked_lines,
     new_lines_first,
 )
+from app.core.models import GreenBaseline, GreenJob
 
 GREEN = """\
 2024-03-01T10:11:12.1234567Z ##[group]Run actions/checkout@v4

@@ -128,6 +128,11 @@ class GitHubClient:
         )
         return self._paginate(path, "jobs", repo=repo)
 
+    def list_run_jobs(self, repo: str, run_id: int) -> list[dict[str, Any]]:
+        """The jobs of the run's latest attempt."""
+        path = f"/repos/{checked_repo(repo)}/actions/runs/{int(run_id)}/jobs"
+        return self._paginate(path, "jobs", repo=repo, max_pages=3)
+
     def list_runs(
         self,
         repo: str,
@@ -154,12 +159,21 @@ class GitHubClient:
         )
 
     def list_workflow_runs(
-        self, repo: str, workflow_id: int, *, branch: str | None = None, per_page: int = 5
+        self,
+        repo: str,
+        workflow_id: int,
+        *,
+        branch: str | None = None,
+        status: str | None = None,
+        per_page: int = 5,
     ) -> list[dict[str, Any]]:
-        """The newest runs of one workflow (optionally on one branch), newest first."""
+        """The newest runs of one workflow (optionally on one branch, with one status or
+        conclusion such as ``success``), newest first."""
         params: dict[str, Any] = {"per_page": per_page}
         if branch:
             params["branch"] = branch
+        if status:
+            params["status"] = status
         path = f"/repos/{checked_repo(repo)}/actions/workflows/{int(workflow_id)}/runs"
         response = self._call("GET", path, repo=repo, params=params)
         return response.json().get("workflow_runs", [])

@@ -1,8 +1,11 @@
-"""LogSource for GitHub Actions: the failed jobs of the run attempt, their logs, their failing step."""
+"""LogSource for GitHub Actions: the failed jobs of the run attempt, their logs, their failing step,
+and (with ``green``) the same jobs' logs in the workflow's last successful run to compare with."""
 
 from typing import Any
 
 from app.adapters.external.github.client import GitHubClient
+from app.adapters.external.github.green_run import LastGreenRun
+from app.core.analysis.green_diff import masked_lines
 from app.core.errors import GitHubError
 from app.core.models import FetchedLogs, IncidentTarget
 from app.core.targets import RunTarget
@@ -11,9 +14,13 @@ FAILED = frozenset({"failure", "timed_out", "startup_failure", "cancelled"})
 
 
 class GitHubLogSource:
-    def __init__(self, client: GitHubClient | None, *, max_jobs: int = 5):
+    def __init__(
+        self, client: GitHubClient | None, *, max_jobs: int = 5, green: LastGreenRun | None = None
+    ):
         self.client = client
         self.max_jobs = max_jobs
+        # None: failures are not compared with the last successful run.
+        self.green = green
 
     def fetch(self, incident: IncidentTarget) -> FetchedLogs:
         if self.client is None:
@@ -44,7 +51,14 @@ class GitHubLogSource:
             {"id": j["id"], "name": j.get("name", ""), "failed_step": _failed_step(j)}
             for j in failed
         ]
-        return FetchedLogs(text="\n".join(sections), failed_jobs=summary)
+        green = None
+        if self.green is not None:
+            read = failed[: self.max_jobs]
+            green = self.green.baseline(client, run, read)
+            # The section headers are this source's, not the failure's: never news.
+            headers = masked_lines("\n".join(_header(job) for job in read))
+            green = green.model_copy(update={"lines": green.lines | headers})
+        return FetchedLogs(text="\n".join(sections), failed_jobs=summary, green=green)
 
 
 def _failed_step(job: dict[str, Any]) -> str | None:
@@ -54,9 +68,11 @@ def _failed_step(job: dict[str, Any]) -> str | None:
     return None
 
 
-def _section(job: dict[str, Any], log: str) -> str:
+def _header(job: dict[str, Any]) -> str:
     step = _failed_step(job)
-    header = f"=== job {job.get('name', job['id'])!r} failed" + (
-        f" at step {step!r}" if step else ""
-    )
-    return f"{header} ===\n{log}"
+    at_step = f" at step {step!r}" if step else ""
+    return f"=== job {job.get('name', job['id'])!r} failed{at_step} ==="
+
+
+def _section(job: dict[str, Any], log: str) -> str:
+    return f"{_header(job)}\n{log}"
