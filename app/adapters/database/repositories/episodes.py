@@ -107,13 +107,14 @@ class EpisodeRepository:
 
     def open_for(
         self, *, source: str, fingerprint: str, coalesce_key: str | None
-    ) -> list[Incident]:
-        """Open incidents a "resolved" signal may close, locked for the update."""
-        stmt = select(Incident).where(
+    ) -> list[int]:
+        """The open incidents a "resolved" signal may close, oldest first, locked for the update."""
+        stmt = select(col(Incident.id)).where(
             col(Incident.source) == source,
             col(Incident.fingerprint) == fingerprint,
             col(Incident.status).in_([s.value for s in CLOSABLE_STATUSES]),
         )
         if coalesce_key is not None:
             stmt = stmt.where(Incident.details["coalesce_key"].astext == coalesce_key)
-        return list(self.session.execute(stmt.order_by(col(Incident.id)).with_for_update()).scalars())
+        ids = self.session.execute(stmt.order_by(col(Incident.id)).with_for_update()).scalars()
+        return [incident_id for incident_id in ids if incident_id is not None]
