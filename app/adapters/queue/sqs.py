@@ -21,13 +21,15 @@ def incident_message(incident_id: int) -> str:
     return json.dumps({MESSAGE_KEY: incident_id})
 
 
-def parse_incident_message(body: str) -> int:
+def parse_incident_message(body: str | None) -> int:
     """The incident id in a queue message body.
 
     Raises:
         ValueError: the body is not a JSON object with a positive integer ``incident_id``
             (a poison message: retrying it can never succeed).
     """
+    if body is None:
+        raise ValueError("queue message has no body")
     try:
         payload = json.loads(body)
     except (TypeError, ValueError) as exc:

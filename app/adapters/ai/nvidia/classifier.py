@@ -328,9 +328,10 @@ def load_examples(path: Path) -> list[dict[str, str]]:
         for enum, value in pairs:
             if _member(enum, value) is None:
                 raise ConfigurationError(f"{path.name} example {position}: unknown {value!r}")
+        action = ActionKind(answer.action.strip().lower())  # a member: checked just above
         examples.append(
             {
-                "action": _member(ActionKind, answer.action),
+                "action": action,
                 "excerpt": str(item["excerpt"]).rstrip("\n"),
                 "answer_json": json.dumps(item["answer"], ensure_ascii=False),
             }

@@ -4,7 +4,7 @@ embedding space (embedder and model): vectors of two models are never compared."
 from functools import lru_cache
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.adapters.database.tables import Incident
 from app.adapters.database.vectors import BinaryVector
@@ -79,12 +79,12 @@ class SimilarIncidentRepository:
         """An embedding ``space`` already made for this signature (one failure is embedded
         once per model)."""
         stmt = (
-            select(Incident.embedding)
+            select(col(Incident.embedding))
             .where(
-                Incident.signature_hash == signature_hash,
-                Incident.embedding.is_not(None),
-                Incident.embedder == space.embedder,
-                Incident.embedding_model == space.model,
+                col(Incident.signature_hash) == signature_hash,
+                col(Incident.embedding).is_not(None),
+                col(Incident.embedder) == space.embedder,
+                col(Incident.embedding_model) == space.model,
             )
             .limit(1)
         )
