@@ -16,7 +16,11 @@ a per-category table and a confusion matrix of the chosen side, the misclassifie
 throughput with p50/p95 latency per excerpt. Rules are tuned on train; the figure to quote is
 test's.
 
-Usage: python scripts/bench_analyze.py [--split test|train|all] [--rounds 20] [--check]
+With --green-run, an excerpt whose thread also posted the log of the same job's last successful
+run (``green_log:`` in labels.yaml) is compared with it as the service does: the lines the green
+log lacks lead the excerpt. The verdicts that change are listed.
+
+Usage: python scripts/bench_analyze.py [--split test|train|all] [--rounds 20] [--check] [--green-run]
 With --check the exit status is 1 when a target of the chosen side is missed.
 """
 
@@ -29,9 +33,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.analysis.excerpt import build_excerpt
+from app.core.analysis.green_diff import compare_with_green, masked_lines
 from app.core.analysis.models import ClassifierVerdict
 from app.core.analysis.signature import compute_signature
 from app.core.enums import ActionKind, Fixability
+from app.core.models import GreenBaseline, GreenJob
 from app.domain.classification.rule_classifier import RuleClassifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -56,6 +62,8 @@ class Case:
     action: str
     auto_fixable: bool
     side: str
+    # The log of the same job's last successful run, where the thread posted one.
+    green: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,20 +128,48 @@ def load_cases(labels: Path = LOGS / "labels.yaml") -> list[Case]:
             action=e["action"],
             auto_fixable=bool(e["auto_fixable_truth"]),
             side=corpus_split.side_of(e, split) or "unassigned",
+            green=(labels.parent / e["green_log"]).read_text(encoding="utf-8")
+            if e.get("green_log")
+            else None,
         )
         for e in corpus_split.load_entries(labels)
     ]
 
 
-def analyze(classifier: RuleClassifier, text: str) -> ClassifierVerdict:
-    """The offline analysis path: excerpt, signature, rule classifier."""
+def analyze(classifier: RuleClassifier, text: str, green: str | None = None) -> ClassifierVerdict:
+    """The offline analysis path: excerpt, signature, (with a ``green`` log, the lines it lacks
+    first,) rule classifier."""
     excerpt = build_excerpt(text).text
     compute_signature(excerpt)
+    if green is not None:
+        baseline = GreenBaseline(jobs=(GreenJob(job="corpus"),), lines=masked_lines(green))
+        comparison = compare_with_green(text, excerpt, baseline)
+        if comparison is not None:
+            excerpt = comparison.excerpt
     return classifier.classify(excerpt)
 
 
-def evaluate(classifier: RuleClassifier, cases: list[Case]) -> list[Outcome]:
-    return [Outcome(case, analyze(classifier, case.text)) for case in cases]
+def evaluate(
+    classifier: RuleClassifier, cases: list[Case], *, green_run: bool = False
+) -> list[Outcome]:
+    return [
+        Outcome(case, analyze(classifier, case.text, case.green if green_run else None))
+        for case in cases
+    ]
+
+
+def green_run_changes(classifier: RuleClassifier, cases: list[Case]) -> list[str]:
+    """What comparing with the green log changes: how many excerpts have one, and each verdict
+    (category, action, fixability) that differs from the plain analysis."""
+    with_green = [c for c in cases if c.green is not None]
+    rows = [f"compared with a green log: {len(with_green)} of {len(cases)} excerpts"]
+    for case in with_green:
+        plain, compared = analyze(classifier, case.text), analyze(classifier, case.text, case.green)
+        before = (plain.category.value, plain.action.value, plain.fixability.value)
+        after = (compared.category.value, compared.action.value, compared.fixability.value)
+        if before != after:
+            rows.append(f"  {case.file:<52} {'/'.join(before)} -> {'/'.join(after)}")
+    return rows
 
 
 def figures(outcomes: list[Outcome]) -> Figures:
@@ -283,13 +319,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=20, help="timed passes over the set")
     parser.add_argument("--max-seconds", type=float, default=10.0, help="time budget for timing")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--green-run", action="store_true",
+        help="compare an excerpt with its thread's green log (green_log:) where there is one",
+    )
     args = parser.parse_args(argv)
     classifier = RuleClassifier.from_file(PATTERNS)
     cases = load_cases()
     if args.split == "train":
         cases = [c for c in cases if c.side == "train"]
-    outcomes = evaluate(classifier, cases)
+    outcomes = evaluate(classifier, cases, green_run=args.green_run)
     chosen = [c for c in cases if args.split == "all" or c.side == args.split]
+    if args.green_run:
+        print("\n".join(green_run_changes(classifier, chosen)))
+        print()
     samples = time_rounds(classifier, chosen, args.rounds, args.max_seconds)
     ok = report(outcomes, args.split, samples)
     return 1 if args.check and not ok else 0
