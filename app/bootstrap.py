@@ -65,6 +65,7 @@ from app.domain.remediators.rerun_no_cache import RerunNoCache
 from app.domain.remediators.restart_pod import RestartPod
 from app.domain.remediators.rollout_restart import RolloutRestart
 from app.domain.remediators.scale_memory import ScaleMemory
+from app.domain.rules.base import DecisionRule
 from app.domain.rules.blacklist import BlacklistRule
 from app.domain.rules.blast_radius import BlastRadiusRule, HourlyBudget
 from app.domain.rules.fixability import FixabilityRule
@@ -73,6 +74,7 @@ from app.domain.rules.recurrence import RecurrenceRule
 from app.domain.rules.retry_budget import RetryBudgetRule
 from app.domain.rules.storm import StormRule
 from app.domain.scoring.confidence import ConfidenceWeights
+from app.domain.strategies.base import DecisionStrategy
 from app.domain.strategies.conservative import ConservativeStrategy
 from app.domain.strategies.hybrid import HybridStrategy
 from app.domain.strategies.slack_first import SlackFirstStrategy
@@ -118,7 +120,7 @@ class Overrides(TypedDict, total=False):
     log_sources: dict[IncidentSource, LogSource]
     embedder: Embedder
     classifier: Classifier
-    thresholds: Thresholds
+    thresholds: Callable[[], Thresholds]  # read on every decision
     remediators: dict[ActionKind, Remediator]
     steps: Sequence[PipelineStep]
     parsers: dict[IncidentSource, SourceParser]
@@ -293,14 +295,14 @@ def hourly_budget(settings: Settings) -> HourlyBudget:
 
 def build_decision_engine(settings: Settings) -> tuple[DecisionEngine, StormRule]:
     risks = action_risks()
-    strategies = {
+    strategies: dict[Strategy, DecisionStrategy] = {
         Strategy.CONSERVATIVE: ConservativeStrategy(),
         Strategy.SLACK_FIRST: SlackFirstStrategy(low_risk=risks.low),
         Strategy.HYBRID: HybridStrategy(),
     }
     storm = StormRule(settings.decision.storm_targets)
     decision = settings.decision
-    rules = [
+    rules: list[DecisionRule] = [
         FixabilityRule(),
         HighRiskActionRule.from_setting(decision.high_risk_actions_allowed, high_risk=risks.high),
         BlacklistRule.from_file(config_path(decision.rules_file)),

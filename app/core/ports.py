@@ -39,7 +39,10 @@ class Embedder(Protocol):
 class Classifier(Protocol):
     """Excerpt + similar past incidents → a verdict."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """Which classifier answered (recorded with the analysis)."""
+        ...
 
     def classify(self, excerpt: str, similar: list[SimilarIncident]) -> ClassifierVerdict: ...
 
