@@ -21,6 +21,7 @@ from app.adapters.database.repositories.outcomes import OutcomeRepository
 from app.adapters.database.repositories.similar import SimilarIncidentRepository
 from app.adapters.database.tables import Incident, merge_json
 from app.core.analysis.excerpt import build_excerpt
+from app.core.analysis.green_diff import compare_with_green, comparison_details
 from app.core.analysis.models import (
     AnalysisFallback,
     ClassifierVerdict,
@@ -33,7 +34,7 @@ from app.core.enums import IncidentSource, IncidentStatus
 from app.core.errors import EscalateIncident, IntegrationError, RetryLater
 from app.core.lru import LruCache
 from app.core.metrics import Metrics, NullMetrics
-from app.core.models import FetchedLogs, IncidentTarget
+from app.core.models import FetchedLogs, GreenBaseline, IncidentTarget
 from app.core.ports import Classifier, Embedder, LogSource
 from app.core.redaction import mask_secrets
 from app.domain.audit import AuditEvent
@@ -77,6 +78,9 @@ class Analysis:
     space: EmbeddingSpace = field(kw_only=True)
     # What could not be used as configured, and what was used instead.
     fallbacks: tuple[AnalysisFallback, ...] = field(default=(), kw_only=True)
+    # What the comparison with the last successful run did (``details.green_run``); None: no
+    # green run was looked for.
+    green: dict[str, Any] | None = field(default=None, kw_only=True)
 
 
 class Analyzer:
@@ -115,19 +119,34 @@ class Analyzer:
         if target is None:
             return
         logs = self._fetch(target)
-        analysis = self.analyze_text(logs.text, exclude_id=incident_id)
+        analysis = self.analyze_text(logs.text, exclude_id=incident_id, green=logs.green)
         self._store(incident_id, analysis, logs)
 
-    def analyze_text(self, raw: str, *, exclude_id: int | None = None) -> Analysis:
+    def analyze_text(
+        self,
+        raw: str,
+        *,
+        exclude_id: int | None = None,
+        green: GreenBaseline | None = None,
+    ) -> Analysis:
         """The analysis of one raw log text (also used by ``codehealer analyze``).
 
-        Without a database (``db=None``) there are no neighbours and no history.
+        Without a database (``db=None``) there are no neighbours and no history; with the
+        ``green`` logs of the same jobs, the lines they lack lead the excerpt and the evidence.
         """
         excerpt = build_excerpt(raw).text
         template, signature_hash = compute_signature(excerpt)
+        # The signature stays the plain excerpt's: one failure, compared with a green run or
+        # not, is one failure.
+        comparison = compare_with_green(raw, excerpt, green) if green is not None else None
+        if comparison is not None:
+            excerpt = comparison.excerpt
         vectors, embedding_fallback = self._embeddings(template or excerpt, signature_hash)
         similar = self._neighbours(vectors, exclude_id)
         verdict = combine_with_neighbours(self._classify(excerpt, similar), similar)
+        if comparison is not None:
+            evidence = comparison.evidence(verdict.evidence)
+            verdict = verdict.model_copy(update={"evidence": evidence})
         successes, failures = self._history(verdict, signature_hash)
         parts = combine(
             verdict.confidence,
@@ -146,6 +165,7 @@ class Analyzer:
             parts,
             space=vectors.space,
             fallbacks=fallbacks,
+            green=None if green is None else comparison_details(green, comparison),
         )
 
     def _classify(self, excerpt: str, similar: list[SimilarIncident]) -> ClassifierVerdict:
@@ -275,10 +295,13 @@ class Analyzer:
             "llm_completion_tokens": verdict.completion_tokens,
             "last_error": None,
         }
+        details: dict[str, Any] = {}
         if logs.failed_jobs:
-            fields["details"] = merge_json(
-                Incident.details, {"failed_jobs_from_api": logs.failed_jobs}
-            )
+            details["failed_jobs_from_api"] = logs.failed_jobs
+        if analysis.green is not None:
+            details["green_run"] = analysis.green
+        if details:
+            fields["details"] = merge_json(Incident.details, details)
         with self.db.session() as session:
             moved = IncidentRepository(session).transition(
                 incident_id, expected=IncidentStatus.ANALYZING, to=IncidentStatus.ANALYZED, **fields

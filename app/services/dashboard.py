@@ -373,6 +373,13 @@ def fallback_rows(fallbacks: Any) -> list[dict[str, str]]:
     ]
 
 
+def green_run_note(details: Any) -> str | None:
+    """What the comparison with the last successful run did, as the analysis recorded it."""
+    green = details.get("green_run") if isinstance(details, dict) else None
+    note = green.get("note") if isinstance(green, dict) else None
+    return note if isinstance(note, str) and note else None
+
+
 def runbook_link(
     detail: dict[str, Any], settings: Settings, *, now: datetime
 ) -> dict[str, str | None] | None:
@@ -429,6 +436,7 @@ def incident_page(detail: dict[str, Any], settings: Settings) -> dict[str, Any]:
         "runbook": runbook_link(detail, settings, now=utcnow()),
         "similar_rows": similar_rows(detail["similar"]),
         "fallback_rows": fallback_rows(detail.get("analysis_fallbacks")),
+        "green_run": green_run_note(detail.get("details")),
         "timeline": [
             {**entry, "when": format_time(entry["at"]), "pairs": _details_text(entry["details"])}
             for entry in detail["audit"]
