@@ -19,8 +19,9 @@ from app.adapters.database.engine import Database
 from app.adapters.database.repositories.incidents import IncidentRepository
 from app.adapters.database.repositories.outcomes import OutcomeRepository
 from app.adapters.database.repositories.similar import SimilarIncidentRepository
-from app.adapters.database.tables import Incident, merge_json
+from app.adapters.database.tables import Incident, merge_json, utcnow
 from app.core.analysis.excerpt import build_excerpt
+from app.core.analysis.failing_tests import failing_tests
 from app.core.analysis.green_diff import compare_with_green, comparison_details
 from app.core.analysis.models import (
     AnalysisFallback,
@@ -37,7 +38,9 @@ from app.core.metrics import Metrics, NullMetrics
 from app.core.models import FetchedLogs, GreenBaseline, IncidentTarget
 from app.core.ports import Classifier, Embedder, LogSource
 from app.core.redaction import mask_secrets
+from app.core.targets import RunTarget
 from app.domain.audit import AuditEvent
+from app.domain.classification.flaky_tests import judge_failing_tests
 from app.domain.classification.rule_classifier import combine_with_neighbours
 from app.domain.escalation import EscalationReason
 from app.domain.scoring.confidence import (
@@ -46,6 +49,7 @@ from app.domain.scoring.confidence import (
     history_score,
     similarity_score,
 )
+from app.services import flaky_tests
 from app.services.audit_trail import record_event
 
 log = logging.getLogger(__name__)
@@ -74,6 +78,7 @@ class Analysis:
     similar: list[SimilarIncident]
     verdict: ClassifierVerdict
     confidence: ConfidenceParts
+    failing_tests: tuple[str, ...] = ()
     # What made ``embedding`` (and the vectors ``similar`` was searched among).
     space: EmbeddingSpace = field(kw_only=True)
     # What could not be used as configured, and what was used instead.
@@ -119,20 +124,23 @@ class Analyzer:
         if target is None:
             return
         logs = self._fetch(target)
-        analysis = self.analyze_text(logs.text, exclude_id=incident_id, green=logs.green)
-        self._store(incident_id, analysis, logs)
+        run = target.target if isinstance(target.target, RunTarget) else None
+        analysis = self.analyze_text(logs.text, exclude_id=incident_id, run=run, green=logs.green)
+        self._store(incident_id, analysis, logs, run)
 
     def analyze_text(
         self,
         raw: str,
         *,
         exclude_id: int | None = None,
+        run: RunTarget | None = None,
         green: GreenBaseline | None = None,
     ) -> Analysis:
         """The analysis of one raw log text (also used by ``codehealer analyze``).
 
-        Without a database (``db=None``) there are no neighbours and no history; with the
-        ``green`` logs of the same jobs, the lines they lack lead the excerpt and the evidence.
+        Without a database (``db=None``) there are no neighbours and no history; without the
+        ``run`` the log is from, no flaky-test history; with the ``green`` logs of the same
+        jobs, the lines they lack lead the excerpt and the evidence.
         """
         excerpt = build_excerpt(raw).text
         template, signature_hash = compute_signature(excerpt)
@@ -144,6 +152,8 @@ class Analyzer:
         vectors, embedding_fallback = self._embeddings(template or excerpt, signature_hash)
         similar = self._neighbours(vectors, exclude_id)
         verdict = combine_with_neighbours(self._classify(excerpt, similar), similar)
+        tests = failing_tests(raw)
+        verdict = self._judge_tests(verdict, tests, run)
         if comparison is not None:
             evidence = comparison.evidence(verdict.evidence)
             verdict = verdict.model_copy(update={"evidence": evidence})
@@ -163,6 +173,7 @@ class Analyzer:
             similar,
             verdict,
             parts,
+            tests,
             space=vectors.space,
             fallbacks=fallbacks,
             green=None if green is None else comparison_details(green, comparison),
@@ -177,6 +188,18 @@ class Analyzer:
         if tokens:
             self.metrics.count("llm_tokens", tokens, classifier=verdict.classifier)
         return verdict
+
+    def _judge_tests(
+        self, verdict: ClassifierVerdict, tests: tuple[str, ...], run: RunTarget | None
+    ) -> ClassifierVerdict:
+        """The verdict with the repository's flaky-test history as a fact: failing tests that
+        are all known flaky make a flaky-test re-run (app/domain/classification/flaky_tests.py)."""
+        if self.db is None or run is None or not tests:
+            return verdict
+        with self.db.session() as session:
+            known = flaky_tests.history(session, run.repo, tests)
+            before = flaky_tests.failed_before_on_commit(session, run)
+        return judge_failing_tests(verdict, tests, known, failed_before_on_commit=before)
 
     def _neighbours(self, vectors: Embeddings, exclude_id: int | None) -> list[SimilarIncident]:
         if self.db is None:
@@ -269,7 +292,9 @@ class Analyzer:
         self.query_cache.put((space, signature_hash), array("f", query))
         return Embeddings(space, passage, query)
 
-    def _store(self, incident_id: int, analysis: Analysis, logs: FetchedLogs) -> None:
+    def _store(
+        self, incident_id: int, analysis: Analysis, logs: FetchedLogs, run: RunTarget | None
+    ) -> None:
         verdict, parts = analysis.verdict, analysis.confidence
         fields: dict[str, Any] = {
             "excerpt": analysis.excerpt,
@@ -285,6 +310,7 @@ class Analyzer:
             "fixability": verdict.fixability.value,
             "action": verdict.action.value,
             "evidence": [mask_secrets(line) for line in verdict.evidence],
+            "failing_tests": list(analysis.failing_tests),
             "classifier": verdict.classifier,
             "classifier_note": verdict.note,
             "confidence": parts.total,
@@ -303,9 +329,19 @@ class Analyzer:
         if details:
             fields["details"] = merge_json(Incident.details, details)
         with self.db.session() as session:
+            if run is not None:  # before the row: the order every writer of the history takes
+                flaky_tests.lock_run(session, run)
             moved = IncidentRepository(session).transition(
                 incident_id, expected=IncidentStatus.ANALYZING, to=IncidentStatus.ANALYZED, **fields
             )
+            if moved and run is not None:
+                flaky_tests.attempt_analysed(
+                    session,
+                    run=run,
+                    incident_id=incident_id,
+                    failing=analysis.failing_tests,
+                    at=utcnow(),
+                )
             if moved:
                 record_event(
                     session,
@@ -319,6 +355,7 @@ class Analyzer:
                         "note": verdict.note,
                         "confidence": parts.model_dump(),
                         "similar": [s.incident_id for s in analysis.similar],
+                        "failing_tests": list(analysis.failing_tests),
                         "embedding_space": analysis.space.model_dump(),
                     },
                 )

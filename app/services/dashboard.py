@@ -33,7 +33,7 @@ from app.presentation import charts
 from app.services.incident_views import IncidentQuery
 from app.services.learning import calibration_samples
 from app.services.metrics import summary
-from app.services.reports import grouped_counts, top_signatures
+from app.services.reports import flakiest_tests, grouped_counts, top_signatures
 
 CHART_DAYS = 14
 KPI_WINDOW = timedelta(days=7)
@@ -147,6 +147,7 @@ class Overview:
     filters: Filters
     options: dict[str, list[str]]
     has_incidents: bool
+    flakiest_tests: dict[str, list[dict[str, Any]]]
 
 
 def target_of(item: dict[str, Any]) -> str:
@@ -275,6 +276,7 @@ class DashboardQuery:
             llm_days = token_days(session, now, self.settings.report.llm_price_per_1k_tokens)
             table = reliability(calibration_samples(session))
             options = filter_options(session)
+            flakiest = flakiest_tests(session, since)
         return Overview(
             kpis=kpi_tiles(kpis),
             charts=_overview_charts(stacks, categories, signatures, llm_days, table),
@@ -293,6 +295,13 @@ class DashboardQuery:
             filters=filters,
             options=options,
             has_incidents=has_incidents,
+            flakiest_tests={
+                mask_secrets(repo): [
+                    {**t, "test": mask_secrets(t["test"]), "last": format_time(t["last_seen"])}
+                    for t in tests
+                ]
+                for repo, tests in flakiest.items()
+            },
         )
 
     def incident(self, incident_id: int) -> dict[str, Any] | None:

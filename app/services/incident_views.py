@@ -90,6 +90,7 @@ class IncidentSummary(BaseModel):
     fixability: str | None
     action: str | None
     evidence: list[Any] | None
+    failing_tests: list[Any] | None
     similar: list[Any] | None
     classifier: str | None
     classifier_note: str | None

@@ -9,6 +9,7 @@ from sqlalchemy import Integer, cast, func, select
 from sqlmodel import Session
 
 from app.adapters.database.engine import Database
+from app.adapters.database.repositories.flakes import FlakeRepository
 from app.adapters.database.tables import (
     Approval,
     Incident,
@@ -50,6 +51,25 @@ def top_signatures(session: Session, since: datetime, limit: int = 5) -> list[di
         .limit(limit)
     )
     return [{"signature": s[:12], "count": n, "example": t, "category": c} for s, n, t, c in rows]
+
+
+def flakiest_tests(
+    session: Session, since: datetime, per_repo: int = 10
+) -> dict[str, list[dict[str, Any]]]:
+    """Per repository, the tests flaky since ``since`` that passed on a re-run of their commit
+    most often: the list a team fixes or quarantines from."""
+    return {
+        repo: [
+            {
+                "test": h.test_id,
+                "flaky": h.flaky,
+                "broken": h.broken,
+                "last_seen": h.last_flaky_at.isoformat() if h.last_flaky_at else None,
+            }
+            for h in tests
+        ]
+        for repo, tests in FlakeRepository(session).flakiest(per_repo=per_repo, since=since).items()
+    }
 
 
 def shadow_comparison(session: Session, since: datetime) -> dict[str, dict[str, Any]]:
@@ -142,6 +162,7 @@ def build_report(
         "by_source": grouped_counts(session, Incident.source, since),
         "by_category": grouped_counts(session, Incident.category, since),
         "top_signatures": top_signatures(session, since),
+        "flakiest_tests": flakiest_tests(session, since),
         "llm_tokens": tokens,
         "llm_cost": round(tokens / 1000 * price_per_1k_tokens, 4),
         "engineer_hours_saved": round(kpis["auto_resolved"] * minutes_per_manual_fix / 60, 2),
@@ -189,6 +210,9 @@ def render_markdown(report: dict[str, Any]) -> str:
             ]
             or ["- none recurring"]
         ),
+        "",
+        "## Flakiest tests (failed, then passed on a re-run of the same commit)",
+        *_flaky_lines(report["flakiest_tests"]),
     ]
     if report["shadow"]:
         lines += [
@@ -204,9 +228,34 @@ def render_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _flaky_lines(flakiest: dict[str, list[dict[str, Any]]]) -> list[str]:
+    if not flakiest:
+        return ["- none seen flaky"]
+    lines = []
+    for repo, tests in flakiest.items():
+        lines.append(f"- {repo}")
+        lines += [
+            f"  - `{t['test']}` flaky ×{t['flaky']}, failed again ×{t['broken']}, "
+            f"last {(t['last_seen'] or '?')[:10]}"
+            for t in tests
+        ]
+    return lines
+
+
+def _slack_code(text: str) -> str:
+    """``text`` as inline code in mrkdwn: no backtick to close it, no ``<!channel>``."""
+    escaped = text.replace("`", "'").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"`{escaped}`"
+
+
 def render_slack(report: dict[str, Any]) -> str:
     """Slack mrkdwn: the same figures, compact."""
     top = ", ".join(f"`{s['signature']}`×{s['count']}" for s in report["top_signatures"]) or "none"
+    flaky = "; ".join(
+        f"{_slack_code(repo)}: "
+        + ", ".join(f"{_slack_code(t['test'])}×{t['flaky']}" for t in tests[:3])
+        for repo, tests in report["flakiest_tests"].items()
+    ) or "none"
     return "\n".join(
         [
             f"*CodeHealer report* since {report['since'][:10]}",
@@ -217,6 +266,7 @@ def render_slack(report: dict[str, Any]) -> str:
             f"• LLM tokens {report['llm_tokens']} (cost {report['llm_cost']:.2f}) · "
             f"time saved {report['engineer_hours_saved']} h",
             f"• recurring: {top}",
+            f"• flakiest tests: {flaky}",
         ]
     )
 

@@ -95,10 +95,15 @@ class LoopbackGitHub:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     # --- state ---------------------------------------------------------------------------
-    def add_failed_run(self, repo: str, run_id: int, log_text: str) -> dict[str, Any]:
-        """A completed failed run (attempt 1) of ``repo`` with one failed job and its log."""
+    def add_failed_run(
+        self, repo: str, run_id: int, log_text: str, *, head_sha: str | None = None
+    ) -> dict[str, Any]:
+        """A completed failed run of ``repo`` (of commit ``head_sha`` when given) with one
+        failed job and its log, the same for every attempt."""
         run = failed_run(run_id=run_id)
         run["repository"] = {**run["repository"], "full_name": repo}
+        if head_sha is not None:
+            run["head_sha"] = run["head_commit"]["id"] = head_sha
         job_id = next(self._job_ids)
         jobs = attempt_jobs(job_id=job_id)
         jobs["jobs"][0]["run_id"] = run_id

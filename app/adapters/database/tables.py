@@ -154,6 +154,8 @@ class Incident(SQLModel, table=True):
     fixability: str | None = Field(default=None, max_length=16)
     action: str | None = Field(default=None, max_length=64)
     evidence: list = _json([])
+    # The ids of the tests its log reports failing (app/core/analysis/failing_tests.py).
+    failing_tests: list = _json([])
     similar: list = _json([])
     classifier: str | None = Field(default=None, max_length=64)
     classifier_note: str | None = None
@@ -301,3 +303,57 @@ class CalibratedThreshold(SQLModel, table=True):
     precision_lower_bound: float
     samples: int
     computed_at: datetime = _ts(nullable=False, default_now=True)
+
+
+class CommitTestVerdict(SQLModel, table=True):
+    """What re-running one commit said about one failing test of a repository: ``flaky`` (a
+    later attempt passed) or ``broken`` (it failed again); one row per test and commit."""
+
+    __tablename__ = "test_verdicts"
+    __table_args__ = (
+        UniqueConstraint("repo", "test_id", "head_sha", name="uq_test_verdicts_repo_test_commit"),
+    )
+
+    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    repo: str = Field(max_length=300)
+    test_id: str
+    head_sha: str = Field(max_length=64)
+    verdict: str = Field(max_length=16)
+    run_id: int | None = Field(default=None, sa_type=BigInteger)
+    incident_id: int | None = _fk("incidents.id", ondelete="SET NULL")
+    observed_at: datetime = _ts(nullable=False, default_now=True)
+
+
+class PersonRerun(SQLModel, table=True):
+    """A person re-ran a failed run attempt that CodeHealer did not act on, and the later
+    attempt passed or failed: evidence for ``rerun_failed_jobs`` on that failure's signature.
+    One row per failed attempt (its incident)."""
+
+    __tablename__ = "person_reruns"
+    __table_args__ = (UniqueConstraint("incident_id", name="uq_person_reruns_incident"),)
+
+    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    incident_id: int = _fk("incidents.id", nullable=False)
+    run_attempt: int  # the later attempt that judged it
+    succeeded: bool
+    observed_at: datetime = _ts(nullable=False, default_now=True)
+
+
+class AutonomyGrant(SQLModel, table=True):
+    """Whether an action runs alone for one failure signature, as last judged from its
+    evidence: the state its promotions and demotions move, and the figures they quoted."""
+
+    __tablename__ = "autonomy_grants"
+
+    signature_hash: str = Field(primary_key=True, max_length=64)
+    action: str = Field(primary_key=True, max_length=64)
+    category: str = Field(default="unknown", max_length=64)
+    label: str = Field(default="")  # the failure in a few words, for messages
+    automatic: bool = _num(False)
+    successes: int = _num(0)  # own evidence since ``demoted_at``
+    failures: int = _num(0)
+    lower_bound: float = Field(default=0.0)
+    required: float | None = None
+    promoted_at: datetime | None = _ts()
+    demoted_at: datetime | None = _ts()  # evidence before this no longer counts
+    updated_at: datetime = _ts(nullable=False, default_now=True)

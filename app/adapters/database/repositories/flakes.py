@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.adapters.database.tables import CommitTestVerdict, Incident, merge_json
 from app.core.enums import IncidentSource
@@ -48,19 +48,19 @@ class FlakeRepository:
         """Every stored failure of the run, in attempt order."""
         rows = self.session.execute(
             select(
-                Incident.id,
-                Incident.run_attempt,
-                Incident.head_sha,
-                Incident.failing_tests,
-                Incident.category,
-                Incident.details[PASSED_LATER_KEY].astext,
+                col(Incident.id),
+                col(Incident.run_attempt),
+                col(Incident.head_sha),
+                col(Incident.failing_tests),
+                col(Incident.category),
+                col(Incident.details)[PASSED_LATER_KEY].astext,
             )
             .where(
-                Incident.source == IncidentSource.GITHUB.value,
-                Incident.repo == repo,
-                Incident.run_id == run_id,
+                col(Incident.source) == IncidentSource.GITHUB.value,
+                col(Incident.repo) == repo,
+                col(Incident.run_id) == run_id,
             )
-            .order_by(Incident.run_attempt, Incident.id)
+            .order_by(col(Incident.run_attempt), col(Incident.id))
         )
         return [
             FailedAttempt(
@@ -77,7 +77,7 @@ class FlakeRepository:
     def mark_passed_later(self, incident_id: int, attempt: int) -> None:
         self.session.execute(
             update(Incident)
-            .where(Incident.id == incident_id)
+            .where(col(Incident.id) == incident_id)
             .values(details=merge_json(Incident.details, {PASSED_LATER_KEY: attempt}))
         )
 
@@ -116,7 +116,7 @@ class FlakeRepository:
                 "incident_id": stmt.excluded.incident_id,
                 "observed_at": stmt.excluded.observed_at,
             },
-            where=(CommitTestVerdict.verdict == FLAKY) & (stmt.excluded.verdict == BROKEN),
+            where=(col(CommitTestVerdict.verdict) == FLAKY) & (stmt.excluded.verdict == BROKEN),
         )
         self.session.execute(stmt)
 
@@ -126,16 +126,19 @@ class FlakeRepository:
         if not wanted:
             return {}
         stmt = _counts().where(
-            CommitTestVerdict.repo == repo, CommitTestVerdict.test_id.in_(wanted)
+            col(CommitTestVerdict.repo) == repo, col(CommitTestVerdict.test_id).in_(wanted)
         )
         return {
             test_id: FlakeHistory(test_id, flaky, broken, last)
             for _, test_id, flaky, broken, last in self.session.execute(stmt)
         }
 
-    def flakiest(self, *, per_repo: int = 10) -> dict[str, list[FlakeHistory]]:
+    def flakiest(
+        self, *, per_repo: int = 10, since: datetime | None = None
+    ) -> dict[str, list[FlakeHistory]]:
         """The tests of each repository that passed on a re-run most often (then the most
-        recent first): the list a team fixes or quarantines from."""
+        recent first), among those flaky since ``since``: the list a team fixes or
+        quarantines from."""
         counts = _counts().subquery()
         rank = (
             func.row_number()
@@ -145,7 +148,10 @@ class FlakeRepository:
             )
             .label("rank")
         )
-        ranked = select(counts, rank).where(counts.c.flaky > 0).subquery()
+        flaky = counts.c.flaky > 0
+        if since is not None:
+            flaky = flaky & (counts.c.last_flaky_at >= since)
+        ranked = select(counts, rank).where(flaky).subquery()
         stmt = (
             select(ranked)
             .where(ranked.c.rank <= per_repo)
