@@ -55,6 +55,7 @@ from app.domain.classification.rule_classifier import RuleClassifier
 from app.domain.decisions.engine import DecisionEngine
 from app.domain.decisions.models import ActionRisks, Thresholds
 from app.domain.dependency_waits import WaitPolicy
+from app.domain.learning.autonomy import AutonomyPolicy
 from app.domain.remediators.argocd_hard_refresh import ArgoHardRefresh
 from app.domain.remediators.argocd_rollback import ArgoRollback
 from app.domain.remediators.argocd_sync import ArgoSync
@@ -81,6 +82,7 @@ from app.domain.strategies.slack_first import SlackFirstStrategy
 from app.services.analyzer import Analyzer
 from app.services.approvals import ApprovalService
 from app.services.attempt_planner import AttemptPlanner
+from app.services.autonomy import AutonomyService
 from app.services.dashboard import DashboardQuery
 from app.services.decision import DecisionService
 from app.services.github_sweep import Reconciler
@@ -394,6 +396,24 @@ def action_risks() -> ActionRisks:
     return declared_risks(REMEDIATOR_CLASSES)
 
 
+def build_autonomy(settings: Settings) -> AutonomyService:
+    """Earned autonomy: the precision each risk requires, for the strategy in force."""
+    decision = settings.decision
+    return AutonomyService(
+        policy=AutonomyPolicy(
+            low=decision.autonomy_precision_low,
+            medium=decision.autonomy_precision_medium,
+            high=decision.autonomy_precision_high,
+            revoke_after=decision.autonomy_revoke_after,
+            prior_weight=decision.autonomy_prior_weight,
+        ),
+        strategy=settings.effective_strategy,
+        risks={remediator.action: remediator.risk for remediator in REMEDIATOR_CLASSES},
+        reruns=action_risks().reruns,
+        enabled=decision.autonomy,
+    )
+
+
 def build_remediators(
     github: GitHubActions | None,
     *,
@@ -468,7 +488,7 @@ def build_container(settings: Settings, **overrides: Unpack[Overrides]) -> Conta
             waits=dependency_wait_policy(settings),
             deadline_seconds=settings.worker.incident_deadline_seconds,
         )
-        verifier = VerificationRecorder()
+        verifier = VerificationRecorder(decider.autonomy)
         parsers = overrides.get("parsers") or build_parsers(settings)
         return Container(
             settings=settings,
@@ -697,6 +717,7 @@ def build_decisions(
         shadow=settings.decision.shadow_mode,
         approval_ttl=approval_ttl,
         metrics=metrics,
+        autonomy=build_autonomy(settings),
     )
     approvals = ApprovalService(
         db,

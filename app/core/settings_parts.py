@@ -278,6 +278,14 @@ class DecisionSettings(SettingsPart):
         default=30, validation_alias=AliasChoices("APPROVAL_TTL", "APPROVAL_TTL_MINUTES")
     )
     target_precision: float = 0.95
+    # Earned autonomy (app/domain/learning/autonomy.py): an action runs alone for a failure
+    # once the lower bound of its evidence clears the precision its risk requires.
+    autonomy: bool = True
+    autonomy_precision_low: float = Field(default=0.75, gt=0, lt=1)
+    autonomy_precision_medium: float = Field(default=0.85, gt=0, lt=1)
+    autonomy_precision_high: float = Field(default=0.95, gt=0, lt=1)
+    autonomy_revoke_after: int = Field(default=3, ge=1)
+    autonomy_prior_weight: float = Field(default=5.0, ge=0)
 
 
 class KubernetesSettings(SettingsPart):

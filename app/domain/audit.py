@@ -35,6 +35,10 @@ class AuditEvent(StrEnum):
     PROCESSING_RETRY = "processing.retry"
     PROCESSING_WAITING = "processing.waiting"  # a service it needs is down: it waits, then resumes
     FEEDBACK_RECORDED = "feedback.recorded"
+    # Earned autonomy (app/services/autonomy.py): an action now runs alone for a failure
+    # signature, or no longer does; recorded on the incident whose evidence or decision moved it.
+    AUTONOMY_PROMOTED = "autonomy.promoted"
+    AUTONOMY_DEMOTED = "autonomy.demoted"
 
 
 # The event that records how a remediation ended.

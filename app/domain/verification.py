@@ -5,7 +5,8 @@ Every source turns its evidence into one of these and hands it to the verificati
 attempt's result (what learning counts) and the audit trail.
 
 - ``RunAttemptConcluded``: a later attempt of a re-run workflow run ended (its GitHub webhook,
-  or the sweep asking GitHub); it judges the fix of the earlier attempt.
+  or the sweep asking GitHub); it judges the fix of the earlier attempt, or, when CodeHealer
+  did not act on it, a person's re-run of it (evidence for ``rerun_failed_jobs``).
 - ``FailureCleared``: the sender says the failure is over (an alert resolved, an app Healthy);
   the open incident closes, whatever step it had reached.
 - ``FixChecked``: the sweep looked at the target after the fix (an Argo CD app, a workload).
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.core.enums import OPEN_STATUSES, IncidentStatus
+from app.core.events.github import FAILED_RUN_CONCLUSIONS
 from app.core.events.models import IncidentDraft, RunCompleted
 from app.core.targets import RunTarget
 
@@ -35,6 +37,8 @@ class RunAttemptConcluded:
     detail: str
     observed_at: datetime
     follow_up_incident: int | None = None  # the new incident the failing attempt opened
+    # It failed (a cancelled or skipped attempt neither succeeded nor failed).
+    failed: bool = False
 
     @classmethod
     def completed(cls, event: RunCompleted, *, at: datetime) -> "RunAttemptConcluded":
@@ -44,7 +48,10 @@ class RunAttemptConcluded:
             if succeeded
             else f"attempt {event.run_attempt} concluded {event.conclusion!r}"
         )
-        return cls(event.repo, event.run_id, event.run_attempt, succeeded, detail, at)
+        failed = event.conclusion in FAILED_RUN_CONCLUSIONS
+        return cls(
+            event.repo, event.run_id, event.run_attempt, succeeded, detail, at, failed=failed
+        )
 
     @classmethod
     def failed_again(
@@ -56,7 +63,9 @@ class RunAttemptConcluded:
         if not isinstance(run, RunTarget) or run.run_attempt <= 1:
             return None
         detail = f"attempt {run.run_attempt} failed again — see incident #{new_incident_id}"
-        return cls(run.repo, run.run_id, run.run_attempt, False, detail, at, new_incident_id)
+        return cls(
+            run.repo, run.run_id, run.run_attempt, False, detail, at, new_incident_id, failed=True
+        )
 
 
 @dataclass(frozen=True)

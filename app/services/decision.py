@@ -35,6 +35,7 @@ from app.domain.decisions.models import DecisionFacts, DecisionOutcome, Threshol
 from app.domain.rules.storm import StormRule
 from app.services.attempt_planner import AttemptPlanner, incident_target
 from app.services.audit_trail import record_event
+from app.services.autonomy import AutonomyService
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class DecisionService:
         shadow: bool = False,
         approval_ttl: timedelta = timedelta(minutes=30),
         metrics: Metrics | None = None,
+        autonomy: AutonomyService | None = None,
     ):
         self.db = db
         self.engine = engine
@@ -76,6 +78,8 @@ class DecisionService:
         self.shadow = shadow
         self.approval_ttl = approval_ttl
         self.metrics = metrics or NullMetrics()
+        # Earned autonomy per (signature, action); None: decisions use confidence bands only.
+        self.autonomy = autonomy
 
     def __call__(self, incident_id: int) -> None:
         """Pipeline step: decide an ``analyzed`` incident."""
@@ -87,6 +91,8 @@ class DecisionService:
             incident = IncidentRepository(session).get(incident_id)
             if incident is None or incident.status != IncidentStatus.ANALYZED or incident.decision:
                 return
+            if self.autonomy is not None:  # evidence recorded elsewhere since counts now
+                self.autonomy.review(session, incident)
             facts = self.gather_facts(session, incident)
             outcome = self.engine.decide(facts, strategy=self.strategy, thresholds=thresholds)
             if self.storm_rule.is_storm(facts) and incident.signature_hash:
@@ -138,6 +144,7 @@ class DecisionService:
             storm_targets=facts.storm_targets(signature, since=now - STORM_WINDOW)
             if signature
             else 1,
+            autonomy=self.autonomy.earned(session, incident) if self.autonomy else None,
         )
 
     def review_approved(
@@ -202,6 +209,7 @@ class DecisionService:
                     "history": incident.confidence_history,
                 },
                 "rules": [f.model_dump() for f in outcome.findings],
+                "autonomy": facts.autonomy.model_dump() if facts.autonomy else None,
                 "dry_run": self.planner.dry_run,
                 "shadow": self.shadow,
             },

@@ -7,6 +7,11 @@ incident's conditional status change (with MTTR on success), the attempt's verdi
 or ``verification_failed``, which is what learning counts) and the audit event that tells Slack.
 A later attempt of a run that passed, whoever re-ran it, also tells the flaky-test history that
 the tests its earlier attempts failed were flaky (app/services/flaky_tests.py).
+
+A later attempt of a run CodeHealer did not act on was a person's re-run: passed or failed
+again, it is evidence for ``rerun_failed_jobs`` on that failure (``person_reruns``). After any
+evidence it records, the recorder has the autonomy of that failure and action judged again
+(app/services/autonomy.py), so a promotion or demotion is recorded with it.
 """
 
 import logging
@@ -16,9 +21,10 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.adapters.database.repositories.attempts import AttemptRepository
+from app.adapters.database.repositories.autonomy import PERSON_RERUN_ACTION, AutonomyRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
 from app.adapters.database.tables import Incident
-from app.core.enums import AttemptStatus, IncidentStatus
+from app.core.enums import ActionKind, AttemptStatus, IncidentStatus
 from app.domain.audit import AuditEvent
 from app.domain.escalation import EscalationReason
 from app.domain.verification import (
@@ -29,12 +35,18 @@ from app.domain.verification import (
     RunAttemptConcluded,
 )
 from app.services.audit_trail import record_event
+from app.services.autonomy import AutonomyService
 from app.services.flaky_tests import rerun_passed
 
 log = logging.getLogger(__name__)
 
 
 class VerificationRecorder:
+    def __init__(self, autonomy: AutonomyService | None = None):
+        # Judges earned autonomy again after each piece of evidence; without it the evidence is
+        # recorded and judged at the next decision.
+        self.autonomy = autonomy
+
     def record(self, session: Session, observation: Observation) -> int | None:
         """Record what ``observation`` says; the incident whose outcome it recorded, or None
         when it concerns no incident in a state to judge (or another writer moved it first)."""
@@ -60,6 +72,7 @@ class VerificationRecorder:
             )
         incident = _verifying_earlier_attempt(session, seen.repo, seen.run_id, seen.run_attempt)
         if incident is None:
+            self._person_rerun(session, seen)
             return None
         if seen.succeeded:
             self._resolve(
@@ -91,6 +104,32 @@ class VerificationRecorder:
             )
         return self._fail(session, incident, seen.reason)
 
+    def _person_rerun(self, session: Session, seen: RunAttemptConcluded) -> None:
+        """A later attempt of a failed attempt CodeHealer did not act on: a person re-ran it."""
+        if not (seen.succeeded or seen.failed):
+            return  # cancelled, skipped: it says nothing about re-running
+        earlier = _earlier_attempt(session, seen.repo, seen.run_id, seen.run_attempt)
+        if earlier is None:
+            return
+        evidence = AutonomyRepository(session)
+        if evidence.codehealer_acted_on(earlier.id):
+            return
+        if not evidence.record_person_rerun(
+            earlier.id, run_attempt=seen.run_attempt, succeeded=seen.succeeded, at=seen.observed_at
+        ):
+            return  # already counted (a redelivery)
+        log.info(
+            "incident %s: a person's re-run %s (attempt %s)",
+            earlier.id,
+            "passed" if seen.succeeded else "failed again",
+            seen.run_attempt,
+        )
+        self._judge_again(session, earlier, ActionKind(PERSON_RERUN_ACTION))
+
+    def _judge_again(self, session: Session, incident: Incident, action: ActionKind) -> None:
+        if self.autonomy is not None:
+            self.autonomy.review(session, incident, action=action)
+
     # --- the two outcomes --------------------------------------------------------------------
     def _resolve(
         self,
@@ -109,7 +148,9 @@ class VerificationRecorder:
         if not moved:
             return False
         if was is IncidentStatus.VERIFYING:
-            _close_attempt(session, incident.id, AttemptStatus.VERIFIED, reason)
+            closed = _close_attempt(session, incident.id, AttemptStatus.VERIFIED, reason)
+            if closed is not None:
+                self._judge_again(session, incident, closed)
         record_event(
             session,
             AuditEvent.INCIDENT_RESOLVED,
@@ -136,7 +177,9 @@ class VerificationRecorder:
         )
         if not moved:
             return False
-        _close_attempt(session, incident.id, AttemptStatus.VERIFICATION_FAILED, reason)
+        closed = _close_attempt(session, incident.id, AttemptStatus.VERIFICATION_FAILED, reason)
+        if closed is not None:
+            self._judge_again(session, incident, closed)
         record_event(
             session,
             AuditEvent.INCIDENT_FIX_FAILED,
@@ -173,9 +216,29 @@ def _verifying_earlier_attempt(
     return session.execute(stmt).scalar_one_or_none()
 
 
-def _close_attempt(session: Session, incident_id: int, status: AttemptStatus, detail: str) -> None:
-    """The verdict on the fix that ran: only an attempt that succeeded can be verified."""
+def _earlier_attempt(session: Session, repo: str, run_id: int, attempt: int) -> Incident | None:
+    """The incident of the latest earlier attempt of the run, whatever its state."""
+    stmt = (
+        select(Incident)
+        .where(
+            Incident.repo == repo,
+            Incident.run_id == run_id,
+            Incident.run_attempt < attempt,
+        )
+        .order_by(Incident.run_attempt.desc())
+        .limit(1)
+    )
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def _close_attempt(
+    session: Session, incident_id: int, status: AttemptStatus, detail: str
+) -> ActionKind | None:
+    """The verdict on the fix that ran: only an attempt that succeeded can be verified.
+    Returns the action judged (None when no fix ran)."""
     attempts = AttemptRepository(session)
     attempt = attempts.latest(incident_id)
-    if attempt is not None and attempt.status == AttemptStatus.SUCCEEDED:
-        attempts.finish(attempt.id, status=status, result={**attempt.result, "verification": detail})
+    if attempt is None or attempt.status != AttemptStatus.SUCCEEDED:
+        return None
+    attempts.finish(attempt.id, status=status, result={**attempt.result, "verification": detail})
+    return ActionKind(attempt.action)

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from app.core.enums import Decision, Strategy
 from app.domain.decisions.models import DecisionFacts, DecisionOutcome, Thresholds, more_careful
 from app.domain.rules.base import DecisionRule
-from app.domain.strategies.base import DecisionStrategy
+from app.domain.strategies.base import DecisionStrategy, with_earned_autonomy
 
 
 class DecisionEngine:
@@ -19,6 +19,7 @@ class DecisionEngine:
         self, facts: DecisionFacts, *, strategy: Strategy, thresholds: Thresholds
     ) -> DecisionOutcome:
         decision, why = self.strategies[strategy].decide(facts, thresholds)
+        decision, why = with_earned_autonomy(facts, thresholds, decision, why)
         return self.apply_rules(facts, decision, strategy=strategy, strategy_reason=why)
 
     def apply_rules(

@@ -49,6 +49,17 @@ class Thresholds(BaseModel):
         return self.per_action.get(action.value, base)
 
 
+class EarnedAutonomy(BaseModel):
+    """What the evidence about the incident's action on its failure (signature) allows, judged
+    for the strategy in force (app/domain/learning/autonomy.py)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    automatic: bool  # earned: the action runs alone for this failure
+    taken_back: bool = False  # earned once, then lost and not earned again: never alone
+    summary: str  # the evidence in words, for the decision's reason
+
+
 class DecisionFacts(BaseModel):
     """Everything a strategy and the rules need about one incident, gathered beforehand."""
 
@@ -76,6 +87,8 @@ class DecisionFacts(BaseModel):
     signature_hash: str | None = None
     recent_auto_fixes_of_signature: list[int] = Field(default_factory=list)
     storm_targets: int = 1
+    # earned autonomy (None: no signature, or an action no remediator runs)
+    autonomy: EarnedAutonomy | None = None
 
 
 class RuleFinding(BaseModel):

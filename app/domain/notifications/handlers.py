@@ -79,6 +79,9 @@ EVENT_HANDLERS: dict[AuditEvent, SlackNotice] = {
     AuditEvent.REMEDIATION_ABORTED: SlackNotice("Not executed: {detail}"),
     AuditEvent.INCIDENT_RESOLVED: SlackNotice("Verified: the next attempt succeeded. MTTR {mttr}."),
     AuditEvent.INCIDENT_FIX_FAILED: SlackNotice("The fix did not work: {reason}"),
+    # "rerun_failed_jobs for “npm ERR! code ECONNRESET” is now automatic: 10 of 10 re-runs passed"
+    AuditEvent.AUTONOMY_PROMOTED: SlackNotice("{detail}"),
+    AuditEvent.AUTONOMY_DEMOTED: SlackNotice("{detail}"),
 }
 
 NOT_NOTIFIED: frozenset[AuditEvent] = frozenset(

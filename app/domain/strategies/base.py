@@ -18,3 +18,20 @@ def is_fixable(facts: DecisionFacts) -> bool:
 def can_auto_fix(facts: DecisionFacts) -> bool:
     """Only failures the classifier called ``auto`` may run without a person."""
     return is_fixable(facts) and facts.fixability is Fixability.AUTO
+
+
+def with_earned_autonomy(
+    facts: DecisionFacts, thresholds: Thresholds, decision: Decision, why: str
+) -> tuple[Decision, str]:
+    """The strategy's decision, with what the evidence earned: an action whose lower bound
+    clears what its risk requires under this strategy runs alone, one whose autonomy was taken
+    back never does. A per-action threshold applied by ``calibrate --apply`` overrides the
+    evidence for that action: the strategy's confidence bands alone decide."""
+    earned = facts.autonomy
+    if earned is None or not can_auto_fix(facts) or facts.action.value in thresholds.per_action:
+        return decision, why
+    if earned.automatic:
+        return Decision.AUTO_FIX, f"earned autonomy: {earned.summary}"
+    if earned.taken_back and decision is Decision.AUTO_FIX:
+        return Decision.NEEDS_APPROVAL, f"autonomy taken back: {earned.summary}"
+    return decision, why

@@ -37,6 +37,16 @@ def test_a_completed_attempt_succeeded_only_when_it_concluded_success():
     assert (cancelled.succeeded, cancelled.detail) == (False, "attempt 2 concluded 'cancelled'")
 
 
+def test_a_cancelled_attempt_did_not_fail_and_a_failed_or_timed_out_one_did():
+    def seen(conclusion: str) -> RunAttemptConcluded:
+        event = RunCompleted(repo="o/r", run_id=7, run_attempt=2, conclusion=conclusion)
+        return RunAttemptConcluded.completed(event, at=AT)
+
+    assert not seen("cancelled").failed
+    assert not seen("success").failed
+    assert seen("failure").failed and seen("timed_out").failed
+
+
 def test_a_failing_later_attempt_names_the_incident_it_opened():
     seen = RunAttemptConcluded.failed_again(draft(), 42, at=AT)
 
@@ -48,6 +58,7 @@ def test_a_failing_later_attempt_names_the_incident_it_opened():
         "attempt 2 failed again — see incident #42",
         AT,
         follow_up_incident=42,
+        failed=True,
     )
 
 
