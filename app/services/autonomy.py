@@ -197,3 +197,16 @@ def failure_label(incident: Incident) -> str:
     if len(first) > LABEL_LENGTH:
         first = first[: LABEL_LENGTH - 1] + "…"
     return mask_secrets(first)
+
+
+def recent_changes(session: Session, *, limit: int = 10) -> list[dict[str, object]]:
+    """The latest promotions and demotions, newest first, as the dashboard lists them."""
+    return [
+        {
+            "at": entry.at,
+            "promoted": entry.event == AuditEvent.AUTONOMY_PROMOTED.value,
+            "text": mask_secrets(str(entry.details.get("detail", ""))),
+            "incident_id": entry.incident_id,
+        }
+        for entry in AutonomyRepository(session).recent_changes(CHANGE_EVENTS, limit=limit)
+    ]

@@ -30,6 +30,7 @@ from app.domain.escalation import (
 )
 from app.domain.learning.calibration import expected_calibration_error, reliability
 from app.presentation import charts
+from app.services.autonomy import recent_changes
 from app.services.incident_views import IncidentQuery
 from app.services.learning import calibration_samples
 from app.services.metrics import summary
@@ -148,6 +149,8 @@ class Overview:
     options: dict[str, list[str]]
     has_incidents: bool
     flakiest_tests: dict[str, list[dict[str, Any]]]
+    # "rerun_failed_jobs for “npm ERR! code ECONNRESET” is now automatic: ...", newest first
+    autonomy_changes: list[dict[str, Any]]
 
 
 def target_of(item: dict[str, Any]) -> str:
@@ -277,6 +280,7 @@ class DashboardQuery:
             table = reliability(calibration_samples(session))
             options = filter_options(session)
             flakiest = flakiest_tests(session, since)
+            autonomy = recent_changes(session)
         return Overview(
             kpis=kpi_tiles(kpis),
             charts=_overview_charts(stacks, categories, signatures, llm_days, table),
@@ -302,6 +306,7 @@ class DashboardQuery:
                 ]
                 for repo, tests in flakiest.items()
             },
+            autonomy_changes=[{**c, "when": format_time(c["at"])} for c in autonomy],
         )
 
     def incident(self, incident_id: int) -> dict[str, Any] | None:
