@@ -272,6 +272,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from app.bootstrap import build_container
+    from app.services.autonomy import render_grants
     from app.services.learning import apply_thresholds, calibrate
 
     settings = _settings(args)
@@ -281,9 +282,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             container.db, target_precision=settings.decision.target_precision, min_samples=args.min_samples
         )
         print(report.render())
+        print()
+        print(render_grants(container.db))
         if args.apply:
             apply_thresholds(container.db, report.choices)
-            print(f"\napplied {len(report.choices)} threshold(s); decisions use them from now on")
+            print(
+                f"\napplied {len(report.choices)} threshold(s); decisions use them from now on, "
+                "for their actions instead of earned autonomy"
+            )
     finally:
         container.close()
     return 0
@@ -389,9 +395,13 @@ def build_parser() -> argparse.ArgumentParser:
     what_if.add_argument("--threshold", type=float, default=None, help="auto-fix threshold")
     what_if.add_argument("--since", default="7d")
     what_if.set_defaults(func=cmd_replay)
-    calibrate = sub.add_parser("calibrate", help="reliability table and safe auto-fix thresholds")
+    calibrate = sub.add_parser(
+        "calibrate", help="reliability table, safe auto-fix thresholds and earned autonomy"
+    )
     calibrate.add_argument(
-        "--apply", action="store_true", help="store the thresholds for decisions"
+        "--apply",
+        action="store_true",
+        help="override: decisions use these per-action thresholds instead of earned autonomy",
     )
     calibrate.add_argument("--min-samples", type=int, default=20)
     calibrate.set_defaults(func=cmd_calibrate)

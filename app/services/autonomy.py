@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from app.adapters.database.engine import Database
 from app.adapters.database.repositories.autonomy import AutonomyRepository
 from app.adapters.database.tables import AutonomyGrant, Incident
 from app.core.enums import ActionKind, Strategy
@@ -210,3 +211,21 @@ def recent_changes(session: Session, *, limit: int = 10) -> list[dict[str, objec
         }
         for entry in AutonomyRepository(session).recent_changes(CHANGE_EVENTS, limit=limit)
     ]
+
+
+def render_grants(db: Database, *, limit: int = 50) -> str:
+    """The earned autonomy of every (signature, action) judged, for ``codehealer calibrate``."""
+    with db.session() as session:
+        grants = AutonomyRepository(session).grants(limit=limit)
+        lines = ["earned autonomy per failure and action (lower bound of its evidence):"]
+        if not grants:
+            lines.append("  no evidence yet")
+        for grant in grants:
+            state = "automatic" if grant.automatic else "asks a person"
+            required = f"{grant.required:.2f}" if grant.required is not None else "never alone"
+            total = grant.successes + grant.failures
+            lines.append(
+                f"  {grant.action:<20} {grant.category:<22} {grant.successes:>3} of {total:<3} "
+                f"bound {grant.lower_bound:.2f} / {required:<11} {state:<13} {grant.label}"
+            )
+    return "\n".join(lines)

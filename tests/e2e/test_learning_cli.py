@@ -6,6 +6,8 @@ import pytest
 
 from app.adapters.database.tables import Feedback, Incident, RemediationAttempt, utcnow
 from app.cli import main
+from app.core.events.models import RunCompleted
+from app.domain.verification import RunAttemptConcluded
 from tests.support.incidents import analyzed_incident, insert
 
 
@@ -63,6 +65,25 @@ def test_calibrate_prints_the_reliability_table_and_ece(env, container, capsys):
     assert "not enough data for any action yet" in out
 
 
+def test_calibrate_lists_the_autonomy_earned_by_reruns_people_made(env, container, capsys):
+    for run_id in range(70_001, 70_011):
+        incident = analyzed_incident(repo="org/app", run_id=run_id, confidence=0.4)
+        incident.evidence = ["npm ERR! code ECONNRESET"]
+        insert(container, incident)
+        passed = RunCompleted(repo="org/app", run_id=run_id, run_attempt=2, conclusion="success")
+        with container.db.session() as session:
+            container.verifier.record(session, RunAttemptConcluded.completed(passed, at=utcnow()))
+
+    assert main(["calibrate"]) == 0
+
+    out = capsys.readouterr().out
+    [line] = [line for line in out.splitlines() if "ECONNRESET" in line]
+    assert line.split() == [
+        "rerun_failed_jobs", "transient_network", "10", "of", "10", "bound", "0.76", "/",
+        "0.75", "automatic", "npm", "ERR!", "code", "ECONNRESET",
+    ]  # fmt: skip
+
+
 def test_apply_changes_a_decision_that_replay_then_shows(env, container, capsys):
     seed_history(container)
     [recent] = insert(container, analyzed_incident(repo="org/now", run_id=1, confidence=0.80))
@@ -73,7 +94,8 @@ def test_apply_changes_a_decision_that_replay_then_shows(env, container, capsys)
     assert "0 incident(s) would flip" in capsys.readouterr().out
 
     assert main(["calibrate", "--apply"]) == 0
-    assert "applied 1 threshold(s)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "applied 1 threshold(s)" in out and "instead of earned autonomy" in out
     assert main(["replay", "--since", "1d"]) == 0
     out = capsys.readouterr().out
     assert f"#{recent}: needs_approval → auto_fix" in out
