@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Integer, cast, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.adapters.database.engine import Database
 from app.adapters.database.repositories.flakes import FlakeRepository
@@ -26,7 +26,7 @@ from app.services.metrics import summary
 def grouped_counts(session: Session, column, since: datetime) -> dict[str, int]:
     rows = session.execute(
         select(column, func.count())
-        .where(Incident.created_at >= since, Incident.kind != IncidentKind.STORM_GROUP)
+        .where(col(Incident.created_at) >= since, col(Incident.kind) != IncidentKind.STORM_GROUP)
         .group_by(column)
     )
     return {str(k or "unknown"): int(n) for k, n in sorted(rows, key=lambda r: -r[1])}
@@ -35,15 +35,15 @@ def grouped_counts(session: Session, column, since: datetime) -> dict[str, int]:
 def top_signatures(session: Session, since: datetime, limit: int = 5) -> list[dict[str, Any]]:
     rows = session.execute(
         select(
-            Incident.signature_hash,
+            col(Incident.signature_hash),
             func.count(),
-            func.min(Incident.title),
+            func.min(col(Incident.title)),
             func.min(Incident.category),
         )
         .where(
-            Incident.created_at >= since,
-            Incident.signature_hash.is_not(None),
-            Incident.kind != IncidentKind.STORM_GROUP,
+            col(Incident.created_at) >= since,
+            col(Incident.signature_hash).is_not(None),
+            col(Incident.kind) != IncidentKind.STORM_GROUP,
         )
         .group_by(Incident.signature_hash)
         .having(func.count() > 1)
@@ -81,9 +81,9 @@ def shadow_comparison(session: Session, since: datetime) -> dict[str, dict[str, 
     incidents = (
         session.execute(
             select(Incident).where(
-                Incident.created_at >= since,
-                Incident.decision.is_not(None),
-                Incident.kind != IncidentKind.STORM_GROUP,
+                col(Incident.created_at) >= since,
+                col(Incident.decision).is_not(None),
+                col(Incident.kind) != IncidentKind.STORM_GROUP,
             )
         )
         .scalars()
@@ -92,13 +92,13 @@ def shadow_comparison(session: Session, since: datetime) -> dict[str, dict[str, 
     approved = {
         i
         for (i,) in session.execute(
-            select(Approval.incident_id).where(Approval.status == "approved")
+            select(col(Approval.incident_id)).where(col(Approval.status) == "approved")
         )
     }
     executed = {
         i
         for (i,) in session.execute(
-            select(RemediationAttempt.incident_id).where(RemediationAttempt.dry_run.is_(False))
+            select(col(RemediationAttempt.incident_id)).where(col(RemediationAttempt.dry_run).is_(False))
         )
     }
     stats: dict[str, dict[str, int]] = defaultdict(lambda: {"tp": 0, "fp": 0, "fn": 0})
@@ -127,8 +127,8 @@ def _rerun_by_hand(session: Session, incident: Incident) -> bool:
         return False
     run = WebhookDelivery.payload["workflow_run"]
     later = select(func.count()).where(
-        WebhookDelivery.event_type == "workflow_run",
-        WebhookDelivery.payload["repository"]["full_name"].astext == incident.repo,
+        col(WebhookDelivery.event_type) == "workflow_run",
+        col(WebhookDelivery.payload)["repository"]["full_name"].astext == incident.repo,
         run["id"].astext == str(incident.run_id),
         cast(run["run_attempt"].astext, Integer) > (incident.run_attempt or 1),
     )
@@ -153,7 +153,7 @@ def build_report(
         select(
             func.coalesce(func.sum(Incident.llm_prompt_tokens), 0),
             func.coalesce(func.sum(Incident.llm_completion_tokens), 0),
-        ).where(Incident.created_at >= since)
+        ).where(col(Incident.created_at) >= since)
     ).one()
     tokens = int(prompt) + int(completion)
     return {
