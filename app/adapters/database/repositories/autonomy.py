@@ -13,8 +13,19 @@ own record and its category's.
 """
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Select, func, literal, select, union_all, update
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Select,
+    Subquery,
+    func,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col
 
@@ -36,10 +47,10 @@ from app.domain.learning.autonomy import Judgement, Record
 PERSON_RERUN_ACTION = ActionKind.RERUN_FAILED_JOBS.value
 
 
-def _evidence() -> Select:
+def _evidence() -> Select[Any]:
     """Every outcome as (signature_hash, category, action, succeeded, automatic, at)."""
     signature, category = col(Incident.signature_hash), col(Incident.category)
-    attempts = (
+    attempts: Select = (
         select(
             signature,
             category,
@@ -162,7 +173,7 @@ class AutonomyRepository:
             failed += 1
         return failed
 
-    def _record(self, evidence, scope: list[ColumnElement[bool]]) -> Record:
+    def _record(self, evidence: Subquery, scope: list[ColumnElement[bool]]) -> Record:
         stmt = select(
             func.count().filter(evidence.c.succeeded.is_(True)),
             func.count().filter(evidence.c.succeeded.is_(False)),
