@@ -80,3 +80,14 @@ def test_an_analysis_without_the_model_says_so_in_the_thread_with_its_reason():
         "Analysed without the configured model: "
         "embeddings by local-hash instead of nim:m (nvidia answered 503)."
     )
+
+
+def test_a_promotion_or_demotion_of_autonomy_says_its_line_in_the_thread():
+    line = (
+        "rerun_failed_jobs for “npm ERR! code ECONNRESET” is now automatic: "
+        "10 of 10 re-runs passed (lower bound 0.76 ≥ 0.75, low risk)"
+    )
+    for event in (AuditEvent.AUTONOMY_PROMOTED, AuditEvent.AUTONOMY_DEMOTED):
+        [card, reply] = slack_posts(event, actor="auto", details={"detail": line})
+
+        assert (card, reply) == (SlackPost(OutboxKind.MESSAGE), SlackPost(OutboxKind.REPLY, line))
