@@ -32,7 +32,7 @@ from app.core.analysis.models import (
 )
 from app.core.analysis.signature import compute_signature
 from app.core.enums import IncidentSource, IncidentStatus
-from app.core.errors import EscalateIncident, IntegrationError, RetryLater
+from app.core.errors import ConfigurationError, EscalateIncident, IntegrationError, RetryLater
 from app.core.lru import LruCache
 from app.core.metrics import Metrics, NullMetrics
 from app.core.models import FetchedLogs, GreenBaseline, IncidentTarget
@@ -223,8 +223,14 @@ class Analyzer:
                 signature_hash=signature_hash,
             )
 
+    def _database(self) -> Database:
+        """The database a pipeline step needs (an analysis outside the pipeline has none)."""
+        if self.db is None:
+            raise ConfigurationError("the analyzer runs as a pipeline step only with a database")
+        return self.db
+
     def _load(self, incident_id: int) -> IncidentTarget | None:
-        with self.db.session() as session:
+        with self._database().session() as session:
             incident = IncidentRepository(session).get(incident_id)
             if incident is None or incident.status != IncidentStatus.ANALYZING:
                 return None
@@ -328,7 +334,7 @@ class Analyzer:
             details["green_run"] = analysis.green
         if details:
             fields["details"] = merge_json(Incident.details, details)
-        with self.db.session() as session:
+        with self._database().session() as session:
             if run is not None:  # before the row: the order every writer of the history takes
                 flaky_tests.lock_run(session, run)
             moved = IncidentRepository(session).transition(

@@ -14,6 +14,7 @@ that arrives elsewhere (a rejection, a 👎, a fix the API refused) counts by th
 import logging
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session
 
@@ -200,7 +201,7 @@ def failure_label(incident: Incident) -> str:
     return mask_secrets(first)
 
 
-def recent_changes(session: Session, *, limit: int = 10) -> list[dict[str, object]]:
+def recent_changes(session: Session, *, limit: int = 10) -> list[dict[str, Any]]:
     """The latest promotions and demotions, newest first, as the dashboard lists them."""
     return [
         {

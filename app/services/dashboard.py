@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.adapters.database.engine import Database
 from app.adapters.database.tables import Incident, utcnow
@@ -189,7 +189,7 @@ def _per_day(session: Session, now: datetime, aggregate, *group) -> list[tuple]:
     start = datetime.combine(_days(now)[0], time(), UTC)
     stmt = (
         select(day, *group, aggregate)
-        .where(Incident.created_at >= start, Incident.kind != IncidentKind.STORM_GROUP)
+        .where(col(Incident.created_at) >= start, col(Incident.kind) != IncidentKind.STORM_GROUP)
         .group_by(day, *group)
     )
     return [tuple(row) for row in session.execute(stmt)]
@@ -236,7 +236,7 @@ def signature_bars(session: Session, since: datetime) -> list[charts.Bar]:
 
 def filter_options(session: Session) -> dict[str, list[str]]:
     repos = session.execute(
-        select(Incident.repo).where(Incident.repo.is_not(None)).distinct().order_by(Incident.repo)
+        select(col(Incident.repo)).where(col(Incident.repo).is_not(None)).distinct().order_by(col(Incident.repo))
     ).scalars()
     return {
         "source": [s.value for s in IncidentSource],
@@ -271,7 +271,7 @@ class DashboardQuery:
                 since=KPI_WINDOW,
                 max_fixes_per_hour=self.settings.decision.max_fixes_per_hour,
             )
-            has_incidents = session.execute(select(Incident.id).limit(1)).first() is not None
+            has_incidents = session.execute(select(col(Incident.id)).limit(1)).first() is not None
             since = now - KPI_WINDOW
             stacks = decision_days(session, now)
             categories = category_bars(session, since)

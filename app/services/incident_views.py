@@ -215,7 +215,7 @@ def rendered(row: SQLModel, *, exclude: frozenset[str] = frozenset()) -> dict[st
     """The row as a response carries it, with every value that cannot be shown as None."""
     try:
         data = row.model_dump(mode="json", exclude=set(exclude))
-        failed = []
+        failed: list[str] = []
     except PydanticSerializationError:
         data, failed = _field_by_field(row, exclude)
     not_numbers = [k for k, v in data.items() if isinstance(v, float) and not math.isfinite(v)]

@@ -221,11 +221,11 @@ def _earlier_attempt(session: Session, repo: str, run_id: int, attempt: int) -> 
     stmt = (
         select(Incident)
         .where(
-            Incident.repo == repo,
-            Incident.run_id == run_id,
-            Incident.run_attempt < attempt,
+            col(Incident.repo) == repo,
+            col(Incident.run_id) == run_id,
+            col(Incident.run_attempt) < attempt,
         )
-        .order_by(Incident.run_attempt.desc())
+        .order_by(col(Incident.run_attempt).desc())
         .limit(1)
     )
     return session.execute(stmt).scalar_one_or_none()

@@ -78,7 +78,9 @@ class WebhookDelivery(SQLModel, table=True):
         UniqueConstraint("source", "delivery_id", name="uq_webhook_deliveries_source_delivery"),
     )
 
-    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    # Typed by its column (NOT NULL), as SQLAlchemy's Mapped[int] types a key: a stored row
+    # always has one; only a row not yet flushed holds the default None.
+    id: int = Field(default=None, sa_type=BigInteger, primary_key=True)
     source: str = Field(max_length=32)
     delivery_id: str = Field(max_length=200)
     event_type: str = Field(max_length=100)
@@ -110,7 +112,7 @@ class Incident(SQLModel, table=True):
         ),
     )
 
-    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    id: int = Field(default=None, sa_type=BigInteger, primary_key=True)
     source: str = Field(max_length=32)
     kind: str = Field(max_length=32)
     dedup_key: str = Field(max_length=300)
@@ -205,7 +207,7 @@ class RemediationAttempt(SQLModel, table=True):
         Index("ix_remediation_attempts_target_started", "target", "started_at"),
     )
 
-    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    id: int = Field(default=None, sa_type=BigInteger, primary_key=True)
     incident_id: int = _fk("incidents.id", nullable=False)
     action: str = Field(max_length=64)
     attempt_number: int = _num(1)
@@ -225,7 +227,7 @@ class Approval(SQLModel, table=True):
     __tablename__ = "approvals"
     __table_args__ = (UniqueConstraint("nonce", name="uq_approvals_nonce"),)
 
-    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    id: int = Field(default=None, sa_type=BigInteger, primary_key=True)
     incident_id: int = _fk("incidents.id", nullable=False)
     nonce: str = Field(max_length=64)
     status: str = Field(default="pending", max_length=16)
@@ -241,7 +243,7 @@ class Feedback(SQLModel, table=True):
     __tablename__ = "feedback"
     __table_args__ = (UniqueConstraint("incident_id", "user_id", name="uq_feedback_incident_user"),)
 
-    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    id: int = Field(default=None, sa_type=BigInteger, primary_key=True)
     incident_id: int = _fk("incidents.id", nullable=False)
     user_id: str = Field(max_length=100)
     value: int
@@ -253,7 +255,7 @@ class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_incident_at", "incident_id", "at"),)
 
-    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    id: int = Field(default=None, sa_type=BigInteger, primary_key=True)
     incident_id: int | None = _fk("incidents.id", ondelete="SET NULL")
     at: datetime = _ts(nullable=False, default_now=True)
     actor: str = Field(default="system", max_length=100)
@@ -267,7 +269,7 @@ class SlackMessage(SQLModel, table=True):
     __tablename__ = "slack_messages"
     __table_args__ = (UniqueConstraint("incident_id", name="uq_slack_messages_incident"),)
 
-    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    id: int = Field(default=None, sa_type=BigInteger, primary_key=True)
     incident_id: int = _fk("incidents.id", nullable=False)
     channel: str = Field(max_length=100)
     ts: str = Field(max_length=40)
@@ -281,7 +283,7 @@ class NotificationOutbox(SQLModel, table=True):
     __tablename__ = "notification_outbox"
     __table_args__ = (Index("ix_notification_outbox_pending", "status", "next_attempt_at"),)
 
-    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    id: int = Field(default=None, sa_type=BigInteger, primary_key=True)
     incident_id: int = _fk("incidents.id", nullable=False)
     kind: str = Field(max_length=32)  # message (post or update in place) | reply (thread)
     text: str = Field(default="")
@@ -314,7 +316,7 @@ class CommitTestVerdict(SQLModel, table=True):
         UniqueConstraint("repo", "test_id", "head_sha", name="uq_test_verdicts_repo_test_commit"),
     )
 
-    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    id: int = Field(default=None, sa_type=BigInteger, primary_key=True)
     repo: str = Field(max_length=300)
     test_id: str
     head_sha: str = Field(max_length=64)
@@ -332,7 +334,7 @@ class PersonRerun(SQLModel, table=True):
     __tablename__ = "person_reruns"
     __table_args__ = (UniqueConstraint("incident_id", name="uq_person_reruns_incident"),)
 
-    id: int | None = Field(default=None, sa_type=BigInteger, primary_key=True)
+    id: int = Field(default=None, sa_type=BigInteger, primary_key=True)
     incident_id: int = _fk("incidents.id", nullable=False)
     run_attempt: int  # the later attempt that judged it
     succeeded: bool
