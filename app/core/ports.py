@@ -1,5 +1,6 @@
 """Ports: the small interfaces services depend on. Adapters implement them."""
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from app.core.analysis.models import ClassifierVerdict, EmbeddingSpace, SimilarIncident
@@ -106,3 +107,51 @@ class GitHubActions(Protocol):
     def get_secrets_public_key(self, repo: str) -> dict[str, str]: ...
 
     def put_secret(self, repo: str, name: str, *, encrypted_value: str, key_id: str) -> None: ...
+
+
+class GitHubPullRequests(Protocol):
+    """What proposing a change as a pull request needs (GitHubClient implements it). Writes go
+    only to branches CodeHealer creates; nothing here merges or writes a default branch."""
+
+    def for_installation(self, installation_id: int | None) -> "GitHubPullRequests": ...
+
+    def get_file(self, repo: str, path: str, *, ref: str) -> "RepoFile | None":
+        """The file at ``ref``; None when there is no such file there."""
+        ...
+
+    def list_directory(self, repo: str, path: str, *, ref: str) -> list["RepoFile"]:
+        """The files (not folders) directly in ``path`` at ``ref``, without their text."""
+        ...
+
+    def create_branch(self, repo: str, branch: str, *, sha: str) -> bool:
+        """Create ``branch`` at ``sha``; False when it already exists."""
+        ...
+
+    def put_file(
+        self, repo: str, path: str, *, text: str, message: str, branch: str, blob_sha: str
+    ) -> str:
+        """Commit ``text`` as ``path`` on ``branch`` (replacing blob ``blob_sha``); the commit."""
+        ...
+
+    def open_pull_request(
+        self, repo: str, *, head: str, base: str, title: str, body: str
+    ) -> "PullRequestRef":
+        """Open the pull request, or return the one already open from ``head``."""
+        ...
+
+
+@dataclass(frozen=True)
+class RepoFile:
+    """A file of a repository at one ref: its path, blob sha and (when read) its text."""
+
+    path: str
+    sha: str
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class PullRequestRef:
+    repo: str
+    number: int
+    url: str
+    created: bool = True  # False: it was already open

@@ -3,12 +3,13 @@
 Every call asks the token provider (a personal token, or a GitHub App's installation tokens)
 for the token of the installation it is made for."""
 
+import base64
 import re
 import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -16,12 +17,16 @@ from app.adapters.external.github.app_auth import build_token_provider
 from app.adapters.external.github.names import checked_repo
 from app.adapters.external.http import CircuitBreaker, ResilientClient, resilient_client
 from app.core.errors import GitHubError
-from app.core.ports import GitHubTokenProvider
+from app.core.ports import GitHubTokenProvider, PullRequestRef, RepoFile
 from app.core.settings_parts import GitHubSettings
 
 _SECRET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
 API_VERSION = "2022-11-28"
 MAX_LOG_BYTES = 5 * 1024 * 1024
+# Every branch CodeHealer writes starts so: a write to any other branch (a default branch, a
+# person's branch) is refused here, whatever a caller asks.
+FIX_BRANCH_PREFIX = "codehealer/"
+MAX_FILE_BYTES = 1024 * 1024
 
 
 def build_github_client(
@@ -235,6 +240,100 @@ class GitHubClient:
             json={"encrypted_value": encrypted_value, "key_id": key_id},
         )
 
+    # --- contents, branches and pull requests ---------------------------------------------
+    def get_file(self, repo: str, path: str, *, ref: str) -> RepoFile | None:
+        """``GET /repos/{o}/{r}/contents/{path}?ref=``: the file's text and blob sha."""
+        response = self._call(
+            "GET", _contents_path(repo, path), repo=repo, params={"ref": ref}, allow=(404,)
+        )
+        if response.status_code == 404:
+            return None
+        body = response.json()
+        if not isinstance(body, dict) or body.get("type") != "file":
+            return None
+        if body.get("encoding") != "base64" or int(body.get("size") or 0) > MAX_FILE_BYTES:
+            raise GitHubError(f"{path} is too large to be read through the contents API")
+        text = base64.b64decode(body.get("content") or "").decode("utf-8", errors="replace")
+        return RepoFile(path=body.get("path") or path, sha=body["sha"], text=text)
+
+    def list_directory(self, repo: str, path: str, *, ref: str) -> list[RepoFile]:
+        """The files directly in ``path`` at ``ref`` (the contents API lists a folder)."""
+        response = self._call(
+            "GET", _contents_path(repo, path), repo=repo, params={"ref": ref}, allow=(404,)
+        )
+        body = response.json() if response.status_code != 404 else []
+        if not isinstance(body, list):
+            return []
+        return [
+            RepoFile(path=item["path"], sha=item["sha"])
+            for item in body
+            if item.get("type") == "file" and item.get("path") and item.get("sha")
+        ]
+
+    def create_branch(self, repo: str, branch: str, *, sha: str) -> bool:
+        """``POST /repos/{o}/{r}/git/refs``; False when the branch already exists."""
+        response = self._call(
+            "POST",
+            f"/repos/{checked_repo(repo)}/git/refs",
+            repo=repo,
+            json={"ref": f"refs/heads/{_fix_branch(branch)}", "sha": sha},
+            allow=(422,),
+        )
+        if response.status_code != 422:
+            return True
+        if "already exists" in _message(response).lower():
+            return False
+        raise GitHubError(f"GitHub refused branch {branch}: {_message(response)}", status_code=422)
+
+    def put_file(
+        self, repo: str, path: str, *, text: str, message: str, branch: str, blob_sha: str
+    ) -> str:
+        """``PUT /repos/{o}/{r}/contents/{path}``: one commit on a CodeHealer branch."""
+        body = {
+            "message": message,
+            "content": base64.b64encode(text.encode()).decode(),
+            "sha": blob_sha,
+            "branch": _fix_branch(branch),
+        }
+        response = self._call("PUT", _contents_path(repo, path), repo=repo, json=body)
+        return str((response.json().get("commit") or {}).get("sha") or "")
+
+    def open_pull_request(
+        self, repo: str, *, head: str, base: str, title: str, body: str
+    ) -> PullRequestRef:
+        """``POST /repos/{o}/{r}/pulls``; the open one from ``head`` when there already is one."""
+        response = self._call(
+            "POST",
+            f"/repos/{checked_repo(repo)}/pulls",
+            repo=repo,
+            json={"title": title, "head": _fix_branch(head), "base": base, "body": body},
+            allow=(422,),
+        )
+        if response.status_code != 422:
+            pull = response.json()
+            return PullRequestRef(repo, int(pull["number"]), str(pull.get("html_url") or ""))
+        existing = self._open_pull_from(repo, head)
+        if existing is None:
+            raise GitHubError(
+                f"GitHub refused the pull request: {_message(response)}", status_code=422
+            )
+        return existing
+
+    def _open_pull_from(self, repo: str, head: str) -> PullRequestRef | None:
+        owner = checked_repo(repo).split("/")[0]
+        pulls = self._call(
+            "GET",
+            f"/repos/{checked_repo(repo)}/pulls",
+            repo=repo,
+            params={"head": f"{owner}:{head}", "state": "open"},
+        ).json()
+        if not pulls:
+            return None
+        pull = pulls[0]
+        return PullRequestRef(
+            repo, int(pull["number"]), str(pull.get("html_url") or ""), created=False
+        )
+
     # --- installations ---------------------------------------------------------------------
     def installations(self) -> list[int] | None:
         """The App's installations (listed with the App's JWT); None without an App."""
@@ -281,6 +380,31 @@ class GitHubClient:
             if len(batch) < per_page or len(items) >= body.get("total_count", len(items)):
                 break
         return items
+
+
+def _contents_path(repo: str, path: str) -> str:
+    parts = path.strip("/").split("/")
+    if not path.strip("/") or any(part in ("", ".", "..") for part in parts):
+        raise GitHubError(f"not a repository path: {path!r}")
+    return f"/repos/{checked_repo(repo)}/contents/{quote(path.strip('/'), safe='/')}"
+
+
+def _fix_branch(branch: str) -> str:
+    """Only CodeHealer's own branches are ever written."""
+    if not branch.startswith(FIX_BRANCH_PREFIX) or ".." in branch or " " in branch:
+        raise GitHubError(f"CodeHealer writes only to its own {FIX_BRANCH_PREFIX}* branches")
+    return branch
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    errors = body.get("errors") if isinstance(body, dict) else None
+    detail = "; ".join(str(e.get("message") or e) for e in errors or [] if e)
+    text = str(body.get("message") or "") if isinstance(body, dict) else ""
+    return f"{text}: {detail}" if detail else text
 
 
 def _bearer(token: str) -> dict[str, str]:
