@@ -14,7 +14,9 @@ from sqlmodel import Session
 from app.adapters.database.repositories.attempts import AttemptRepository, hour_ago
 from app.adapters.database.tables import Incident
 from app.core.enums import ActionKind, Actor, AttemptStatus
-from app.core.targets import budget_key, remediation_fields, target_of
+from app.core.targets import RunTarget, budget_key, remediation_fields, target_of
+from app.domain.config_fixes.location import locate
+from app.domain.deploy_cause import cause_of
 from app.domain.rules.blast_radius import HourlyBudget
 
 
@@ -61,7 +63,7 @@ class AttemptPlanner:
             action=action.value,
             attempt_number=attempts.next_attempt_number(incident.id, action.value),
             target=incident_target(incident),
-            params=remediation_params(incident, self.secret_names),
+            params=remediation_params(incident, self.secret_names, action=action),
             status=AttemptStatus.PLANNED,
             dry_run=self.dry_run,
             actor=actor,
@@ -75,14 +77,32 @@ def incident_target(incident: Incident) -> str:
     return budget_key(target_of(incident.kind, incident))
 
 
-def remediation_params(incident: Incident, secret_names: list[str]) -> dict:
+def remediation_params(
+    incident: Incident, secret_names: list[str], *, action: ActionKind | None = None
+) -> dict:
     """What the remediator needs, taken from the incident's target (validated again before
     any call)."""
-    params = remediation_fields(target_of(incident.kind, incident))
+    target = target_of(incident.kind, incident)
+    params = remediation_fields(target)
+    if action is ActionKind.CONFIG_FIX_PR and isinstance(target, RunTarget):
+        params.update(config_fix_fields(incident, target))
     revision = (incident.details or {}).get("revision")
     if incident.source == "argocd" and revision is not None:
         params["revision"] = revision
+    cause = cause_of(incident.details)
+    if cause is not None and incident.action == cause.action.value:
+        # Undoing a deploy: the app and its bad revision, or the Deployment.
+        params.update(cause.params)
     named = [n for n in secret_names if n in (incident.excerpt or "")]
     if len(named) == 1:  # only when the log names exactly one configured secret
         params["secret_name"] = named[0]
     return params
+
+
+def config_fix_fields(incident: Incident, target: RunTarget) -> dict:
+    """The commit a configuration fix starts from, and the file and line the log names."""
+    location = locate(incident.excerpt or "")
+    fields: dict = {"head_sha": target.head_sha, "diagnosis": incident.root_cause or ""}
+    if location is not None:
+        fields |= {"path": location.path, "line": location.line, "message": location.message}
+    return {key: value for key, value in fields.items() if value is not None}

@@ -240,7 +240,7 @@ def test_shutdown_signal_with_exit_137_is_runner_infrastructure(classifier: Rule
             ["Invalid workflow file: .github/workflows/ci.yml#L3"],
             "config_syntax",
             "config_fix_pr",
-            "manual",
+            "unknown",
         ),
         (["    (Attempt 2 of 3) renders the page"], "flaky_test", "rerun_failed_jobs", "auto"),
         (

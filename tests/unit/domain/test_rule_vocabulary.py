@@ -530,7 +530,7 @@ BUILD_CACHES_AND_DOCKERFILES = [
         ["ERROR: failed to solve: dockerfile parse error on line 3: unknown instruction: RUNN"],
         "config_syntax",
         "config_fix_pr",
-        PERSON,
+        ASK,
     ),
 ]
 
