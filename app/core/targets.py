@@ -178,3 +178,19 @@ def remediation_fields(target: RunTarget | WorkloadTarget | AppTarget | None) ->
     if target is None:
         return {}
     return {k: v for k, v in target.remediation_fields().items() if v is not None}
+
+
+def identity_columns(target: RunTarget | WorkloadTarget | AppTarget) -> dict[str, Any]:
+    """The columns whose values name what a fix acts on, to find its earlier fixes: the
+    workflow of a repository (runs and commits come and go), the workload of a cluster and
+    namespace (its pods come and go) or the pod when it has none, the Argo CD app."""
+    if isinstance(target, RunTarget):
+        if target.workflow_id is not None:
+            return {"repo": target.repo, "workflow_id": target.workflow_id}
+        return {"repo": target.repo, "workflow_name": target.workflow_name}
+    if isinstance(target, WorkloadTarget):
+        place = {"cluster": target.cluster, "namespace": target.namespace}
+        if target.owner_kind and target.owner_name:
+            return {**place, "owner_kind": target.owner_kind, "owner_name": target.owner_name}
+        return {**place, "pod": target.pod}
+    return {"app": target.app}

@@ -22,6 +22,7 @@ class EscalationReason(StrEnum):
     RUN_ATTEMPT_LIMIT = "run_attempt_limit"
     BLAST_RADIUS = "blast_radius"
     RECURRING_FAILURE = "recurring_failure"
+    CAUSE_REMAINS = "cause_remains"  # the same fix on the same target, again and again
     STORM = "storm"
     # reading the logs and processing
     NO_LOG_SOURCE = "no_log_source"
@@ -50,6 +51,7 @@ TITLES: dict[EscalationReason, str] = {
     EscalationReason.RUN_ATTEMPT_LIMIT: "Run at GitHub's attempt limit",
     EscalationReason.BLAST_RADIUS: "Hourly fix limit reached",
     EscalationReason.RECURRING_FAILURE: "Recurring failure: needs a permanent fix",
+    EscalationReason.CAUSE_REMAINS: "The fix works but the cause remains",
     EscalationReason.STORM: "Same failure on many targets",
     EscalationReason.NO_LOG_SOURCE: "No log source for this sender",
     EscalationReason.LOG_ACCESS_DENIED: "Logs refused: credentials missing or wrong",

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.enums import ActionKind, Decision, Environment, Fixability, IncidentSource, Strategy
+from app.domain.decisions.fix_history import FixHistory
 from app.domain.escalation import EscalationReason
 
 # How careful a decision is. Rules may only move a decision up this scale.
@@ -87,6 +88,8 @@ class DecisionFacts(BaseModel):
     signature_hash: str | None = None
     recent_auto_fixes_of_signature: list[int] = Field(default_factory=list)
     storm_targets: int = 1
+    # the fixes that worked on this target by this action lately (None: no target or action)
+    fixes_of_target: FixHistory | None = None
     # earned autonomy (None: no signature, or an action no remediator runs)
     autonomy: EarnedAutonomy | None = None
 
@@ -98,6 +101,8 @@ class RuleFinding(BaseModel):
     decision: Decision
     reason: str
     key: EscalationReason | None = None  # why a person is needed, when the finding asks for one
+    # what a person reads to act on the finding, line by line (shown as the diagnosis)
+    diagnosis: list[str] = Field(default_factory=list)
 
 
 class DecisionOutcome(BaseModel):
@@ -120,6 +125,16 @@ class DecisionOutcome(BaseModel):
         if self.decision is Decision.ESCALATE:
             return EscalationReason.LOW_CONFIDENCE
         return None
+
+    @property
+    def diagnosis(self) -> list[str]:
+        """The diagnosis of the findings that set the final decision, in rule order."""
+        return [
+            line
+            for finding in self.findings
+            if finding.decision is self.decision
+            for line in finding.diagnosis
+        ]
 
     @property
     def reason(self) -> str:

@@ -13,6 +13,7 @@ from app.core.targets import (
     RunTarget,
     WorkloadTarget,
     budget_key,
+    identity_columns,
     remediation_fields,
     target_columns,
     target_of,
@@ -98,3 +99,35 @@ def test_remediation_fields_name_the_target_and_leave_out_what_is_unknown():
         "pod": "p",
     }
     assert remediation_fields(APP) == {"namespace": "guestbook", "app": "guestbook"}
+
+
+def test_identity_columns_name_a_workload_by_its_owner_not_its_pod():
+    target = WorkloadTarget(
+        cluster="prod",
+        namespace="shop",
+        pod="cart-7d9f8-abcde",
+        owner_kind="Deployment",
+        owner_name="cart",
+    )
+
+    assert identity_columns(target) == {
+        "cluster": "prod",
+        "namespace": "shop",
+        "owner_kind": "Deployment",
+        "owner_name": "cart",
+    }
+
+
+def test_identity_columns_name_a_pod_without_owner_by_its_name():
+    target = WorkloadTarget(namespace="shop", pod="cart-0")
+
+    assert identity_columns(target) == {"cluster": None, "namespace": "shop", "pod": "cart-0"}
+
+
+def test_identity_columns_name_a_run_by_its_workflow_not_its_run():
+    with_id = RunTarget(repo="org/shop", run_id=7, workflow_id=42, workflow_name="CI")
+    without_id = RunTarget(repo="org/shop", run_id=7, workflow_name="CI")
+
+    assert identity_columns(with_id) == {"repo": "org/shop", "workflow_id": 42}
+    assert identity_columns(without_id) == {"repo": "org/shop", "workflow_name": "CI"}
+    assert identity_columns(AppTarget(app="shop")) == {"app": "shop"}
