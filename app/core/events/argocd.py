@@ -4,17 +4,22 @@ The body is the one rendered by the ``codehealer`` webhook templates documented 
 docs/guides/argocd-integration.md (modelled on the catalog's on-sync-failed and
 on-health-degraded): the trigger name in ``kind`` and the app's name, project, revision, sync
 status, health status, operation phase and message. Fields a template could not fill arrive
-as ``<no value>`` or empty and are treated as absent.
+as ``<no value>`` or empty and are treated as absent. ``images`` (the app's
+``status.summary.images``) is kept with the stored body, and ``sync_of`` reads a sync from it
+(the operation's revision, else the sync status's), which links a failing workload to the
+sync that deployed it (app/domain/deploy_cause.py).
 
 Argo CD retries a notification whose delivery failed, so the same (app, revision, phase)
 collapses to one incident; a later notification that the app is Synced and Healthy closes it.
 """
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
+from app.core.deployments import Sync, parse_time
 from app.core.enums import Category, IncidentKind, IncidentSource, Severity
 from app.core.errors import NormalizationError
 from app.core.events.models import FailureObserved, Ignored, IncidentDraft
@@ -31,6 +36,8 @@ from app.core.redaction import mask_secrets
 from app.core.targets import AppTarget
 
 FAILED_PHASES = frozenset({"Failed", "Error"})
+SUCCEEDED = "Succeeded"
+MAX_IMAGES = 50
 FAILED_HEALTH = frozenset({"Degraded", "Missing"})
 # A trigger that only fires on a failure is the authority when the template left a field empty.
 TRIGGER_FAILURE = {"on-sync-failed": "Failed", "on-health-degraded": "Degraded"}
@@ -93,7 +100,38 @@ def parse_argocd_notification(payload: dict[str, Any]) -> list[Signal]:
         "event_type": f"argocd:{body.kind or 'notification'}"[:100],
         "payload": payload,
     }
-    return [Signal(**signal, event=_classify(body))]
+    return [Signal(**signal, event=_classify(body, images_of(payload)))]
+
+
+def sync_of(payload: dict[str, Any], *, received_at: datetime | None = None) -> Sync | None:
+    """The sync a stored notification reports: an operation that succeeded, its revision (the
+    sync result's, else the sync status's), when it finished (else when it arrived), and the
+    app's images then; None for anything else (a failure, a body without an app)."""
+    try:
+        body = _Notification.model_validate(_present_values(payload))
+    except ValidationError:
+        return None
+    revision = body.operation_revision or body.revision
+    if body.operation_phase != SUCCEEDED or not revision:
+        return None
+    return Sync(
+        app=body.app,
+        revision=revision,
+        at=parse_time(body.finished_at) or received_at,
+        images=images_of(payload),
+        source="notification",
+    )
+
+
+def images_of(payload: dict[str, Any]) -> tuple[str, ...]:
+    """``images``: a list of image references (a template may also send one string)."""
+    images = payload.get("images")
+    if isinstance(images, str):
+        images = images.split(",")
+    if not isinstance(images, list):
+        return ()
+    found = (present(image) for image in images[:MAX_IMAGES] if isinstance(image, str))
+    return tuple(image for image in found if image)
 
 
 def _present_values(payload: dict[str, Any]) -> dict[str, Any]:
@@ -109,10 +147,10 @@ def failure_of(body: _Notification) -> str | None:
     return TRIGGER_FAILURE.get(body.kind or "")
 
 
-def _classify(body: _Notification) -> FailureObserved | Ignored | Resolved:
+def _classify(body: _Notification, images: tuple[str, ...]) -> FailureObserved | Ignored | Resolved:
     failure = failure_of(body)
     if failure is not None:
-        return FailureObserved(draft=_draft(body, failure), coalesce=True)
+        return FailureObserved(draft=_draft(body, failure, images), coalesce=True)
     if body.health_status == "Healthy" and body.sync_status == "Synced":
         return Resolved(
             source=IncidentSource.ARGOCD,
@@ -125,7 +163,7 @@ def _classify(body: _Notification) -> FailureObserved | Ignored | Resolved:
     )
 
 
-def _draft(body: _Notification, failure: str) -> IncidentDraft:
+def _draft(body: _Notification, failure: str, images: tuple[str, ...]) -> IncidentDraft:
     reason, category, severity = FAILURE_MAP.get(failure, DEFAULT_FAILURE)
     revision = body.operation_revision or body.revision or "unknown"
     message = mask_secrets(body.message or "")
@@ -154,6 +192,7 @@ def _draft(body: _Notification, failure: str) -> IncidentDraft:
             "message": message,
             "finished_at": body.finished_at,
             "repo_url": body.repo_url,
+            "images": list(images),
             "category_hint": category.value,
         },
     )

@@ -8,10 +8,11 @@ from hypothesis import strategies as st
 
 from app.core.enums import Category, IncidentKind, IncidentSource
 from app.core.errors import NormalizationError
-from app.core.events.argocd import parse_argocd_notification
+from app.core.events.argocd import parse_argocd_notification, sync_of
 from app.core.events.models import FailureObserved, Ignored
 from app.core.events.signals import Resolved
 from tests.conftest import fixture_bytes
+from tests.support.cluster_api import fixture_json
 
 REVISION = "53e28ff20cc530b9ada2173fbbd64d48338583ba"
 
@@ -120,3 +121,24 @@ def test_a_name_outside_rfc_1123_is_a_bad_request(field, value):
     payload[field] = value
     with pytest.raises(NormalizationError, match=field):
         parse_argocd_notification(payload)
+
+
+def test_a_succeeded_sync_reads_as_its_revision_time_and_images():
+    payload = fixture_json("argocd/codehealer__on-sync-succeeded.json")
+    payload["images"] = ["ghcr.io/octo-org/guestbook:sha-1a2b3c4", "<no value>"]
+    sync = sync_of(payload)
+    assert sync is not None
+    assert sync.revision == payload["operationRevision"]
+    assert sync.at is not None and sync.at.isoformat().startswith("2024-03-12T11:20:05")
+    assert sync.images == ("ghcr.io/octo-org/guestbook:sha-1a2b3c4",)
+
+
+def test_a_failed_sync_is_no_sync():
+    assert sync_of(fixture_json("argocd/codehealer__on-sync-failed.json")) is None
+
+
+def test_the_images_of_a_failure_are_kept_on_the_incident():
+    payload = fixture_json("argocd/codehealer__on-health-degraded.json")
+    payload["images"] = ["ghcr.io/octo-org/guestbook:sha-1a2b3c4"]
+    [signal] = parse_argocd_notification(payload)
+    assert signal.event.draft.details["images"] == ["ghcr.io/octo-org/guestbook:sha-1a2b3c4"]
