@@ -10,6 +10,8 @@ attempt's result (what learning counts) and the audit trail.
 - ``FailureCleared``: the sender says the failure is over (an alert resolved, an app Healthy);
   the open incident closes, whatever step it had reached.
 - ``FixChecked``: the sweep looked at the target after the fix (an Argo CD app, a workload).
+- ``FixPullRequestClosed``: a fix proposed as a pull request was merged (it worked) or closed
+  without merging (a person judged it wrong).
 """
 
 from dataclasses import dataclass
@@ -87,4 +89,19 @@ class FixChecked:
     observed_at: datetime
 
 
-Observation = RunAttemptConcluded | FailureCleared | FixChecked
+@dataclass(frozen=True)
+class FixPullRequestClosed:
+    """Pull request ``number`` of ``repo`` was closed; ``merged`` or not."""
+
+    repo: str
+    number: int
+    merged: bool
+    observed_at: datetime
+
+    @property
+    def reason(self) -> str:
+        verdict = "merged" if self.merged else "closed without merging"
+        return f"the fix pull request {self.repo}#{self.number} was {verdict}"
+
+
+Observation = RunAttemptConcluded | FailureCleared | FixChecked | FixPullRequestClosed

@@ -8,7 +8,8 @@ turns the delivery into signals (app/core/events/signals.py), and this service s
 - a failure of an ongoing problem extends the open incident of its key (storm coalescing)
   or opens a new one, under an advisory lock on the key;
 - "resolved" closes the open incident(s) it names, through the verification recorder;
-- a run that completed may close the loop on an earlier fix (the same recorder);
+- a run that completed may close the loop on an earlier fix (the same recorder), and so may a
+  closed pull request that proposed a fix (merged: it worked; closed unmerged: it did not);
 - every incident created is enqueued after the commit.
 
 A delivery of one run attempt's first failure is the hot path of a busy CI: it is one
@@ -37,14 +38,25 @@ from app.adapters.database.repositories.ingest import (
 from app.adapters.database.tables import utcnow
 from app.core.enums import IncidentSource, IncidentStatus
 from app.core.errors import IntegrationError
-from app.core.events.models import FailureObserved, Ignored, Ping, RunCompleted
+from app.core.events.models import (
+    FailureObserved,
+    Ignored,
+    Ping,
+    PullRequestClosed,
+    RunCompleted,
+)
 from app.core.events.signals import Delivery, Resolved, Signal, SourceParser
 from app.core.metrics import Metrics, NullMetrics
 from app.core.ports import Queue
 from app.core.redaction import mask_mapping
 from app.core.targets import RunTarget
 from app.domain.audit import AuditEvent
-from app.domain.verification import FailureCleared, Observation, RunAttemptConcluded
+from app.domain.verification import (
+    FailureCleared,
+    FixPullRequestClosed,
+    Observation,
+    RunAttemptConcluded,
+)
 from app.services.audit_trail import record_event
 
 log = logging.getLogger(__name__)
@@ -226,6 +238,8 @@ class IngestService:
             return self._resolve(session, delivery_id, event)
         if isinstance(event, RunCompleted):
             return self._run_completed(session, delivery_id, event)
+        if isinstance(event, PullRequestClosed):
+            return self._pull_request_closed(session, delivery_id, event)
         return self._coalesce(session, delivery_id, event, ranks)
 
     def _coalesce(
@@ -290,6 +304,19 @@ class IngestService:
             return SignalOutcome(
                 delivery_id, ignored=f"workflow_run concluded {event.conclusion!r}"
             )
+        incident = IncidentRepository(session).get(incident_id)
+        status = incident.status if incident is not None else None
+        return SignalOutcome(delivery_id, incident_id=incident_id, status=status)
+
+    def _pull_request_closed(
+        self, session: Session, delivery_id: str, event: PullRequestClosed
+    ) -> SignalOutcome:
+        closed = FixPullRequestClosed(
+            event.repo, event.number, event.merged, event.closed_at or self.clock()
+        )
+        incident_id = self.recorder.record(session, closed)
+        if incident_id is None:
+            return SignalOutcome(delivery_id, ignored=f"{closed.reason}; no fix awaits it")
         incident = IncidentRepository(session).get(incident_id)
         status = incident.status if incident is not None else None
         return SignalOutcome(delivery_id, incident_id=incident_id, status=status)

@@ -31,6 +31,7 @@ from app.domain.verification import (
     CLEARABLE_STATUSES,
     FailureCleared,
     FixChecked,
+    FixPullRequestClosed,
     Observation,
     RunAttemptConcluded,
 )
@@ -52,6 +53,8 @@ class VerificationRecorder:
         when it concerns no incident in a state to judge (or another writer moved it first)."""
         if isinstance(observation, RunAttemptConcluded):
             return self._run_attempt(session, observation)
+        if isinstance(observation, FixPullRequestClosed):
+            return self._pull_request_closed(session, observation)
         incident = IncidentRepository(session).get(observation.incident_id)
         if incident is None:
             return None
@@ -86,6 +89,28 @@ class VerificationRecorder:
         else:
             self._fail(session, incident, seen.detail, follow_up=seen.follow_up_incident)
         return incident.id
+
+    def _pull_request_closed(self, session: Session, seen: FixPullRequestClosed) -> int | None:
+        """The verdict on a fix proposed as a pull request: merged, it worked; closed without
+        merging, a person judged it wrong. Any other pull request is not ours to judge."""
+        attempt = AttemptRepository(session).proposed_as_pull_request(seen.repo, seen.number)
+        if attempt is None:
+            return None
+        incident = IncidentRepository(session).get(attempt.incident_id)
+        if incident is None:
+            return None
+        if seen.merged:
+            moved = self._resolve(
+                session,
+                incident,
+                was=IncidentStatus.VERIFYING,
+                reason=seen.reason,
+                at=seen.observed_at,
+                details={"pull_request": seen.number},
+            )
+        else:
+            moved = self._fail(session, incident, seen.reason)
+        return incident.id if moved else None
 
     def _cleared(self, session: Session, incident: Incident, seen: FailureCleared) -> bool:
         was = IncidentStatus(incident.status)

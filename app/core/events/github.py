@@ -1,4 +1,5 @@
-"""GitHub Actions webhooks → typed events. Pure: a payload in, a ParsedEvent out.
+"""GitHub webhooks → typed events. Pure: a payload in, a ParsedEvent out. Workflow runs and
+jobs report failures; a closed pull request may be the verdict on a proposed fix.
 
 Only what CodeHealer acts on is read; unknown fields are ignored.
 """
@@ -11,6 +12,7 @@ from app.core.enums import IncidentKind, IncidentSource, Severity
 from app.core.errors import NormalizationError
 from app.core.events.fields import (
     PayloadAttempt,
+    PayloadCount,
     PayloadDatetime,
     PayloadId,
     dropped_details,
@@ -22,6 +24,7 @@ from app.core.events.models import (
     IncidentDraft,
     ParsedEvent,
     Ping,
+    PullRequestClosed,
     RunCompleted,
 )
 from app.core.events.signals import Delivery, Signal
@@ -199,6 +202,39 @@ def _workflow_run(payload: dict[str, Any]) -> ParsedEvent:
     return FailureObserved(draft=draft)
 
 
+class _PullRequestHead(_Lenient):
+    ref: str | None = None
+
+
+class _PullRequest(_Lenient):
+    number: PayloadCount
+    merged: bool | None = None
+    closed_at: PayloadDatetime = None
+    head: _PullRequestHead | None = None
+
+
+class _PullRequestPayload(_Lenient):
+    action: str
+    pull_request: _PullRequest
+    repository: _Repository
+
+
+def _pull_request(payload: dict[str, Any]) -> ParsedEvent:
+    """Only a closed pull request says anything: merged or closed unmerged, the verdict on a
+    fix that was proposed as one (``pull_request`` with ``"action": "closed"``)."""
+    body, _ = validate_payload(_PullRequestPayload, payload)
+    if body.action != "closed":
+        return Ignored(reason=f"pull_request action {body.action!r} is not closed")
+    pull = body.pull_request
+    return PullRequestClosed(
+        repo=body.repository.full_name,
+        number=pull.number,
+        merged=bool(pull.merged),
+        head_ref=pull.head.ref if pull.head else None,
+        closed_at=pull.closed_at,
+    )
+
+
 def _workflow_job(payload: dict[str, Any]) -> ParsedEvent:
     body = _WorkflowJobPayload.model_validate(payload)
     job, repo = body.workflow_job, body.repository.full_name
@@ -232,4 +268,5 @@ _HANDLERS = {
     "ping": _ping,
     "workflow_run": _workflow_run,
     "workflow_job": _workflow_job,
+    "pull_request": _pull_request,
 }

@@ -57,4 +57,15 @@ class RunCompleted(BaseModel):
     completed_at: datetime | None = None
 
 
-ParsedEvent = Ignored | Ping | FailureObserved | RunCompleted
+class PullRequestClosed(BaseModel):
+    """A pull request was closed, merged or not; it may be the verdict on a fix CodeHealer
+    proposed as that pull request."""
+
+    repo: str
+    number: int
+    merged: bool
+    head_ref: str | None = None
+    closed_at: datetime | None = None
+
+
+ParsedEvent = Ignored | Ping | FailureObserved | RunCompleted | PullRequestClosed

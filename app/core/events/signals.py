@@ -21,7 +21,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 
 from app.core.enums import IncidentSource
-from app.core.events.models import FailureObserved, Ignored, Ping, RunCompleted
+from app.core.events.models import (
+    FailureObserved,
+    Ignored,
+    Ping,
+    PullRequestClosed,
+    RunCompleted,
+)
 from app.core.json_body import decode_json_object
 
 MAX_KEY_LENGTH = 240  # leaves room for "#<iso timestamp>" within the 300-character columns
@@ -59,7 +65,7 @@ class Resolved(BaseModel):
     reason: str
 
 
-SignalEvent = FailureObserved | Ignored | Resolved | Ping | RunCompleted
+SignalEvent = FailureObserved | Ignored | Resolved | Ping | RunCompleted | PullRequestClosed
 
 
 class Signal(BaseModel):

@@ -2,12 +2,13 @@
 their columns and repository names GitHub would not give are a bad request."""
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
 from app.core.errors import NormalizationError
 from app.core.events.github import parse_github_event
-from app.core.events.models import FailureObserved
+from app.core.events.models import FailureObserved, Ignored, PullRequestClosed
 from tests.conftest import fixture_bytes
 
 FAILED_RUN = "github/derived__workflow_run__completed.failure.payload.json"
@@ -54,3 +55,35 @@ def test_a_repository_name_github_would_not_give_is_a_bad_request(event_type, fi
     payload["repository"]["full_name"] = repo
     with pytest.raises(NormalizationError, match="repository.full_name"):
         parse_github_event(event_type, payload)
+
+
+PULL_CLOSED = "github/octokit__pull_request__closed.payload.json"
+
+
+def test_a_closed_pull_request_is_parsed_with_whether_it_was_merged():
+    event = parse_github_event("pull_request", json.loads(fixture_bytes(PULL_CLOSED)))
+    assert event == PullRequestClosed(
+        repo="Codertocat/Hello-World",
+        number=2,
+        merged=False,
+        head_ref="changes",
+        closed_at=datetime(2019, 5, 15, 15, 21, 18, tzinfo=UTC),
+    )
+
+
+def test_a_merged_pull_request_says_so():
+    payload = json.loads(fixture_bytes(PULL_CLOSED))
+    payload["pull_request"]["merged"] = True
+    assert parse_github_event("pull_request", payload).merged is True
+
+
+def test_a_pull_request_that_is_not_closed_is_ignored():
+    payload = json.loads(fixture_bytes(PULL_CLOSED)) | {"action": "opened"}
+    assert isinstance(parse_github_event("pull_request", payload), Ignored)
+
+
+def test_a_pull_request_without_its_number_is_a_normalization_error():
+    payload = json.loads(fixture_bytes(PULL_CLOSED))
+    del payload["pull_request"]["number"]
+    with pytest.raises(NormalizationError, match="pull_request.number"):
+        parse_github_event("pull_request", payload)

@@ -73,6 +73,20 @@ class AttemptRepository:
         self.session.flush()
         return attempt
 
+    def proposed_as_pull_request(self, repo: str, number: int) -> RemediationAttempt | None:
+        """The attempt whose result is pull request ``number`` of ``repo`` (``result.pull_request``)."""
+        proposed = col(RemediationAttempt.result)["pull_request"]
+        stmt = (
+            select(RemediationAttempt)
+            .where(
+                proposed["repo"].astext == repo,
+                proposed["number"].astext == str(int(number)),
+            )
+            .order_by(col(RemediationAttempt.id).desc())
+            .limit(1)
+        )
+        return self.session.execute(stmt).scalar_one_or_none()
+
     def latest(self, incident_id: int) -> RemediationAttempt | None:
         stmt = (
             select(RemediationAttempt)
