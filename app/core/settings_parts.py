@@ -268,6 +268,10 @@ class DecisionSettings(SettingsPart):
     max_fixes_per_hour: int = 10
     max_fixes_per_hour_per_target: int = 3
     recurrence_limit: int = 3
+    # The same action on the same target this many times in the window, each fix working:
+    # the next one escalates as "the fix works but the cause remains" (symptom_not_cause).
+    cause_remains_after: int = Field(default=3, ge=1)
+    cause_remains_window_days: float = Field(default=7, gt=0)
     storm_targets: int = 5
     shadow_mode: bool = False
     # "action:target,...": where refresh_secret / argocd_rollback may run without a person

@@ -26,6 +26,7 @@ from app.domain.escalation import EscalationReason
 from app.services.attempt_planner import AttemptPlanner
 from app.services.audit_trail import record_event
 from app.services.decision import STATUS_BY_DECISION, DecisionService
+from app.services.fix_history import diagnosis_values
 
 log = logging.getLogger(__name__)
 
@@ -196,6 +197,7 @@ class ApprovalService:
             decision=outcome.decision.value,
             decision_reason=f"approved by {user_id}, then stopped by the rules: {outcome.reason}",
             escalation_reason=key.value if key is not None else None,
+            **diagnosis_values(outcome),
         )
         record_event(
             session,

@@ -22,6 +22,7 @@ from app.core.config import Settings
 from app.core.enums import Category, IncidentKind, IncidentSource, IncidentStatus
 from app.core.errors import NotFoundError
 from app.core.redaction import mask_mapping, mask_secrets
+from app.domain.diagnosis import diagnosis_of
 from app.domain.escalation import (
     TITLES,
     approval_has_expired,
@@ -451,6 +452,7 @@ def incident_page(detail: dict[str, Any], settings: Settings) -> dict[str, Any]:
         "similar_rows": similar_rows(detail["similar"]),
         "fallback_rows": fallback_rows(detail.get("analysis_fallbacks")),
         "green_run": green_run_note(detail.get("details")),
+        "diagnosis": diagnosis_of(detail.get("details")),
         "timeline": [
             {**entry, "when": format_time(entry["at"]), "pairs": _details_text(entry["details"])}
             for entry in detail["audit"]

@@ -36,11 +36,13 @@ from app.domain.rules.storm import StormRule
 from app.services.attempt_planner import AttemptPlanner, incident_target
 from app.services.audit_trail import record_event
 from app.services.autonomy import AutonomyService
+from app.services.fix_history import diagnosis_values, fix_history
 
 log = logging.getLogger(__name__)
 
 STORM_WINDOW = timedelta(minutes=15)
 RECURRENCE_WINDOW = timedelta(hours=24)
+FIX_HISTORY_WINDOW = timedelta(days=7)  # CAUSE_REMAINS_WINDOW_DAYS
 STATUS_BY_DECISION = {
     Decision.AUTO_FIX: IncidentStatus.REMEDIATING,
     Decision.NEEDS_APPROVAL: IncidentStatus.AWAITING_APPROVAL,
@@ -65,6 +67,7 @@ class DecisionService:
         approval_ttl: timedelta = timedelta(minutes=30),
         metrics: Metrics | None = None,
         autonomy: AutonomyService | None = None,
+        fix_history_window: timedelta = FIX_HISTORY_WINDOW,
     ):
         self.db = db
         self.engine = engine
@@ -80,6 +83,8 @@ class DecisionService:
         self.metrics = metrics or NullMetrics()
         # Earned autonomy per (signature, action); None: decisions use confidence bands only.
         self.autonomy = autonomy
+        # How far back the fixes of the incident's target count (symptom-not-cause rule).
+        self.fix_history_window = fix_history_window
 
     def __call__(self, incident_id: int) -> None:
         """Pipeline step: decide an ``analyzed`` incident."""
@@ -144,6 +149,7 @@ class DecisionService:
             storm_targets=facts.storm_targets(signature, since=now - STORM_WINDOW)
             if signature
             else 1,
+            fixes_of_target=fix_history(session, incident, window=self.fix_history_window, now=now),
             autonomy=self.autonomy.earned(session, incident) if self.autonomy else None,
         )
 
@@ -191,6 +197,7 @@ class DecisionService:
             decision=decision.value,
             decision_reason=reason,
             escalation_reason=_key(outcome),
+            **diagnosis_values(outcome),
         )
         record_event(
             session,

@@ -33,6 +33,7 @@ from app.adapters.external.slack.client import SlackClient
 from app.core.enums import IncidentKind
 from app.core.errors import SlackError
 from app.core.redaction import mask_secrets
+from app.domain.diagnosis import diagnosis_of
 from app.domain.escalation import approval_has_expired, reason_needing_person
 from app.domain.notifications.blocks import incident_blocks, incident_text, reply_text
 from app.domain.notifications.handlers import OutboxKind
@@ -301,6 +302,7 @@ def build_card(
         similar=_similar(incident.similar),
         decision=incident.decision,
         decision_reason=incident.decision_reason,
+        diagnosis=diagnosis_of(details),
         approval_nonce=approval.nonce if approval else None,
         approval_expires_at=approval.expires_at if approval else None,
         attempt=_attempt_view(attempt),

@@ -61,6 +61,7 @@ def incident_blocks(card: IncidentCard) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [_header(card), _section(_summary(card)), _fields(card)]
     for text in (
         _root_cause(card),
+        _diagnosis(card),
         _failing_tests(card),
         _evidence(card),
         _confidence(card),
@@ -159,6 +160,14 @@ def _root_cause(card: IncidentCard) -> str | None:
     if not card.root_cause:
         return None
     return _clip(f"*Root cause*\n{_safe(card.root_cause)}", MAX_SECTION_TEXT)
+
+
+def _diagnosis(card: IncidentCard) -> str | None:
+    """What the deciding rule found, a line each: why this needs a person beyond its reason."""
+    lines = [_clip(_safe(line), MAX_EVIDENCE_LINE) for line in card.diagnosis if line]
+    if not lines:
+        return None
+    return _clip("\n".join(["*Diagnosis*", *lines]), MAX_SECTION_TEXT)
 
 
 def _failing_tests(card: IncidentCard) -> str | None:

@@ -53,6 +53,8 @@ class IncidentCard(BaseModel):
     similar: list[SimilarView] = Field(default_factory=list)
     decision: str | None = None
     decision_reason: str | None = None
+    # What the deciding rule found, line by line (the fixes of a cause that remains, ...).
+    diagnosis: list[str] = Field(default_factory=list)
     approval_nonce: str | None = None
     approval_expires_at: datetime | None = None
     attempt: AttemptView | None = None
