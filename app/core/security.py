@@ -7,16 +7,24 @@ import re
 GITHUB_SIGNATURE_PREFIX = "sha256="
 
 
+def body_signature(secret: str, body: bytes, prefix: str) -> str:
+    """``prefix`` and the hex HMAC-SHA256 of ``body`` with ``secret``."""
+    return prefix + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify_body_signature(secret: str, body: bytes, header: str | None, prefix: str) -> bool:
+    if not header or not header.startswith(prefix):
+        return False
+    return hmac.compare_digest(body_signature(secret, body, prefix), header.strip())
+
+
 def github_signature(secret: str, body: bytes) -> str:
     """The ``X-Hub-Signature-256`` value GitHub sends for ``body``."""
-    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return GITHUB_SIGNATURE_PREFIX + digest
+    return body_signature(secret, body, GITHUB_SIGNATURE_PREFIX)
 
 
 def verify_github_signature(secret: str, body: bytes, header: str | None) -> bool:
-    if not header or not header.startswith(GITHUB_SIGNATURE_PREFIX):
-        return False
-    return hmac.compare_digest(github_signature(secret, body), header.strip())
+    return verify_body_signature(secret, body, header, GITHUB_SIGNATURE_PREFIX)
 
 
 def tokens_equal(expected: str, presented: str | None) -> bool:
