@@ -7,6 +7,8 @@ from app.core.analysis.models import ClassifierVerdict, ConfidenceParts, Similar
 # Outcomes that say the neighbour's fix worked or failed; others are neutral evidence.
 GOOD_OUTCOMES = frozenset({"resolved"})
 BAD_OUTCOMES = frozenset({"failed"})
+# Pseudo-observations the reference memory's labels of a category weigh in the history term.
+REFERENCE_PRIOR_WEIGHT = 4.0
 
 
 @dataclass(frozen=True)
@@ -38,11 +40,33 @@ def similarity_score(
     return min(1.0, total / k)
 
 
-def history_score(
-    successes: int, failures: int, *, prior_success: float = 1.0, prior_failure: float = 1.0
-) -> float:
-    """Posterior mean of a Beta prior: 0.5 with no history, then the smoothed success rate."""
-    return (successes + prior_success) / (successes + failures + prior_success + prior_failure)
+@dataclass(frozen=True)
+class HistoryPrior:
+    """The Beta prior of the history term, as pseudo-observations: uniform by default."""
+
+    success: float = 1.0
+    failure: float = 1.0
+
+
+def reference_prior(
+    with_action: int, in_category: int, *, weight: float = REFERENCE_PRIOR_WEIGHT
+) -> HistoryPrior:
+    """The uniform prior plus the reference memory's labels of the failure's category: of its
+    ``in_category`` labelled failures, ``with_action`` were cured by the action. They count as
+    ``weight`` pseudo-observations at most (as many as there are entries, when fewer), never
+    as outcomes: this installation's own record outweighs them after a few fixes."""
+    if in_category <= 0:
+        return HistoryPrior()
+    share = min(with_action, in_category) / in_category
+    counted = min(weight, float(in_category))
+    return HistoryPrior(1.0 + counted * share, 1.0 + counted * (1.0 - share))
+
+
+def history_score(successes: int, failures: int, prior: HistoryPrior | None = None) -> float:
+    """Posterior mean of a Beta prior: 0.5 with no history and the uniform prior, then the
+    smoothed success rate."""
+    p = prior or HistoryPrior()
+    return (successes + p.success) / (successes + failures + p.success + p.failure)
 
 
 def combine(
