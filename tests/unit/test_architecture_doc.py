@@ -43,7 +43,7 @@ def layout_entries() -> dict[str, str]:
 
 def test_the_layout_is_found():
     entries = layout_entries()
-    assert {"bootstrap.py", "core/", "domain/", "services/", "adapters/"} <= set(entries)
+    assert {"bootstrap/", "core/", "domain/", "services/", "adapters/"} <= set(entries)
 
 
 @pytest.mark.parametrize("path", sorted(set(APP_PATH.findall(DOC))))

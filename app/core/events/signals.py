@@ -1,8 +1,8 @@
 """The ingest contract: a verified delivery in, a list of normalized signals out.
 
 Every source is a parser ``(Delivery) -> list[Signal]`` in the registry the composition root
-builds (app/bootstrap.py), and one ingest service (app/services/ingest.py) stores what the
-signals say, whatever their source. A delivery may carry several signals (an Alertmanager
+builds (app/bootstrap/registries.py), and one ingest service (app/services/ingest.py) stores
+what the signals say, whatever their source. A delivery may carry several signals (an Alertmanager
 body carries a group of alerts, each firing or resolved on its own), so each signal has its
 own delivery id, and a redelivery of it is acknowledged, not applied again.
 

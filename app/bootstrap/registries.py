@@ -1,0 +1,167 @@
+"""The registries, plain dicts keyed by enum: each webhook source's parser, each source's log
+source, each action's remediator (with the secret stores refresh_secret reads)."""
+
+from collections.abc import Mapping
+from contextlib import ExitStack
+from functools import partial
+from typing import Any
+
+import yaml
+
+from app.adapters.external.argocd.logs import ArgoAppLogSource
+from app.adapters.external.github.green_run import LastGreenRun
+from app.adapters.external.github.logs import GitHubLogSource
+from app.adapters.external.kubernetes.logs import KubernetesLogSource
+from app.adapters.secrets.aws import AwsSecretStore, secrets_manager_client
+from app.adapters.secrets.env import EnvSecretStore
+from app.bootstrap.clients import Clients
+from app.bootstrap.resources import Lazy, config_path, owned
+from app.core.cluster_ports import ArgoCDApi, KubernetesApi
+from app.core.config import Settings, process_environment
+from app.core.enums import ActionKind, IncidentSource
+from app.core.events.argocd import parse_argocd_delivery
+from app.core.events.github import parse_github_delivery
+from app.core.events.kubernetes import parse_kubernetes_delivery
+from app.core.events.signals import SourceParser
+from app.core.ports import GitHubActions, LogSource, SecretStore
+from app.core.settings_parts import AwsSettings, GitHubSettings
+from app.domain.decisions.models import ActionRisks
+from app.domain.remediators.argocd_hard_refresh import ArgoHardRefresh
+from app.domain.remediators.argocd_rollback import ArgoRollback
+from app.domain.remediators.argocd_sync import ArgoSync
+from app.domain.remediators.base import PERSON_ACTIONS, Remediator, declared_risks
+from app.domain.remediators.refresh_secret import RefreshSecret, SecretSource
+from app.domain.remediators.rerun_failed_jobs import RerunFailedJobs
+from app.domain.remediators.rerun_no_cache import RerunNoCache
+from app.domain.remediators.restart_pod import RestartPod
+from app.domain.remediators.rollout_restart import RolloutRestart
+from app.domain.remediators.scale_memory import ScaleMemory
+
+
+def build_parsers(settings: Settings) -> dict[IncidentSource, SourceParser]:
+    """The ingest registry: each webhook source's parser (app/core/events/signals.py)."""
+    cluster = settings.kubernetes.cluster_name
+    return {
+        IncidentSource.GITHUB: parse_github_delivery,
+        IncidentSource.ARGOCD: parse_argocd_delivery,
+        IncidentSource.KUBERNETES: partial(parse_kubernetes_delivery, default_cluster=cluster),
+    }
+
+
+def build_log_sources(settings: Settings, clients: Clients) -> dict[IncidentSource, LogSource]:
+    """Where the analysis reads a failure's log, by the incident's source."""
+    return {
+        IncidentSource.GITHUB: GitHubLogSource(
+            clients.github, green=build_green_run(settings.github)
+        ),
+        IncidentSource.KUBERNETES: KubernetesLogSource(clients.kubernetes),
+        IncidentSource.ARGOCD: ArgoAppLogSource(clients.argocd),
+    }
+
+
+def build_green_run(settings: GitHubSettings) -> LastGreenRun | None:
+    """What finds a failed job's log in the last successful run, unless that is switched off."""
+    if not settings.green_run_comparison:
+        return None
+    return LastGreenRun(
+        ttl_seconds=settings.green_log_cache_seconds, max_log_bytes=settings.green_log_max_bytes
+    )
+
+
+# Every remediator class. The registry holds those of the configured integrations; what each
+# class declares (its risk, whether it re-runs a workflow run) tells the rules how careful to be.
+REMEDIATOR_CLASSES: tuple[type[Remediator], ...] = (
+    RerunFailedJobs,
+    RerunNoCache,
+    RefreshSecret,
+    RestartPod,
+    RolloutRestart,
+    ScaleMemory,
+    ArgoSync,
+    ArgoHardRefresh,
+    ArgoRollback,
+)
+
+
+def action_risks() -> ActionRisks:
+    """The risks the remediator classes declare, for the decision rules and strategies."""
+    return declared_risks(REMEDIATOR_CLASSES)
+
+
+def build_remediators(
+    github: GitHubActions | None,
+    *,
+    secret_sources: list[SecretSource],
+    stores: dict[str, SecretStore],
+    kubernetes: KubernetesApi | None = None,
+    argocd: ArgoCDApi | None = None,
+    max_memory: str = "4Gi",
+) -> dict[ActionKind, Remediator]:
+    """Registry keyed by action. An action without an entry is never executed (it escalates):
+    integrations that are not configured contribute nothing."""
+    remediators: list[Remediator] = []
+    if github is not None:
+        remediators += [
+            RerunFailedJobs(github),
+            RerunNoCache(github),
+            RefreshSecret(github, sources=secret_sources, stores=stores),
+        ]
+    if kubernetes is not None:
+        remediators += [
+            RestartPod(kubernetes),
+            RolloutRestart(kubernetes),
+            ScaleMemory(kubernetes, max_memory=max_memory),
+        ]
+    if argocd is not None:
+        remediators += [ArgoSync(argocd), ArgoHardRefresh(argocd), ArgoRollback(argocd)]
+    return {remediator.action: remediator for remediator in remediators}
+
+
+def build_registry(
+    settings: Settings, clients: Clients, secret_sources: list[SecretSource], opened: ExitStack
+) -> dict[ActionKind, Remediator]:
+    """The remediators of the configured integrations."""
+    return build_remediators(
+        clients.github,
+        secret_sources=secret_sources,
+        stores=build_secret_stores(settings.aws, opened),
+        kubernetes=clients.kubernetes,
+        argocd=clients.argocd,
+        max_memory=settings.kubernetes.max_memory,
+    )
+
+
+def allowed_actions(registry: Mapping[ActionKind, Remediator]) -> list[ActionKind]:
+    """What the classifier may propose: what a configured remediator executes, or what a
+    person does (nothing, or a configuration change)."""
+    return [action for action in ActionKind if action in registry or action in PERSON_ACTIONS]
+
+
+class LazySecretStore(Lazy[AwsSecretStore]):
+    """Builds its store on first use, so unused AWS clients cost nothing at startup."""
+
+    def get(self, name: str) -> str:
+        return self.target().get(name)
+
+    def close(self) -> None:
+        if self._target is not None:
+            self._target.close()
+
+
+def build_secret_stores(settings: AwsSettings, opened: ExitStack) -> dict[str, SecretStore]:
+    """Where refresh_secret reads new values: the environment, or Secrets Manager (its client
+    built on first use and closed with the container)."""
+    aws = owned(
+        opened, LazySecretStore(lambda: AwsSecretStore(secrets_manager_client(settings.region)))
+    )
+    return {"env": EnvSecretStore(process_environment()), "aws": aws}
+
+
+def load_rules_config(settings: Settings) -> dict[str, Any]:
+    return yaml.safe_load(config_path(settings.decision.rules_file).read_text()) or {}
+
+
+def load_secret_sources(settings: Settings) -> list[SecretSource]:
+    """The secrets refresh_secret may replace (``secrets:`` of the remediation rules file)."""
+    entries = load_rules_config(settings).get("secrets", [])
+    return [SecretSource.model_validate(entry) for entry in entries]
