@@ -1,5 +1,6 @@
 """Plain value objects passed between services and adapters (no ORM types)."""
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -10,7 +11,7 @@ from app.core.targets import AppTarget, RunTarget, WorkloadTarget, target_of
 
 class IncidentTarget(BaseModel):
     """What an adapter needs to know about an incident to read from or act on its target: its
-    id, source and kind, its typed target and its details.
+    id, source and kind, its typed target, its details and when it was received.
 
     Built from a stored incident (or its columns given as keywords): the columns are read into
     the typed target by the one mapping between the two (app/core/targets.py)."""
@@ -22,6 +23,7 @@ class IncidentTarget(BaseModel):
     kind: IncidentKind
     target: RunTarget | WorkloadTarget | AppTarget | None = None
     details: dict[str, Any] = Field(default_factory=dict)
+    received_at: datetime | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -35,6 +37,7 @@ class IncidentTarget(BaseModel):
             "kind": read("kind"),
             "target": target_of(read("kind"), data),
             "details": read("details") or {},
+            "received_at": read("created_at"),
         }
 
 

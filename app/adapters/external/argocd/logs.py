@@ -1,11 +1,13 @@
 """LogSource for Argo CD incidents: the application's status as one text.
 
 Operation phase and message, conditions (ComparisonError, SyncError, ...), the resources that
-failed to sync or are unhealthy, and the recent deployment history.
+failed to sync or are unhealthy, and the recent deployment history; and, for an app that went
+Degraded minutes after a sync, a line saying so (app/core/analysis/argocd_sync.py).
 """
 
 from typing import Any
 
+from app.core.analysis.argocd_sync import degraded_after_sync_line
 from app.core.cluster_ports import ArgoCDApi, KubeObject
 from app.core.errors import ArgoCDError
 from app.core.models import FetchedLogs, IncidentTarget
@@ -42,6 +44,9 @@ def notification_summary(incident: IncidentTarget) -> list[str]:
         lines.append(f"Category hint: {details['category_hint']}")
     if details.get("message"):
         lines.append(f"Notification message: {details['message']}")
+    after_sync = degraded_after_sync_line(details, incident.received_at)
+    if after_sync is not None:
+        lines.append(after_sync)
     return lines
 
 
