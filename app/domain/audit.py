@@ -27,6 +27,11 @@ class AuditEvent(StrEnum):
     APPROVAL_EXPIRED = "approval.expired"
     APPROVAL_OVER_BUDGET = "approval.over_budget"
     APPROVAL_BLOCKED = "approval.blocked"  # a decision rule, checked again, stops the fix
+    # A storm group's answer, applied to its members (app/services/storm_approvals.py).
+    STORM_FIXES_PLANNED = "storm.fixes_planned"  # on the group: planned and skipped members
+    STORM_MEMBER_PLANNED = "storm.member_planned"  # on a member: its fix planned
+    STORM_MEMBER_SKIPPED = "storm.member_skipped"  # on the group: a member not fixed, and why
+    STORM_MEMBER_REJECTED = "storm.member_rejected"  # on a member: closed by the rejection
     REMEDIATION_SUCCEEDED = "remediation.succeeded"
     REMEDIATION_ALREADY_DONE = "remediation.already_done"
     REMEDIATION_FAILED = "remediation.failed"

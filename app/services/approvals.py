@@ -4,7 +4,8 @@ The interaction endpoint calls ``decide``; it never executes anything itself (Sl
 answer within 3 s), it only records the decision and enqueues the incident. Before an approved
 fix is planned, the decision rules run again on the facts as they are now (a rule added since
 the request, a recurrence, the retry budget) and the hourly budget is checked: the same rules,
-budget check and attempt planner as the decision step.
+budget check and attempt planner as the decision step. A storm group's answer applies to its
+members (``app/services/storm_approvals.py``).
 """
 
 import logging
@@ -17,8 +18,8 @@ from sqlmodel import Session
 from app.adapters.database.engine import Database
 from app.adapters.database.repositories.approvals import ApprovalRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
-from app.adapters.database.tables import utcnow
-from app.core.enums import Actor, Decision, IncidentStatus
+from app.adapters.database.tables import Incident, utcnow
+from app.core.enums import Actor, Decision, IncidentKind, IncidentStatus
 from app.core.ports import Queue
 from app.domain.audit import AuditEvent
 from app.domain.decisions.models import DecisionFacts, DecisionOutcome
@@ -27,6 +28,7 @@ from app.services.attempt_planner import AttemptPlanner
 from app.services.audit_trail import record_event
 from app.services.decision import STATUS_BY_DECISION, DecisionService
 from app.services.fix_history import diagnosis_values
+from app.services.storm_approvals import StormApprovals
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ class ApprovalResult:
     outcome: ApprovalOutcome
     message: str
     incident_id: int | None = None
+    queued: tuple[int, ...] = ()  # incidents whose planned fix the worker is to run
 
 
 class ApprovalService:
@@ -66,6 +69,7 @@ class ApprovalService:
         self.ttl = ttl
         self.decider = decider
         self.planner = planner
+        self.storms = StormApprovals(decider=decider, planner=planner)
 
     def is_approver(self, user_id: str, *, group_members: frozenset[str] = frozenset()) -> bool:
         return user_id in self.approvers or user_id in group_members
@@ -127,22 +131,33 @@ class ApprovalService:
                 details={"nonce_prefix": nonce[:6]},
             )
             if not approve:
-                IncidentRepository(session).transition(
-                    incident_id,
-                    expected=IncidentStatus.AWAITING_APPROVAL,
-                    to=IncidentStatus.ESCALATED,
-                    decision_reason=f"fix rejected by {user_id}",
-                    escalation_reason=EscalationReason.FIX_REJECTED.value,
-                )
-                return ApprovalResult(
-                    ApprovalOutcome.REJECTED,
-                    f"Rejected by <@{user_id}>. Nothing will run.",
-                    incident_id,
-                )
+                return self._reject(session, incident_id, user_id)
             result = self._plan_execution(session, incident_id, user_id)
         if result.outcome is ApprovalOutcome.APPROVED and not self.planner.dry_run:
-            self.queue.enqueue(incident_id)
+            for queued_id in result.queued:
+                self.queue.enqueue(queued_id)
         return result
+
+    def _reject(self, session: Session, incident_id: int, user_id: str) -> ApprovalResult:
+        """Nothing runs; a storm group's held-back members are closed with it."""
+        incidents = IncidentRepository(session)
+        incidents.transition(
+            incident_id,
+            expected=IncidentStatus.AWAITING_APPROVAL,
+            to=IncidentStatus.ESCALATED,
+            decision_reason=f"fix rejected by {user_id}",
+            escalation_reason=EscalationReason.FIX_REJECTED.value,
+        )
+        group = incidents.get(incident_id)
+        closed = ""
+        if group is not None and group.kind == IncidentKind.STORM_GROUP:
+            members = self.storms.reject(session, group, user_id)
+            closed = f" {len(members)} grouped failures closed with it."
+        return ApprovalResult(
+            ApprovalOutcome.REJECTED,
+            f"Rejected by <@{user_id}>. Nothing will run.{closed}",
+            incident_id,
+        )
 
     def _already(self, incident_id: int, nonce: str) -> ApprovalResult:
         with self.db.session() as session:
@@ -160,6 +175,8 @@ class ApprovalService:
             return ApprovalResult(
                 ApprovalOutcome.ALREADY_HANDLED, "The incident has moved on.", incident_id
             )
+        if incident.kind == IncidentKind.STORM_GROUP:
+            return self._plan_storm(session, incident, user_id)
         facts, outcome = self.decider.review_approved(session, incident, approved_by=user_id)
         if outcome.decision is not Decision.NEEDS_APPROVAL:
             return self._blocked(session, incident_id, outcome, user_id)
@@ -182,6 +199,46 @@ class ApprovalService:
             ApprovalOutcome.APPROVED,
             f"Approved by <@{user_id}>: {planned.action.value} queued{suffix}.",
             incident_id,
+            queued=(incident_id,),
+        )
+
+    def _plan_storm(self, session: Session, group: Incident, user_id: str) -> ApprovalResult:
+        """Approved storm group: each held-back member planned or skipped; the group itself is
+        closed, its work handed to the members (each verified on its own)."""
+        fixes = self.storms.approve(session, group, user_id)
+        summary = fixes.summary(group.action or "the fix")
+        skipped = "".join(f"\n• #{i}: {reason}" for i, reason in fixes.skipped[:10])
+        if self.planner.dry_run:
+            return ApprovalResult(
+                ApprovalOutcome.APPROVED,
+                f"Approved by <@{user_id}>: {summary} (dry run: recorded, not executed).{skipped}",
+                group.id,
+            )
+        if not fixes.planned:
+            IncidentRepository(session).transition(
+                group.id,
+                expected=IncidentStatus.AWAITING_APPROVAL,
+                to=IncidentStatus.ESCALATED,
+                decision_reason=f"approved by {user_id}, but no grouped failure could be fixed",
+                escalation_reason=EscalationReason.STORM.value,
+            )
+            return ApprovalResult(
+                ApprovalOutcome.BLOCKED,
+                f"Approved by <@{user_id}>, but no grouped failure could be fixed. "
+                f"Nothing ran.{skipped}",
+                group.id,
+            )
+        IncidentRepository(session).transition(
+            group.id,
+            expected=IncidentStatus.AWAITING_APPROVAL,
+            to=IncidentStatus.RESOLVED,
+            decision_reason=f"approved by {user_id}: {summary}",
+        )
+        return ApprovalResult(
+            ApprovalOutcome.APPROVED,
+            f"Approved by <@{user_id}>: {summary}.{skipped}",
+            group.id,
+            queued=tuple(fixes.planned),
         )
 
     def _blocked(

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from pydantic import ValidationError
+from sqlmodel import Session
 
 from app.adapters.database.engine import Database
 from app.adapters.database.repositories.attempts import AttemptRepository
@@ -24,6 +25,7 @@ from app.domain.audit import REMEDIATION_EVENTS, AuditEvent
 from app.domain.escalation import EscalationReason
 from app.domain.remediators.base import RemediationResult, RemediationStatus, Remediator
 from app.services.audit_trail import record_event
+from app.services.storm_approvals import report_skipped
 
 log = logging.getLogger(__name__)
 
@@ -183,10 +185,22 @@ class RemediationService:
                 actor=attempt.actor,
                 details={"action": attempt.action, "detail": detail, **result.data},
             )
+            if result.status is RemediationStatus.ABORTED:
+                _report_to_storm_group(session, incident_id, detail, actor=attempt.actor_id)
         self.metrics.count(
             "remediation_outcomes", action=attempt.action, status=result.status.value
         )
         log.info("incident %s remediation %s: %s", incident_id, result.status.value, detail)
+
+
+def _report_to_storm_group(
+    session: Session, incident_id: int, reason: str, *, actor: str | None
+) -> None:
+    """A storm member its pre-validation stopped is reported on its group as well, where the
+    person who approved the group reads how each member went."""
+    member = IncidentRepository(session).get(incident_id)
+    if member is not None and member.parent_id is not None:
+        report_skipped(session, member.parent_id, member, reason, actor=actor or "auto")
 
 
 def _invalid_fields(exc: ValidationError) -> str:

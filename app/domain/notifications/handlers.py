@@ -73,6 +73,9 @@ EVENT_HANDLERS: dict[AuditEvent, SlackNotice] = {
     AuditEvent.APPROVAL_BLOCKED: SlackNotice(
         "Approved by <@{actor}>, but the rules now stop this fix: {reason}. Nothing ran."
     ),
+    # "rerun_failed_jobs planned for 4 of 5 grouped failures, 1 skipped"
+    AuditEvent.STORM_FIXES_PLANNED: SlackNotice("{detail}"),
+    AuditEvent.STORM_MEMBER_SKIPPED: SlackNotice("Not fixed with the storm: {detail}"),
     AuditEvent.REMEDIATION_SUCCEEDED: SlackNotice("Executed: {detail}"),
     AuditEvent.REMEDIATION_ALREADY_DONE: SlackNotice("Already done: {detail}"),
     AuditEvent.REMEDIATION_FAILED: SlackNotice("Remediation failed: {detail}"),
@@ -89,6 +92,8 @@ NOT_NOTIFIED: frozenset[AuditEvent] = frozenset(
         AuditEvent.INCIDENT_CREATED,  # its card is posted once it is analyzed
         AuditEvent.INCIDENT_PREVIOUS_FIX_FAILED,  # said on the earlier incident (fix_failed)
         AuditEvent.APPROVAL_REFUSED,  # only the person who clicked is answered
+        AuditEvent.STORM_MEMBER_PLANNED,  # the group's storm.fixes_planned says it
+        AuditEvent.STORM_MEMBER_REJECTED,  # the group's approval.rejected says it
         AuditEvent.REMEDIATION_DEFERRED,  # tried again later; how it ends is posted then
         AuditEvent.PROCESSING_RETRY,
         AuditEvent.PROCESSING_WAITING,

@@ -61,3 +61,10 @@ class DecisionFactsRepository:
             .limit(1)
         )
         return self.session.execute(stmt).scalar_one_or_none()
+
+    def storm_group_members(self, group_id: int) -> list[Incident]:
+        """The incidents grouped under storm group ``group_id``, oldest first."""
+        stmt = (
+            select(Incident).where(col(Incident.parent_id) == group_id).order_by(col(Incident.id))
+        )
+        return list(self.session.execute(stmt).scalars())
