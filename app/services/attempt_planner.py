@@ -86,6 +86,8 @@ def remediation_params(
     params = remediation_fields(target)
     if action is ActionKind.CONFIG_FIX_PR and isinstance(target, RunTarget):
         params.update(config_fix_fields(incident, target))
+    if action is ActionKind.SCALE_MEMORY and incident.root_cause:
+        params["diagnosis"] = incident.root_cause  # a pull request's description, if one is opened
     revision = (incident.details or {}).get("revision")
     if incident.source == "argocd" and revision is not None:
         params["revision"] = revision

@@ -156,6 +156,8 @@ class TargetHealthChecker:
 
     def judge(self, incident: Incident, attempt: RemediationAttempt | None) -> Verdict | None:
         """The verdict on one incident now, or None to look again on the next sweep."""
+        if attempt is not None and (attempt.result or {}).get("pull_request"):
+            return None  # proposed as a pull request: its merge or close is the verdict
         since = (attempt.finished_at if attempt else None) or incident.updated_at
         elapsed = self.clock() - since
         if elapsed < self.settle:

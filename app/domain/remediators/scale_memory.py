@@ -5,6 +5,7 @@ from app.core.cluster_ports import KubeObject, KubernetesApi
 from app.core.enums import ActionKind
 from app.core.errors import ConfigurationError
 from app.domain.remediators.base import RemediationResult, RemediationStatus, Risk
+from app.domain.remediators.gitops import GitOpsMemory, MemoryRaise
 from app.domain.remediators.k8s_quantity import format_memory, parse_quantity
 from app.domain.remediators.k8s_workload import (
     Workload,
@@ -16,6 +17,10 @@ from app.domain.remediators.k8s_workload import (
 FACTOR = 1.5
 
 
+class ScaleMemoryParams(WorkloadParams):
+    diagnosis: str = ""  # the analysis' root cause, for a pull request's description
+
+
 class ScaleMemory:
     """Raise the OOM-killed container's memory limit ×1.5, capped at K8S_MAX_MEMORY, with a
     strategic merge patch on the owning workload's pod template (containers merge by name).
@@ -23,15 +28,27 @@ class ScaleMemory:
     The baseline is the limit the OOM-killed pod ran with; a template already above it means
     the raise happened (by us on an earlier try, or by someone), so it is not raised twice.
     Needing approval is the rules file's business, not this class's.
+
+    A workload Argo CD manages (``gitops``, when Argo CD and GitHub are both configured) is
+    not patched live, which Argo CD would revert: the raise is proposed as a pull request to
+    the app's manifests on GitHub (app/domain/remediators/gitops.py).
     """
 
     action: ClassVar[ActionKind] = ActionKind.SCALE_MEMORY
-    params_model: ClassVar[type[WorkloadParams]] = WorkloadParams
+    params_model: ClassVar[type[ScaleMemoryParams]] = ScaleMemoryParams
     risk: ClassVar[Risk] = Risk.MEDIUM
     reruns_workflow_run: ClassVar[bool] = False
 
-    def __init__(self, kube: KubernetesApi, *, max_memory: str = "4Gi", factor: float = FACTOR):
+    def __init__(
+        self,
+        kube: KubernetesApi,
+        *,
+        max_memory: str = "4Gi",
+        factor: float = FACTOR,
+        gitops: GitOpsMemory | None = None,
+    ):
         self.kube = kube
+        self.gitops = gitops
         self.max_memory = max_memory
         try:
             self.max_bytes = parse_quantity(max_memory)
@@ -50,11 +67,17 @@ class ScaleMemory:
         plan = self._plan(params)
         return plan if isinstance(plan, RemediationResult) else None
 
-    def execute(self, params: WorkloadParams) -> RemediationResult:
+    def execute(self, params: ScaleMemoryParams) -> RemediationResult:
         plan = self._plan(params)
         if isinstance(plan, RemediationResult):
             return plan
         target, container, old, new = plan
+        source = self.gitops.source_of(target) if self.gitops is not None else None
+        if isinstance(source, RemediationResult):
+            return source
+        if source is not None and self.gitops is not None:
+            raised = MemoryRaise(target, container, old, new, params.diagnosis)
+            return self.gitops.propose(source, raised)
         patch = {
             "spec": {
                 "template": {

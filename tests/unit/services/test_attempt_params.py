@@ -50,3 +50,17 @@ def test_other_actions_carry_no_location():
     log = fixture_bytes("ci_logs/338_workflow_yaml_unquoted_asterisk.log").decode()
     params = remediation_params(failed_run(log), [], action=ActionKind.RERUN_FAILED_JOBS)
     assert "path" not in params and "head_sha" not in params
+
+
+def test_a_memory_raise_carries_the_diagnosis_for_a_pull_request():
+    incident = Incident(
+        source="kubernetes",
+        kind=IncidentKind.K8S_POD.value,
+        dedup_key="k",
+        fingerprint="f",
+        namespace="shop",
+        pod="checkout-1",
+        root_cause="the JVM heap outgrew its limit",
+    )
+    params = remediation_params(incident, [], action=ActionKind.SCALE_MEMORY)
+    assert params["diagnosis"] == "the JVM heap outgrew its limit"

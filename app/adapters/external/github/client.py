@@ -270,6 +270,19 @@ class GitHubClient:
             if item.get("type") == "file" and item.get("path") and item.get("sha")
         ]
 
+    def default_branch(self, repo: str) -> str:
+        """``GET /repos/{o}/{r}``: the repository's default branch."""
+        body = self._call("GET", f"/repos/{checked_repo(repo)}", repo=repo).json()
+        return str(body["default_branch"])
+
+    def branch_head(self, repo: str, branch: str) -> str | None:
+        """``GET /repos/{o}/{r}/branches/{branch}``: its latest commit; None when no such branch."""
+        path = f"/repos/{checked_repo(repo)}/branches/{quote(branch, safe='')}"
+        response = self._call("GET", path, repo=repo, allow=(404,))
+        if response.status_code == 404:
+            return None
+        return str(response.json()["commit"]["sha"])
+
     def create_branch(self, repo: str, branch: str, *, sha: str) -> bool:
         """``POST /repos/{o}/{r}/git/refs``; False when the branch already exists."""
         response = self._call(

@@ -106,3 +106,19 @@ def test_a_refused_branch_other_than_existing_is_an_error(respx_mock, github):
     )
     with pytest.raises(GitHubError, match="Object does not exist"):
         github.create_branch(REPO, "codehealer/fix-1", sha=SHA)
+
+
+@respx.mock(base_url=API)
+def test_the_default_branch_and_a_branch_head_are_read(respx_mock, github):
+    respx_mock.get(f"/repos/{REPO}").respond(
+        200, json={"full_name": REPO, "default_branch": "trunk"}
+    )
+    respx_mock.get(f"/repos/{REPO}/branches/trunk").respond(
+        200, json={"name": "trunk", "commit": {"sha": SHA, "url": "u"}, "protected": True}
+    )
+    respx_mock.get(f"/repos/{REPO}/branches/gone").respond(
+        404, json={"message": "Branch not found"}
+    )
+    assert github.default_branch(REPO) == "trunk"
+    assert github.branch_head(REPO, "trunk") == SHA
+    assert github.branch_head(REPO, "gone") is None
