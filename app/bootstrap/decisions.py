@@ -23,6 +23,7 @@ from app.domain.rules.high_risk import HighRiskActionRule
 from app.domain.rules.recurrence import RecurrenceRule
 from app.domain.rules.retry_budget import RetryBudgetRule
 from app.domain.rules.storm import StormRule
+from app.domain.rules.symptom_not_cause import SymptomNotCauseRule
 from app.domain.strategies.base import DecisionStrategy
 from app.domain.strategies.conservative import ConservativeStrategy
 from app.domain.strategies.hybrid import HybridStrategy
@@ -55,6 +56,8 @@ def build_decision_engine(settings: Settings) -> tuple[DecisionEngine, StormRule
         HighRiskActionRule.from_setting(decision.high_risk_actions_allowed, high_risk=risks.high),
         BlacklistRule.from_file(config_path(decision.rules_file)),
         RetryBudgetRule(decision.max_rerun_attempts, reruns=risks.reruns),
+        # Before recurrence: when both fire, the key and diagnosis are the target's history.
+        SymptomNotCauseRule(decision.cause_remains_after),
         RecurrenceRule(settings.decision.recurrence_limit),
         storm,
         BlastRadiusRule.for_budget(hourly_budget(settings)),
@@ -118,6 +121,7 @@ def build_decisions(
         approval_ttl=approval_ttl,
         metrics=metrics,
         autonomy=build_autonomy(settings),
+        fix_history_window=timedelta(days=settings.decision.cause_remains_window_days),
     )
     approvals = ApprovalService(
         db,
