@@ -219,3 +219,21 @@ def test_rejecting_a_storm_group_closes_every_member_with_the_rejection(storm, f
             {"group_id": group_id}
         ]
     assert f"Rejected by <@{APPROVER}>." in thread_replies(fake)
+
+
+def test_a_storm_group_none_of_whose_members_can_be_fixed_is_escalated(storm):
+    container, client, queue = storm
+    group_id, ids, nonce = grouped(container)
+    with container.db.session() as session:  # every one of them a person's now
+        for member_id in ids:
+            session.get(Incident, member_id).fixability = "manual"
+
+    answer(client, group_id, nonce, approve=True)
+
+    assert queue.ids == []
+    with container.db.session() as session:
+        group = session.get(Incident, group_id)
+        attempts = session.execute(select(RemediationAttempt)).scalars().all()
+    assert attempts == []
+    assert (group.status, group.escalation_reason) == ("escalated", "storm")
+    assert len(events(container, group_id, AuditEvent.STORM_MEMBER_SKIPPED)) == MEMBERS
