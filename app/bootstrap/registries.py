@@ -5,12 +5,14 @@ from collections.abc import Mapping
 from contextlib import ExitStack
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
 from app.adapters.external.argocd.logs import ArgoAppLogSource
 from app.adapters.external.github.green_run import LastGreenRun
 from app.adapters.external.github.logs import GitHubLogSource
+from app.adapters.external.http import ResilientClient
 from app.adapters.external.kubernetes.logs import KubernetesLogSource
 from app.adapters.secrets.aws import AwsSecretStore, secrets_manager_client
 from app.adapters.secrets.env import EnvSecretStore
@@ -23,13 +25,16 @@ from app.core.events.argocd import parse_argocd_delivery
 from app.core.events.github import parse_github_delivery
 from app.core.events.kubernetes import parse_kubernetes_delivery
 from app.core.events.signals import SourceParser
-from app.core.ports import GitHubActions, LogSource, SecretStore
+from app.core.ports import GitHubActions, GitHubPullRequests, LogSource, SecretStore
 from app.core.settings_parts import AwsSettings, GitHubSettings
+from app.domain.config_fixes.propose import FixModel
 from app.domain.decisions.models import ActionRisks
 from app.domain.remediators.argocd_hard_refresh import ArgoHardRefresh
 from app.domain.remediators.argocd_rollback import ArgoRollback
 from app.domain.remediators.argocd_sync import ArgoSync
 from app.domain.remediators.base import PERSON_ACTIONS, Remediator, declared_risks
+from app.domain.remediators.gitops import GitOpsMemory
+from app.domain.remediators.open_fix_pull_request import OpenFixPullRequest
 from app.domain.remediators.refresh_secret import RefreshSecret, SecretSource
 from app.domain.remediators.rerun_failed_jobs import RerunFailedJobs
 from app.domain.remediators.rerun_no_cache import RerunNoCache
@@ -74,6 +79,7 @@ REMEDIATOR_CLASSES: tuple[type[Remediator], ...] = (
     RerunFailedJobs,
     RerunNoCache,
     RefreshSecret,
+    OpenFixPullRequest,
     RestartPod,
     RolloutRestart,
     ScaleMemory,
@@ -96,10 +102,22 @@ def build_remediators(
     kubernetes: KubernetesApi | None = None,
     argocd: ArgoCDApi | None = None,
     max_memory: str = "4Gi",
+    pulls: GitHubPullRequests | None = None,
+    fix_model: FixModel | None = None,
+    github_host: str = "github.com",
 ) -> dict[ActionKind, Remediator]:
     """Registry keyed by action. An action without an entry is never executed (it escalates):
-    integrations that are not configured contribute nothing."""
+    integrations that are not configured contribute nothing. ``pulls`` (GitHub's contents and
+    pull requests) proposes configuration fixes, and with Argo CD the memory raises of the
+    workloads it manages."""
     remediators: list[Remediator] = []
+    if pulls is not None:
+        remediators.append(OpenFixPullRequest(pulls, model=fix_model))
+    gitops = (
+        GitOpsMemory(argocd, pulls, github_host=github_host)
+        if argocd is not None and pulls is not None
+        else None
+    )
     if github is not None:
         remediators += [
             RerunFailedJobs(github),
@@ -110,7 +128,7 @@ def build_remediators(
         remediators += [
             RestartPod(kubernetes),
             RolloutRestart(kubernetes),
-            ScaleMemory(kubernetes, max_memory=max_memory),
+            ScaleMemory(kubernetes, max_memory=max_memory, gitops=gitops),
         ]
     if argocd is not None:
         remediators += [ArgoSync(argocd), ArgoHardRefresh(argocd), ArgoRollback(argocd)]
@@ -128,12 +146,31 @@ def build_registry(
         kubernetes=clients.kubernetes,
         argocd=clients.argocd,
         max_memory=settings.kubernetes.max_memory,
+        pulls=clients.github,
+        fix_model=build_fix_model(settings, clients.nim),
+        github_host=github_web_host(settings.github.api_url),
     )
+
+
+def build_fix_model(settings: Settings, nim: ResilientClient | None) -> FixModel | None:
+    """NIM chat as the model of configuration fixes, when NIM chats; else repairs only."""
+    if nim is None:
+        return None
+    from app.adapters.ai.nvidia.config_fixer import NimConfigFixer  # only with NIM (cold start)
+
+    return NimConfigFixer(nim, model=settings.nvidia.model)
+
+
+def github_web_host(api_url: str) -> str:
+    """Where repositories are cloned from: github.com for api.github.com, else the GitHub
+    Enterprise host (``https://HOST/api/v3``)."""
+    host = urlsplit(api_url).hostname or "github.com"
+    return host.removeprefix("api.") if host == "api.github.com" else host
 
 
 def allowed_actions(registry: Mapping[ActionKind, Remediator]) -> list[ActionKind]:
     """What the classifier may propose: what a configured remediator executes, or what a
-    person does (nothing, or a configuration change)."""
+    person does (nothing)."""
     return [action for action in ActionKind if action in registry or action in PERSON_ACTIONS]
 
 

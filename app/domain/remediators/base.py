@@ -10,7 +10,8 @@ from app.core.enums import ActionKind
 from app.domain.decisions.models import ActionRisks
 
 # Actions a verdict may name that CodeHealer never executes: a person does them (or nothing).
-PERSON_ACTIONS = frozenset({ActionKind.NONE, ActionKind.CONFIG_FIX_PR})
+# A configuration change (config_fix_pr) is CodeHealer's to propose as a pull request.
+PERSON_ACTIONS = frozenset({ActionKind.NONE})
 
 
 class Risk(StrEnum):

@@ -8,12 +8,13 @@ from app.bootstrap import (
     build_parsers,
     build_remediators,
 )
+from app.bootstrap.registries import github_web_host
 from app.core.enums import ActionKind, IncidentSource, Strategy
 from app.domain.remediators.base import PERSON_ACTIONS, Risk
 from tests.conftest import make_settings
 
 # Actions a person performs: never executed by CodeHealer.
-HUMAN_ACTIONS = {ActionKind.NONE, ActionKind.CONFIG_FIX_PR}
+HUMAN_ACTIONS = {ActionKind.NONE}
 
 
 class _AnyApi:
@@ -22,7 +23,12 @@ class _AnyApi:
 
 def test_every_executable_action_has_exactly_one_remediator():
     registry = build_remediators(
-        _AnyApi(), secret_sources=[], stores={}, kubernetes=_AnyApi(), argocd=_AnyApi()
+        _AnyApi(),
+        secret_sources=[],
+        stores={},
+        kubernetes=_AnyApi(),
+        argocd=_AnyApi(),
+        pulls=_AnyApi(),
     )
     assert set(registry) == set(ActionKind) - HUMAN_ACTIONS
     assert all(remediator.action is action for action, remediator in registry.items())
@@ -51,7 +57,12 @@ def test_the_person_actions_are_the_ones_no_remediator_executes():
 
 def test_every_remediator_class_is_listed_once():
     registry = build_remediators(
-        _AnyApi(), secret_sources=[], stores={}, kubernetes=_AnyApi(), argocd=_AnyApi()
+        _AnyApi(),
+        secret_sources=[],
+        stores={},
+        kubernetes=_AnyApi(),
+        argocd=_AnyApi(),
+        pulls=_AnyApi(),
     )
     assert sorted(map(str, map(type, registry.values()))) == sorted(map(str, REMEDIATOR_CLASSES))
 
@@ -78,11 +89,30 @@ def test_the_declared_risks_are_the_ones_the_decision_rules_have_always_used():
 
 
 def test_the_model_may_propose_the_configured_actions_and_what_a_person_does():
+    # Without GitHub no configuration fix can be proposed as a pull request.
     registry = build_remediators(None, secret_sources=[], stores={}, argocd=_AnyApi())
     assert allowed_actions(registry) == [
         ActionKind.ARGOCD_SYNC,
         ActionKind.ARGOCD_HARD_REFRESH,
         ActionKind.ARGOCD_ROLLBACK,
-        ActionKind.CONFIG_FIX_PR,
         ActionKind.NONE,
     ]
+
+
+def test_a_configuration_fix_is_proposed_through_githubs_pull_requests():
+    registry = build_remediators(None, secret_sources=[], stores={}, pulls=_AnyApi())
+    assert set(registry) == {ActionKind.CONFIG_FIX_PR}
+
+
+def test_memory_raises_go_through_git_only_when_argo_cd_and_github_are_both_configured():
+    alone = build_remediators(None, secret_sources=[], stores={}, kubernetes=_AnyApi())
+    both = build_remediators(
+        None, secret_sources=[], stores={}, kubernetes=_AnyApi(), argocd=_AnyApi(), pulls=_AnyApi()
+    )
+    assert alone[ActionKind.SCALE_MEMORY].gitops is None
+    assert both[ActionKind.SCALE_MEMORY].gitops is not None
+
+
+def test_the_github_web_host_is_github_com_or_the_enterprise_host():
+    assert github_web_host("https://api.github.com") == "github.com"
+    assert github_web_host("https://ghe.example.com/api/v3") == "ghe.example.com"
