@@ -71,6 +71,9 @@ class StaleAttemptChecker:
                     col(Incident.run_id).is_not(None),
                 )
             ).all()
+            # A fix proposed as a pull request re-ran nothing: its pull request's verdict closes it.
+            attempts = AttemptRepository(session)
+            stale = [row for row in stale if not _proposed_as_pull_request(attempts, row[0])]
         closed = 0
         for _incident_id, repo, run_id, installation_id in stale:
             try:
@@ -90,6 +93,11 @@ class StaleAttemptChecker:
             with self.db.session() as session:
                 closed += self.recorder.record(session, seen) is not None
         return {"checked": len(stale), "closed": closed}
+
+
+def _proposed_as_pull_request(attempts: AttemptRepository, incident_id: int) -> bool:
+    attempt = attempts.latest(incident_id)
+    return attempt is not None and bool((attempt.result or {}).get("pull_request"))
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,16 @@
 worked; closed without merging, it did not. Through the signed webhook and the recorder."""
 
 import json
+from datetime import timedelta
+
+from sqlalchemy import update
 
 from app.adapters.database.repositories.attempts import AttemptRepository
 from app.adapters.database.tables import Incident, utcnow
 from app.core.enums import AttemptStatus, IncidentStatus
 from app.domain.verification import FixPullRequestClosed
 from app.services.verification import VerificationRecorder
+from app.services.verification_sweep import StaleAttemptChecker
 from tests.conftest import fixture_bytes
 from tests.support.github_deliveries import post_github
 from tests.support.incidents import analyzed_incident, insert
@@ -75,3 +79,30 @@ def test_the_recorder_names_the_incident_whose_pull_request_was_merged(container
     seen = FixPullRequestClosed(PR_REPO, PR_NUMBER, True, observed_at=utcnow())
     with container.db.session() as session:
         assert VerificationRecorder().record(session, seen) == incident_id
+
+
+class RunsAsked:
+    """Stands in for GitHub's runs API: records which runs the sweep asks about."""
+
+    def __init__(self):
+        self.asked: list[int] = []
+
+    def for_installation(self, installation_id):
+        return self
+
+    def get_run(self, repo: str, run_id: int) -> dict:
+        self.asked.append(run_id)
+        return {"status": "in_progress"}
+
+
+def test_the_stale_rerun_sweep_does_not_ask_github_about_a_proposed_fix(container):
+    incident_id = proposed(container)
+    with container.db.session() as session:
+        session.execute(
+            update(Incident)
+            .where(Incident.id == incident_id)
+            .values(updated_at=utcnow() - timedelta(hours=2))
+        )
+    github = RunsAsked()
+    report = StaleAttemptChecker(container.db, github, VerificationRecorder())()
+    assert (report["checked"], github.asked) == (0, [])
