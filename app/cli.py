@@ -1,4 +1,4 @@
-"""The `codehealer` command: serve, worker, db, send-sample (and more as features land)."""
+"""The `codehealer` command: serve, worker, db, send-sample, pause and resume (and more)."""
 
 import argparse
 import json
@@ -279,7 +279,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     container = build_container(settings)
     try:
         report = calibrate(
-            container.db, target_precision=settings.decision.target_precision, min_samples=args.min_samples
+            container.db,
+            target_precision=settings.decision.target_precision,
+            min_samples=args.min_samples,
         )
         print(report.render())
         print()
@@ -311,6 +313,91 @@ def cmd_report(args: argparse.Namespace) -> int:
     finally:
         container.close()
     return 0
+
+
+def _pause_scope(args: argparse.Namespace) -> dict:
+    from app.core.enums import ActionKind, IncidentSource
+
+    return {
+        "source": IncidentSource(args.source) if args.source else None,
+        "action": ActionKind(args.action) if args.action else None,
+    }
+
+
+def _operator() -> str:
+    """Who runs the command, for the record: ``cli:<login>``."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name in some containers
+        return "cli"
+
+
+def cmd_pause(args: argparse.Namespace) -> int:
+    from app.bootstrap import build_container
+
+    container = build_container(_settings(args))
+    try:
+        change = container.pauses.pause(**_pause_scope(args), by=_operator(), reason=args.reason)
+    finally:
+        container.close()
+    if not change.changed:
+        print(f"already paused: {change.pause.summary}")
+        return 0
+    print(f"paused: {change.pause.summary}")
+    print("decisions are still made and recorded; fixes that would run alone wait for approval")
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from app.bootstrap import build_container
+
+    container = build_container(_settings(args))
+    try:
+        ended = container.pauses.resume(**_pause_scope(args), by=_operator())
+        active = container.pauses.active()
+    finally:
+        container.close()
+    if ended is None:
+        print("codehealer: no pause of exactly that scope is in force", file=sys.stderr)
+        print(_render_pauses(active), file=sys.stderr)
+        return 1
+    print(f"resumed: {ended.scope} (paused by {ended.paused_by})")
+    print(_render_pauses(active))
+    return 0
+
+
+def cmd_pauses(args: argparse.Namespace) -> int:
+    from app.bootstrap import build_container
+
+    container = build_container(_settings(args))
+    try:
+        active = container.pauses.active()
+    finally:
+        container.close()
+    print(_render_pauses(active))
+    return 0
+
+
+def _render_pauses(pauses: list) -> str:
+    from app.domain.pauses import scope_options
+
+    if not pauses:
+        return "no pauses in force: automatic fixes run as decided"
+    lines = [f"{len(pauses)} pause(s) in force:"]
+    for pause in pauses:
+        options = scope_options(pause) or "with no option"
+        lines.append(f"  #{pause.id} {pause.summary}  (resume: {options})")
+    return "\n".join(lines)
+
+
+def _add_scope(parser: argparse.ArgumentParser) -> None:
+    from app.core.enums import ActionKind, IncidentSource
+
+    parser.add_argument("--source", choices=[s.value for s in IncidentSource])
+    actions = [a.value for a in ActionKind if a is not ActionKind.NONE]
+    parser.add_argument("--action", choices=actions)
 
 
 def _post_report(reporter, report: dict) -> int:
@@ -356,7 +443,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--data-dir", default=".codehealer-demo", help="embedded database folder")
-    demo.add_argument("--duration", type=float, default=60.0, help="seconds the failures arrive over")
+    demo.add_argument(
+        "--duration", type=float, default=60.0, help="seconds the failures arrive over"
+    )
     demo.set_defaults(func=cmd_demo, no_worker=False)
 
     worker = sub.add_parser("worker", help="run only the worker")
@@ -411,6 +500,18 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=["md", "slack"], default="md")
     report.add_argument("--post", action="store_true", help="post to SLACK_CHANNEL")
     report.set_defaults(func=cmd_report)
+
+    pause = sub.add_parser(
+        "pause", help="pause automatic fixes (all, or one --source and/or --action)"
+    )
+    _add_scope(pause)
+    pause.add_argument("--reason", default="", help="why, for the record and Slack")
+    pause.set_defaults(func=cmd_pause)
+    resume = sub.add_parser("resume", help="end the pause of exactly that --source/--action")
+    _add_scope(resume)
+    resume.set_defaults(func=cmd_resume)
+    pauses = sub.add_parser("pauses", help="list the pauses in force")
+    pauses.set_defaults(func=cmd_pauses)
     return parser
 
 

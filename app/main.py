@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from app.api import dashboard
 from app.api.errors import install_error_handlers
-from app.api.v1 import health, incidents, metrics, slack, webhooks
+from app.api.v1 import health, incidents, metrics, pauses, slack, webhooks
 from app.bootstrap import Container
 
 
@@ -27,6 +27,7 @@ def create_app(container: Container | None) -> FastAPI:
         webhooks.router,
         incidents.router,
         metrics.router,
+        pauses.router,
         slack.router,
         dashboard.router,
     ):

@@ -18,6 +18,7 @@ from app.services.health import HealthCheck
 from app.services.incident_views import IncidentQuery
 from app.services.interactions import InteractionService
 from app.services.metrics import KpiQuery
+from app.services.pauses import PauseService
 from app.services.runbooks import RunbookLibrary
 
 log = logging.getLogger(__name__)
@@ -82,12 +83,17 @@ async def get_interactions(container: ContainerDep) -> InteractionService:
     return container.interactions
 
 
+async def get_pauses(container: ContainerDep) -> PauseService:
+    return container.pauses
+
+
 IncidentViewsDep = Annotated[IncidentQuery, Depends(get_incident_views)]
 KpisDep = Annotated[KpiQuery, Depends(get_kpis)]
 HealthDep = Annotated[HealthCheck, Depends(get_health)]
 DashboardDep = Annotated[DashboardQuery, Depends(get_dashboard)]
 RunbooksDep = Annotated[RunbookLibrary, Depends(get_runbooks)]
 InteractionsDep = Annotated[InteractionService, Depends(get_interactions)]
+PausesDep = Annotated[PauseService, Depends(get_pauses)]
 
 
 async def read_limited_body(request: Request, settings: SettingsDep) -> bytes:
@@ -137,6 +143,22 @@ async def require_api_key(
 
 
 ApiKeyGuard = Depends(require_api_key)
+
+
+async def require_api_key_to_change(
+    request: Request, settings: SettingsDep, x_api_key: Annotated[str | None, Header()] = None
+) -> None:
+    """A change through the API (pausing, resuming) needs API_KEY set and sent, even in dev
+    where reads may be open: a resume undoes someone's pause."""
+    if settings.server.api_key is None:
+        raise AuthenticationError(
+            "API_KEY is not set: changes through the API need one (codehealer pause and "
+            "resume work without)"
+        )
+    await require_api_key(request, settings, x_api_key)
+
+
+ChangeKeyGuard = Depends(require_api_key_to_change)
 
 
 ERROR_BODY = {

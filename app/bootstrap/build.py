@@ -24,6 +24,7 @@ from app.services.incident_views import IncidentQuery
 from app.services.ingest import IngestService
 from app.services.interactions import InteractionService
 from app.services.metrics import KpiQuery
+from app.services.pauses import PauseService
 from app.services.pipeline import EventProcessor
 from app.services.remediation import RemediationService
 from app.services.runbooks import RunbookLibrary
@@ -61,6 +62,7 @@ def build_container(settings: Settings, **overrides: Unpack[Overrides]) -> Conta
         )
         verifier = VerificationRecorder(decider.autonomy)
         parsers = overrides.get("parsers") or build_parsers(settings)
+        pauses = PauseService(db)
         return Container(
             settings=settings,
             database_url=database_url,
@@ -86,8 +88,13 @@ def build_container(settings: Settings, **overrides: Unpack[Overrides]) -> Conta
             dashboard=DashboardQuery(db, settings),
             runbooks=RunbookLibrary(),
             interactions=InteractionService(
-                db, approvals, clients.slack, approver_group=settings.slack.approver_group
+                db,
+                approvals,
+                clients.slack,
+                approver_group=settings.slack.approver_group,
+                pauses=pauses,
             ),
+            pauses=pauses,
             # Last: until here, a failure closes what was opened on leaving ``with``.
             resources=opened.pop_all(),
         )

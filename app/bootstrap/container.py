@@ -34,6 +34,7 @@ from app.services.ingest import IngestService
 from app.services.interactions import InteractionService
 from app.services.metrics import KpiQuery
 from app.services.notifier import SlackNotifier
+from app.services.pauses import PauseService
 from app.services.pipeline import EventProcessor, PipelineStep
 from app.services.remediation import RemediationService
 from app.services.reports import Reporter
@@ -91,6 +92,7 @@ class Container:
     dashboard: DashboardQuery
     runbooks: RunbookLibrary
     interactions: InteractionService
+    pauses: PauseService  # the kill switch: CLI, API and Slack
     github: GitHubClient | None = None
     slack: SlackClient | None = None
     kubernetes: KubernetesClient | None = None

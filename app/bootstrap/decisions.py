@@ -20,6 +20,7 @@ from app.domain.rules.blacklist import BlacklistRule
 from app.domain.rules.blast_radius import BlastRadiusRule, HourlyBudget
 from app.domain.rules.fixability import FixabilityRule
 from app.domain.rules.high_risk import HighRiskActionRule
+from app.domain.rules.pause import PauseRule
 from app.domain.rules.recurrence import RecurrenceRule
 from app.domain.rules.retry_budget import RetryBudgetRule
 from app.domain.rules.storm import StormRule
@@ -61,6 +62,7 @@ def build_decision_engine(settings: Settings) -> tuple[DecisionEngine, StormRule
         RecurrenceRule(settings.decision.recurrence_limit),
         storm,
         BlastRadiusRule.for_budget(hourly_budget(settings)),
+        PauseRule(),  # a person's pause of automatic fixes
     ]
     return DecisionEngine(strategies, rules), storm
 

@@ -44,6 +44,10 @@ class AuditEvent(StrEnum):
     # signature, or no longer does; recorded on the incident whose evidence or decision moved it.
     AUTONOMY_PROMOTED = "autonomy.promoted"
     AUTONOMY_DEMOTED = "autonomy.demoted"
+    # The kill switch (app/services/pauses.py): a person paused or resumed automatic fixes,
+    # everywhere or for one source or action; recorded on no incident.
+    AUTOMATION_PAUSED = "automation.paused"
+    AUTOMATION_RESUMED = "automation.resumed"
 
 
 # The event that records how a remediation ended.

@@ -24,6 +24,7 @@ class EscalationReason(StrEnum):
     RECURRING_FAILURE = "recurring_failure"
     CAUSE_REMAINS = "cause_remains"  # the same fix on the same target, again and again
     STORM = "storm"
+    AUTOMATIC_FIXES_PAUSED = "automatic_fixes_paused"  # a person's pause held an automatic fix
     # reading the logs and processing
     NO_LOG_SOURCE = "no_log_source"
     LOG_ACCESS_DENIED = "log_access_denied"
@@ -53,6 +54,7 @@ TITLES: dict[EscalationReason, str] = {
     EscalationReason.RECURRING_FAILURE: "Recurring failure: needs a permanent fix",
     EscalationReason.CAUSE_REMAINS: "The fix works but the cause remains",
     EscalationReason.STORM: "Same failure on many targets",
+    EscalationReason.AUTOMATIC_FIXES_PAUSED: "Automatic fixes are paused",
     EscalationReason.NO_LOG_SOURCE: "No log source for this sender",
     EscalationReason.LOG_ACCESS_DENIED: "Logs refused: credentials missing or wrong",
     EscalationReason.LOGS_UNAVAILABLE: "Logs cannot be read",

@@ -12,7 +12,12 @@ from sqlmodel import Session
 from app.adapters.database.repositories.audit import AuditRepository
 from app.adapters.database.repositories.outbox import OutboxRepository
 from app.domain.audit import AuditEvent
-from app.domain.notifications.handlers import EVENT_HANDLERS, SlackNotice, slack_posts
+from app.domain.notifications.handlers import (
+    EVENT_HANDLERS,
+    OutboxKind,
+    SlackNotice,
+    slack_posts,
+)
 
 
 def record_event(
@@ -27,7 +32,7 @@ def record_event(
     """Write the event's audit row and queue its Slack posts, in the caller's transaction."""
     details = details or {}
     AuditRepository(session).append(event, incident_id=incident_id, actor=actor, details=details)
-    if incident_id is None:  # a post belongs to an incident's message
-        return
     posts = slack_posts(event, actor=actor, details=details, handlers=handlers)
+    if incident_id is None:  # without an incident there is no card: only messages of their own
+        posts = tuple(post for post in posts if post.kind is OutboxKind.CHANNEL)
     OutboxRepository(session).queue(incident_id, posts)

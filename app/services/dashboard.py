@@ -8,7 +8,7 @@ that comes from an incident is masked here; the templates escape it.
 
 import json
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.adapters.database.engine import Database
+from app.adapters.database.repositories.pauses import PauseRepository
 from app.adapters.database.tables import Incident, utcnow
 from app.core.config import Settings
 from app.core.enums import Category, IncidentKind, IncidentSource, IncidentStatus
@@ -30,6 +31,7 @@ from app.domain.escalation import (
     runbook_url,
 )
 from app.domain.learning.calibration import expected_calibration_error, reliability
+from app.domain.pauses import Pause, scope_options
 from app.presentation import charts
 from app.services.autonomy import recent_changes
 from app.services.incident_views import IncidentQuery
@@ -152,6 +154,8 @@ class Overview:
     flakiest_tests: dict[str, list[dict[str, Any]]]
     # "rerun_failed_jobs for “npm ERR! code ECONNRESET” is now automatic: ...", newest first
     autonomy_changes: list[dict[str, Any]]
+    # the pauses of automatic fixes in force (the kill switch), oldest first: a banner
+    pauses: list[dict[str, Any]] = field(default_factory=list)
 
 
 def target_of(item: dict[str, Any]) -> str:
@@ -237,7 +241,10 @@ def signature_bars(session: Session, since: datetime) -> list[charts.Bar]:
 
 def filter_options(session: Session) -> dict[str, list[str]]:
     repos = session.execute(
-        select(col(Incident.repo)).where(col(Incident.repo).is_not(None)).distinct().order_by(col(Incident.repo))
+        select(col(Incident.repo))
+        .where(col(Incident.repo).is_not(None))
+        .distinct()
+        .order_by(col(Incident.repo))
     ).scalars()
     return {
         "source": [s.value for s in IncidentSource],
@@ -282,6 +289,7 @@ class DashboardQuery:
             options = filter_options(session)
             flakiest = flakiest_tests(session, since)
             autonomy = recent_changes(session)
+            pauses = PauseRepository(session).active()
         return Overview(
             kpis=kpi_tiles(kpis),
             charts=_overview_charts(stacks, categories, signatures, llm_days, table),
@@ -308,6 +316,7 @@ class DashboardQuery:
                 for repo, tests in flakiest.items()
             },
             autonomy_changes=[{**c, "when": format_time(c["at"])} for c in autonomy],
+            pauses=[pause_row(p) for p in pauses],
         )
 
     def incident(self, incident_id: int) -> dict[str, Any] | None:
@@ -317,6 +326,19 @@ class DashboardQuery:
         except NotFoundError:
             return None
         return incident_page(mask_mapping(detail), self.settings)
+
+
+def pause_row(pause: Pause) -> dict[str, Any]:
+    """A pause for the banner: what, who, when, why (masked), and the command that ends it."""
+    return {
+        "id": pause.id,
+        "summary": mask_secrets(_capital(pause.summary)),
+        "resume": " ".join(("codehealer resume", scope_options(pause))).strip(),
+    }
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _overview_charts(stacks, categories, signatures, llm_days, table) -> dict[str, str]:

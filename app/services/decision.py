@@ -16,6 +16,7 @@ from app.adapters.database.repositories.approvals import ApprovalRepository
 from app.adapters.database.repositories.attempts import AttemptRepository
 from app.adapters.database.repositories.decision_facts import DecisionFactsRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
+from app.adapters.database.repositories.pauses import PauseRepository
 from app.adapters.database.tables import Incident, utcnow
 from app.core.enums import (
     ActionKind,
@@ -32,6 +33,7 @@ from app.core.metrics import Metrics, NullMetrics
 from app.domain.audit import AuditEvent
 from app.domain.decisions.engine import DecisionEngine
 from app.domain.decisions.models import DecisionFacts, DecisionOutcome, Thresholds
+from app.domain.pauses import matching_pause
 from app.domain.rules.storm import StormRule
 from app.services.attempt_planner import AttemptPlanner, incident_target
 from app.services.audit_trail import record_event
@@ -123,12 +125,16 @@ class DecisionService:
                 run_id=incident.run_id,
             )
         signature = incident.signature_hash
+        source, action = (
+            IncidentSource(incident.source),
+            ActionKind(incident.action or ActionKind.NONE),
+        )
         return DecisionFacts(
             incident_id=incident.id,
-            source=IncidentSource(incident.source),
+            source=source,
             environment=self.environment,
             category=incident.category or "unknown",
-            action=ActionKind(incident.action or ActionKind.NONE),
+            action=action,
             fixability=Fixability(incident.fixability or Fixability.UNKNOWN),
             confidence=incident.confidence or 0.0,
             target=target,
@@ -151,6 +157,8 @@ class DecisionService:
             else 1,
             fixes_of_target=fix_history(session, incident, window=self.fix_history_window, now=now),
             autonomy=self.autonomy.earned(session, incident) if self.autonomy else None,
+            # Read in the decision's transaction: a pause set a moment ago holds this decision.
+            pause=matching_pause(PauseRepository(session).active(), source=source, action=action),
         )
 
     def review_approved(
@@ -217,6 +225,7 @@ class DecisionService:
                 },
                 "rules": [f.model_dump() for f in outcome.findings],
                 "autonomy": facts.autonomy.model_dump() if facts.autonomy else None,
+                "pause": facts.pause.model_dump(mode="json") if facts.pause else None,
                 "dry_run": self.planner.dry_run,
                 "shadow": self.shadow,
             },

@@ -1,4 +1,5 @@
-"""What a click on a CodeHealer Slack message does: approve or reject a fix, or rate one.
+"""What a click on a CodeHealer Slack message does: approve or reject a fix, rate one, or
+pause or resume automatic fixes.
 
 The interaction endpoint verifies and parses the click and hands it here. A click on an incident
 that does not exist changes nothing. A decision counts only from someone on the allow-list or in
@@ -21,6 +22,7 @@ from app.domain.audit import AuditEvent
 from app.domain.notifications.blocks import reply_text
 from app.services.approvals import ApprovalService
 from app.services.audit_trail import record_event
+from app.services.pauses import PauseService
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +44,21 @@ class FeedbackClick:
     value: int
 
 
-Click = ApprovalClick | FeedbackClick
+@dataclass(frozen=True)
+class PauseClick:
+    """Pause every automatic fix (the kill switch), clicked on incident ``incident_id``'s card."""
+
+    incident_id: int
+
+
+@dataclass(frozen=True)
+class ResumeClick:
+    """End the pause ``pause_id``."""
+
+    pause_id: int
+
+
+Click = ApprovalClick | FeedbackClick | PauseClick | ResumeClick
 
 
 class InteractionService:
@@ -53,18 +69,48 @@ class InteractionService:
         slack: SlackClient | None,
         *,
         approver_group: str | None,
+        pauses: PauseService | None = None,
     ):
         self.db = db
         self.approvals = approvals
         self.slack = slack
         self.approver_group = approver_group
+        self.pauses = pauses
 
     def handle(self, user: str, clicks: Sequence[Click]) -> list[str]:
         """Apply each click of ``user`` in order; return what to tell them about each."""
-        return [
-            self.decide(user, click) if isinstance(click, ApprovalClick) else self.rate(user, click)
-            for click in clicks
-        ]
+        return [self._one(user, click) for click in clicks]
+
+    def _one(self, user: str, click: Click) -> str:
+        if isinstance(click, ApprovalClick):
+            return self.decide(user, click)
+        if isinstance(click, FeedbackClick):
+            return self.rate(user, click)
+        return self.switch(user, click)
+
+    def switch(self, user: str, click: PauseClick | ResumeClick) -> str:
+        """Pause or resume automatic fixes: only approvers may (the same allow-list)."""
+        if self.pauses is None:
+            return "Pausing is not available here; nothing changed."
+        allowed = self.may_approve(user)
+        if allowed is None:
+            return "Could not check the approver group in Slack; nothing changed. Try again."
+        verb = "pause" if isinstance(click, PauseClick) else "resume"
+        if not allowed:
+            log.warning("slack %s by %s refused: not an approver", verb, user)
+            return f"Only approvers can {verb} automatic fixes; nothing changed."
+        if isinstance(click, PauseClick):
+            reason = f"from the Slack message of incident #{click.incident_id}"
+            change = self.pauses.pause(by=user, reason=reason)
+            if not change.changed:
+                return f"Already paused: {change.pause.summary}."
+            return (
+                "All automatic fixes are paused. Decisions are still made; fixes wait for approval."
+            )
+        ended = self.pauses.resume_by_id(click.pause_id, by=user)
+        if ended is None:
+            return "That pause is no longer in force; nothing changed."
+        return f"Resumed: {ended.scope} may run by themselves again."
 
     def decide(self, user: str, click: ApprovalClick) -> str:
         """Record an approval or a rejection; the reply says what came of it."""

@@ -20,6 +20,7 @@ from app.adapters.database.repositories.approvals import ApprovalRepository
 from app.adapters.database.repositories.attempts import AttemptRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
 from app.adapters.database.repositories.outbox import OutboxRepository
+from app.adapters.database.repositories.pauses import PauseRepository
 from app.adapters.database.repositories.slack_messages import SlackMessageRepository
 from app.adapters.database.tables import (
     Approval,
@@ -30,7 +31,7 @@ from app.adapters.database.tables import (
     utcnow,
 )
 from app.adapters.external.slack.client import SlackClient
-from app.core.enums import IncidentKind
+from app.core.enums import ActionKind, IncidentKind, IncidentSource
 from app.core.errors import SlackError
 from app.core.redaction import mask_secrets
 from app.domain.diagnosis import diagnosis_of
@@ -38,6 +39,7 @@ from app.domain.escalation import approval_has_expired, reason_needing_person
 from app.domain.notifications.blocks import incident_blocks, incident_text, reply_text
 from app.domain.notifications.handlers import OutboxKind
 from app.domain.notifications.models import AttemptView, IncidentCard, SimilarView
+from app.domain.pauses import Pause, matching_pause
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -85,7 +87,10 @@ class SlackNotifier:
                     batch.counts["skipped"] += outbox.skip_all_pending()
                     return dict(batch.counts)
                 rows = outbox.due(limit=limit, now=batch.now)
-                for owner, group in self._by_message_owner(session, rows, batch):
+                for row in (r for r in rows if r.incident_id is None):
+                    self._post_own_message(outbox, row, batch)
+                incident_rows = [r for r in rows if r.incident_id is not None]
+                for owner, group in self._by_message_owner(session, incident_rows, batch):
                     self._deliver_isolated(session, owner, group, batch)
         except Exception:  # the notifier is a side effect: log it, never fail the caller
             log.exception("slack delivery run failed; pending rows stay pending")
@@ -169,6 +174,7 @@ class SlackNotifier:
             runbook_base_url=self.runbook_base_url,
             approval_expired=latest is not None
             and approval_has_expired(latest.status, latest.expires_at, batch.now),
+            pause=_pause_over(session, incident),
         )
         text, blocks = incident_text(card), incident_blocks(card)
         messages = SlackMessageRepository(session)
@@ -198,6 +204,18 @@ class SlackNotifier:
             self._failed(
                 outbox, [row], str(exc), batch, row.incident_id, retry_after=exc.retry_after
             )
+            return
+        self._sent(outbox, row, batch)
+
+    def _post_own_message(
+        self, outbox: OutboxRepository, row: NotificationOutbox, batch: _Batch
+    ) -> None:
+        """A message of no incident (a pause, a resume): posted once in the channel."""
+        text = reply_text(row.text)
+        try:
+            self._send(batch, lambda: self._slack.post_message(self.channel, text, []))
+        except SlackError as exc:
+            self._failed(outbox, [row], str(exc), batch, None, retry_after=exc.retry_after)
             return
         self._sent(outbox, row, batch)
 
@@ -237,7 +255,7 @@ class SlackNotifier:
         rows: list[NotificationOutbox],
         error: str,
         batch: _Batch,
-        incident_id: int,
+        incident_id: int | None,
         *,
         retry_after: float | None = None,
     ) -> None:
@@ -252,8 +270,8 @@ class SlackNotifier:
             batch.counts["gave_up" if give_up else "failed"] += 1
         if rows:
             log.warning(
-                "slack delivery for incident %s failed (%d row(s) rescheduled): %s",
-                incident_id,
+                "slack delivery for %s failed (%d row(s) rescheduled): %s",
+                f"incident {incident_id}" if incident_id is not None else "the channel",
                 len(rows),
                 error,
             )
@@ -276,8 +294,10 @@ def build_card(
     public_url: str,
     runbook_base_url: str | None = None,
     approval_expired: bool = False,
+    pause: Pause | None = None,
 ) -> IncidentCard:
-    """The view model of an incident's Slack message, from its rows."""
+    """The view model of an incident's Slack message, from its rows (and the pause in force
+    over its source and action, if any)."""
     details = incident.details or {}
     attempt_result = (attempt.result or {}) if attempt is not None else {}
     return IncidentCard(
@@ -316,7 +336,22 @@ def build_card(
             incident.escalation_reason, status=incident.status, approval_expired=approval_expired
         ),
         runbook_base_url=runbook_base_url,
+        pause_id=pause.id if pause else None,
+        pause_summary=_capital(pause.summary) if pause else None,
     )
+
+
+def _pause_over(session: Session, incident: Incident) -> Pause | None:
+    try:
+        source = IncidentSource(incident.source)
+        action = ActionKind(incident.action or ActionKind.NONE)
+    except ValueError:  # a row written by another version: no pause is said to cover it
+        return None
+    return matching_pause(PauseRepository(session).active(), source=source, action=action)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def incident_target_text(incident: Incident) -> str:
@@ -364,5 +399,6 @@ def _attempt_view(attempt: RemediationAttempt | None) -> AttemptView | None:
 def _by_incident(rows: list[NotificationOutbox]) -> dict[int, list[NotificationOutbox]]:
     groups: dict[int, list[NotificationOutbox]] = defaultdict(list)
     for row in rows:  # ``due`` returns rows oldest first; the order within a group is kept
-        groups[row.incident_id].append(row)
+        if row.incident_id is not None:
+            groups[row.incident_id].append(row)
     return groups

@@ -284,8 +284,8 @@ class NotificationOutbox(SQLModel, table=True):
     __table_args__ = (Index("ix_notification_outbox_pending", "status", "next_attempt_at"),)
 
     id: int = Field(default=None, sa_type=BigInteger, primary_key=True)
-    incident_id: int = _fk("incidents.id", nullable=False)
-    kind: str = Field(max_length=32)  # message (post or update in place) | reply (thread)
+    incident_id: int | None = _fk("incidents.id")  # None: a message of its own (a pause)
+    kind: str = Field(max_length=32)  # message (post or update in place) | reply | channel
     text: str = Field(default="")
     status: str = Field(default="pending", max_length=16)
     attempts: int = _num(0)
@@ -359,3 +359,28 @@ class AutonomyGrant(SQLModel, table=True):
     promoted_at: datetime | None = _ts()
     demoted_at: datetime | None = _ts()  # evidence before this no longer counts
     updated_at: datetime = _ts(nullable=False, default_now=True)
+
+
+class AutomationPause(SQLModel, table=True):
+    """A person's pause of automatic fixes: everything, one source, one action, or both.
+    Active until ``resumed_at`` is set; at most one active pause per scope."""
+
+    __tablename__ = "pauses"
+    __table_args__ = (
+        Index(
+            "uq_pauses_active_scope",
+            text("coalesce(source, '')"),
+            text("coalesce(action, '')"),
+            unique=True,
+            postgresql_where=text("resumed_at IS NULL"),
+        ),
+    )
+
+    id: int = Field(default=None, sa_type=BigInteger, primary_key=True)
+    source: str | None = Field(default=None, max_length=32)  # None: every source
+    action: str | None = Field(default=None, max_length=64)  # None: every action
+    reason: str = Field(default="", max_length=500)
+    paused_by: str = Field(max_length=100)
+    paused_at: datetime = _ts(nullable=False, default_now=True)
+    resumed_by: str | None = Field(default=None, max_length=100)
+    resumed_at: datetime | None = _ts()

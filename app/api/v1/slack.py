@@ -1,4 +1,5 @@
-"""POST /slack/interactions: the Approve/Reject and 👍/👎 buttons of CodeHealer's messages.
+"""POST /slack/interactions: the Approve/Reject, 👍/👎 and Pause/Resume buttons of CodeHealer's
+messages.
 
 Every request is verified with Slack's v0 signature over the raw body (5-minute window) before
 anything is parsed; without SLACK_SIGNING_SECRET the endpoint refuses everything. The buttons
@@ -27,9 +28,17 @@ from app.domain.notifications.blocks import (
     APPROVE_ACTION,
     FEEDBACK_DOWN_ACTION,
     FEEDBACK_UP_ACTION,
+    PAUSE_ACTION,
     REJECT_ACTION,
+    RESUME_ACTION,
 )
-from app.services.interactions import ApprovalClick, Click, FeedbackClick
+from app.services.interactions import (
+    ApprovalClick,
+    Click,
+    FeedbackClick,
+    PauseClick,
+    ResumeClick,
+)
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/slack", tags=["slack"])
@@ -131,6 +140,12 @@ class FeedbackButton(BaseModel):
     incident_id: int = Field(gt=0, le=MAX_ID)
 
 
+class ResumeButton(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pause_id: int = Field(gt=0, le=MAX_ID)
+
+
 def parse_payload(body: bytes) -> dict[str, Any]:
     """``payload=<url-encoded JSON>`` → the JSON object; BadRequestError for anything else."""
     try:
@@ -165,6 +180,10 @@ def _click(action: SlackAction) -> Click | None:
     if action.action_id in FEEDBACK_ACTIONS:
         feedback = FeedbackButton.model_validate_json(action.value or "")
         return FeedbackClick(feedback.incident_id, FEEDBACK_ACTIONS[action.action_id])
+    if action.action_id == PAUSE_ACTION:
+        return PauseClick(FeedbackButton.model_validate_json(action.value or "").incident_id)
+    if action.action_id == RESUME_ACTION:
+        return ResumeClick(ResumeButton.model_validate_json(action.value or "").pause_id)
     return None
 
 

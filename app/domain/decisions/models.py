@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.core.enums import ActionKind, Decision, Environment, Fixability, IncidentSource, Strategy
 from app.domain.decisions.fix_history import FixHistory
 from app.domain.escalation import EscalationReason
+from app.domain.pauses import Pause
 
 # How careful a decision is. Rules may only move a decision up this scale.
 CAREFULNESS = {
@@ -15,7 +16,6 @@ CAREFULNESS = {
     Decision.ESCALATE: 2,
     Decision.IGNORE: 3,
 }
-
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,8 @@ class DecisionFacts(BaseModel):
     fixes_of_target: FixHistory | None = None
     # earned autonomy (None: no signature, or an action no remediator runs)
     autonomy: EarnedAutonomy | None = None
+    # the person's pause that covers this incident's source and action, if any
+    pause: Pause | None = None
 
 
 class RuleFinding(BaseModel):

@@ -18,6 +18,8 @@ REJECT_ACTION = "codehealer_reject"
 FEEDBACK_UP_ACTION = "codehealer_feedback_up"
 FEEDBACK_DOWN_ACTION = "codehealer_feedback_down"
 RUNBOOK_ACTION = "codehealer_runbook"  # a link button: Slack opens the URL, we ignore the click
+PAUSE_ACTION = "codehealer_pause"  # pause every automatic fix (the kill switch)
+RESUME_ACTION = "codehealer_resume"  # end the pause the card names
 
 # Slack's limits (https://api.slack.com/reference/block-kit/blocks).
 MAX_BLOCKS = 50
@@ -37,6 +39,7 @@ MAX_TEST_ID = 200
 BAR_CELLS = 10
 
 AWAITING_APPROVAL = "awaiting_approval"
+AUTOMATIC = "auto"  # the actor of an attempt CodeHealer started by itself
 REMEDIATED = frozenset({"verifying", "resolved", "failed"})
 STATUS_EMOJI = {
     "received": "📥",
@@ -77,7 +80,10 @@ def incident_blocks(card: IncidentCard) -> list[dict[str, Any]]:
         blocks.append(_context(_attempt(card.attempt)))
     if card.auto_sync_disabled:
         blocks.append(_section(_auto_sync(card)))
+    if card.pause_summary:
+        blocks.append(_section(f"⏸️ *Paused:* {_safe(card.pause_summary)}"))
     blocks.extend(_buttons(card))
+    blocks.extend(_pause_buttons(card))
     blocks.append(_context(f"CodeHealer · incident #{card.incident_id}"))
     return _fit(_mask_texts(blocks))
 
@@ -101,6 +107,15 @@ def approval_value(incident_id: int, nonce: str) -> str:
 
 def feedback_value(incident_id: int) -> str:
     return _compact({"incident_id": incident_id})
+
+
+def pause_value(incident_id: int) -> str:
+    """The Pause button names the incident it was clicked on (for the record)."""
+    return _compact({"incident_id": incident_id})
+
+
+def resume_value(pause_id: int) -> str:
+    return _compact({"pause_id": pause_id})
 
 
 def confidence_bar(value: float | None) -> str:
@@ -319,6 +334,35 @@ def _feedback_buttons(card: IncidentCard) -> list[dict[str, Any]]:
                 _button("👎 Wrong fix", FEEDBACK_DOWN_ACTION, value),
             ],
         },
+    ]
+
+
+def _pause_buttons(card: IncidentCard) -> list[dict[str, Any]]:
+    """Resume while a pause holds the incident; Pause on a fix CodeHealer ran by itself."""
+    if card.pause_id is not None:
+        button = _button("▶️ Resume automatic fixes", RESUME_ACTION, resume_value(card.pause_id))
+    elif card.attempt is not None and card.attempt.actor == AUTOMATIC:
+        confirm = {
+            "title": {"type": "plain_text", "text": "Pause automatic fixes?"},
+            "text": {
+                "type": "mrkdwn",
+                "text": "Every fix that would run by itself waits for an approval until someone "
+                "resumes. Decisions are still made and recorded.",
+            },
+            "confirm": {"type": "plain_text", "text": "Pause"},
+            "deny": {"type": "plain_text", "text": "Cancel"},
+            "style": "danger",
+        }
+        value = pause_value(card.incident_id)
+        button = _button("⏸️ Pause automatic fixes", PAUSE_ACTION, value, confirm=confirm)
+    else:
+        return []
+    return [
+        {
+            "type": "actions",
+            "block_id": f"codehealer_pause_{card.incident_id}",
+            "elements": [button],
+        }
     ]
 
 

@@ -23,6 +23,8 @@ class OutboxKind(StrEnum):
     MESSAGE = "message"
     # A text reply in the thread of that card, rendered when the event is recorded.
     REPLY = "reply"
+    # A message of its own in the channel, for an event that belongs to no incident (a pause).
+    CHANNEL = "channel"
 
 
 @dataclass(frozen=True)
@@ -36,21 +38,28 @@ class SlackPost:
 @dataclass(frozen=True)
 class SlackNotice:
     """What one event posts: the incident's card is refreshed, and ``reply``, when set, is said
-    in its thread. The template may use ``{actor}``, ``{reason}``, ``{detail}`` and ``{mttr}``."""
+    in its thread. The template may use ``{actor}``, ``{reason}``, ``{detail}`` and ``{mttr}``.
+    With ``own_message``, the text is posted as a message of its own in the channel instead
+    (events of no incident)."""
 
     reply: str | None = None
+    own_message: bool = False
 
     def posts(self, *, actor: str, details: Mapping[str, Any]) -> tuple[SlackPost, ...]:
         card = SlackPost(OutboxKind.MESSAGE)
         if self.reply is None:
             return (card,)
-        text = self.reply.format(
-            actor=actor,
-            reason=details.get("reason", ""),
-            detail=details.get("detail", ""),
-            mttr=duration(details.get("mttr_seconds")),
+        text = mask_secrets(
+            self.reply.format(
+                actor=actor,
+                reason=details.get("reason", ""),
+                detail=details.get("detail", ""),
+                mttr=duration(details.get("mttr_seconds")),
+            )
         )
-        return card, SlackPost(OutboxKind.REPLY, mask_secrets(text))
+        if self.own_message:
+            return (SlackPost(OutboxKind.CHANNEL, text),)
+        return card, SlackPost(OutboxKind.REPLY, text)
 
 
 CARD_ONLY = SlackNotice()  # the card shows the change; nothing is said in the thread
@@ -85,6 +94,9 @@ EVENT_HANDLERS: dict[AuditEvent, SlackNotice] = {
     # "rerun_failed_jobs for “npm ERR! code ECONNRESET” is now automatic: 10 of 10 re-runs passed"
     AuditEvent.AUTONOMY_PROMOTED: SlackNotice("{detail}"),
     AuditEvent.AUTONOMY_DEMOTED: SlackNotice("{detail}"),
+    # "⏸️ All automatic fixes paused by <@U123> (deploy freeze). Decisions ..."
+    AuditEvent.AUTOMATION_PAUSED: SlackNotice("{detail}", own_message=True),
+    AuditEvent.AUTOMATION_RESUMED: SlackNotice("{detail}", own_message=True),
 }
 
 NOT_NOTIFIED: frozenset[AuditEvent] = frozenset(

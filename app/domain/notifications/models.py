@@ -64,3 +64,6 @@ class IncidentCard(BaseModel):
     parent_id: int | None = None
     escalation_reason: EscalationReason | None = None  # why a person is needed now
     runbook_base_url: str | None = None  # ``<base>/<key>.md`` is the reason's runbook
+    # The pause in force over this incident's source and action (the kill switch), if any.
+    pause_id: int | None = None
+    pause_summary: str | None = None

@@ -91,3 +91,17 @@ def test_a_promotion_or_demotion_of_autonomy_says_its_line_in_the_thread():
         [card, reply] = slack_posts(event, actor="auto", details={"detail": line})
 
         assert (card, reply) == (SlackPost(OutboxKind.MESSAGE), SlackPost(OutboxKind.REPLY, line))
+
+
+def test_a_pause_posts_a_message_of_its_own_in_the_channel_and_refreshes_no_card():
+    posts = slack_posts(
+        AuditEvent.AUTOMATION_PAUSED, actor="UAPPROVER1", details={"detail": "⏸️ All paused"}
+    )
+
+    assert posts == (SlackPost(OutboxKind.CHANNEL, "⏸️ All paused"),)
+
+
+def test_a_resume_posts_a_message_of_its_own_in_the_channel():
+    posts = slack_posts(AuditEvent.AUTOMATION_RESUMED, actor="cli:ops", details={"detail": "▶️"})
+
+    assert posts == (SlackPost(OutboxKind.CHANNEL, "▶️"),)

@@ -12,7 +12,9 @@ from app.domain.notifications.blocks import (
     MAX_BUTTON_VALUE,
     MAX_HEADER_TEXT,
     MAX_SECTION_TEXT,
+    PAUSE_ACTION,
     REJECT_ACTION,
+    RESUME_ACTION,
     RUNBOOK_ACTION,
     confidence_bar,
     incident_blocks,
@@ -168,9 +170,7 @@ def test_limits_hold_for_a_huge_excerpt():
 
 def runbook_buttons(blocks: list[dict]) -> list[dict]:
     return [
-        b["accessory"]
-        for b in blocks
-        if b.get("accessory", {}).get("action_id") == RUNBOOK_ACTION
+        b["accessory"] for b in blocks if b.get("accessory", {}).get("action_id") == RUNBOOK_ACTION
     ]
 
 
@@ -245,3 +245,54 @@ def test_a_failing_test_id_cannot_break_out_of_its_code_span_or_ping():
 
 def test_no_failing_tests_no_section():
     assert "Failing tests" not in all_text(incident_blocks(card()))
+
+
+def _actions(blocks) -> list[str]:
+    return [
+        element["action_id"]
+        for block in blocks
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+
+
+def test_a_fix_codehealer_ran_by_itself_offers_to_pause_automatic_fixes():
+    automatic = AttemptView(action="rerun_failed_jobs", status="verified", actor="auto")
+    blocks = incident_blocks(card(status="resolved", approval_nonce=None, attempt=automatic))
+
+    [pause] = [
+        e
+        for b in blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == PAUSE_ACTION
+    ]
+    assert json.loads(pause["value"]) == {"incident_id": 42}
+    assert pause["confirm"]["title"]["text"] == "Pause automatic fixes?"
+
+
+def test_a_fix_a_person_approved_offers_no_pause():
+    approved = AttemptView(
+        action="rerun_failed_jobs", status="verified", actor="slack", actor_id="UAPPROVER1"
+    )
+    blocks = incident_blocks(card(status="resolved", approval_nonce=None, attempt=approved))
+
+    assert PAUSE_ACTION not in _actions(blocks)
+
+
+def test_an_incident_held_by_a_pause_says_so_and_offers_to_resume_it():
+    summary = "All automatic fixes paused by UAPPROVER1 at 2026-12-05 13:00 UTC"
+    blocks = incident_blocks(card(pause_id=7, pause_summary=summary))
+
+    assert any(
+        summary in json.dumps(b, ensure_ascii=False) for b in blocks if b["type"] == "section"
+    )
+    assert _actions(blocks) == [APPROVE_ACTION, REJECT_ACTION, RESUME_ACTION]
+    [resume] = [
+        e
+        for b in blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == RESUME_ACTION
+    ]
+    assert json.loads(resume["value"]) == {"pause_id": 7}

@@ -15,9 +15,12 @@ class OutboxRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def queue(self, incident_id: int, posts: Iterable[SlackPost]) -> None:
-        """Queue ``posts`` for the incident, in order, in the caller's transaction."""
-        rows = [NotificationOutbox(incident_id=incident_id, kind=p.kind, text=p.text) for p in posts]
+    def queue(self, incident_id: int | None, posts: Iterable[SlackPost]) -> None:
+        """Queue ``posts`` for the incident (None: messages of their own), in order, in the
+        caller's transaction."""
+        rows = [
+            NotificationOutbox(incident_id=incident_id, kind=p.kind, text=p.text) for p in posts
+        ]
         if rows:
             self.session.add_all(rows)
             self.session.flush()
@@ -63,4 +66,3 @@ class OutboxRepository:
             .values(status="skipped")
         )
         return rows_changed(self.session, stmt)
-
