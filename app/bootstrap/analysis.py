@@ -3,6 +3,7 @@ configured, the local embedder and the rules otherwise)."""
 
 from collections.abc import Collection
 from contextlib import ExitStack
+from datetime import timedelta
 
 from app.adapters.ai.local.embedder import LocalEmbedder
 from app.adapters.database.engine import Database
@@ -26,6 +27,7 @@ from app.domain.classification.fixability_guard import RuleFixabilityGuard
 from app.domain.classification.rule_classifier import RuleClassifier
 from app.domain.scoring.confidence import ConfidenceWeights
 from app.services.analyzer import Analyzer
+from app.services.deployment_links import DeploymentLinker
 
 
 def build_embedder(settings: NvidiaSettings, nim: ResilientClient | None) -> Embedder:
@@ -104,6 +106,20 @@ def build_analyzer(
         ef_search=analysis.hnsw_ef_search,
         query_cache_size=analysis.query_embedding_cache_size,
         metrics=metrics,
+    )
+
+
+def build_linker(
+    settings: Settings, db: Database, clients: Clients, actions: Collection[ActionKind]
+) -> DeploymentLinker:
+    """The step after the analysis that links a workload to its deploy and, when the deploy
+    caused the failure, proposes undoing it as one of ``actions`` (the configured ones)."""
+    return DeploymentLinker(
+        db,
+        kubernetes=clients.kubernetes,
+        argocd=clients.argocd,
+        window=timedelta(minutes=settings.decision.deploy_cause_window_minutes),
+        actions=actions,
     )
 
 

@@ -5,7 +5,7 @@ from typing import Unpack
 
 from anyio import CapacityLimiter
 
-from app.bootstrap.analysis import build_analyzer
+from app.bootstrap.analysis import build_analyzer, build_linker
 from app.bootstrap.clients import open_clients
 from app.bootstrap.container import Container, Overrides
 from app.bootstrap.decisions import build_decisions
@@ -53,10 +53,11 @@ def build_container(settings: Settings, **overrides: Unpack[Overrides]) -> Conta
             settings, db, queue, secret_sources, metrics, overrides
         )
         remediation = RemediationService(db, remediators, metrics=metrics)
+        linker = build_linker(settings, db, clients, remediators)
         steps = overrides.get("steps")
         processor = EventProcessor(
             db,
-            [analyzer, decider, remediation] if steps is None else steps,
+            [analyzer, linker, decider, remediation] if steps is None else steps,
             waits=dependency_wait_policy(settings),
             deadline_seconds=settings.worker.incident_deadline_seconds,
         )

@@ -40,6 +40,7 @@ from app.domain.remediators.rerun_failed_jobs import RerunFailedJobs
 from app.domain.remediators.rerun_no_cache import RerunNoCache
 from app.domain.remediators.restart_pod import RestartPod
 from app.domain.remediators.rollout_restart import RolloutRestart
+from app.domain.remediators.rollout_undo import RolloutUndo
 from app.domain.remediators.scale_memory import ScaleMemory
 
 
@@ -86,6 +87,7 @@ REMEDIATOR_CLASSES: tuple[type[Remediator], ...] = (
     ArgoSync,
     ArgoHardRefresh,
     ArgoRollback,
+    RolloutUndo,
 )
 
 
@@ -128,6 +130,7 @@ def build_remediators(
         remediators += [
             RestartPod(kubernetes),
             RolloutRestart(kubernetes),
+            RolloutUndo(kubernetes),
             ScaleMemory(kubernetes, max_memory=max_memory, gitops=gitops),
         ]
     if argocd is not None:

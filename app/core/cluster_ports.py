@@ -50,6 +50,10 @@ class KubernetesApi(Protocol):
 
     def get_workload(self, namespace: str, kind: str, name: str) -> KubeObject | None: ...
 
+    def list_replicasets(self, namespace: str, selector: dict[str, str]) -> list[KubeObject]:
+        """The ReplicaSets whose labels match ``selector``."""
+        ...
+
     def owner_chain(self, namespace: str, pod: KubeObject) -> list[tuple[str, str]]:
         """Controllers of the pod, nearest first: e.g. [(ReplicaSet, x-7d9f), (Deployment, x)]."""
         ...
@@ -58,6 +62,18 @@ class KubernetesApi(Protocol):
         self, namespace: str, kind: str, name: str, patch: dict[str, Any]
     ) -> KubeObject:
         """Strategic merge patch of a Deployment or StatefulSet."""
+        ...
+
+    def replace_pod_template(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        template: dict[str, Any],
+        annotations: dict[str, str],
+        resource_version: str | None = None,
+    ) -> KubeObject:
+        """Replace a Deployment's pod template and annotations (a JSON patch)."""
         ...
 
     def evict_pod(self, namespace: str, name: str) -> EvictionOutcome:

@@ -95,6 +95,7 @@ class ActionKind(StrEnum):
     ARGOCD_SYNC = "argocd_sync"
     ARGOCD_HARD_REFRESH = "argocd_hard_refresh"
     ARGOCD_ROLLBACK = "argocd_rollback"
+    ROLLOUT_UNDO = "rollout_undo"
     CONFIG_FIX_PR = "config_fix_pr"
     NONE = "none"
 

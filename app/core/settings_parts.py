@@ -277,6 +277,9 @@ class DecisionSettings(SettingsPart):
     # "action:target,...": where refresh_secret / argocd_rollback may run without a person
     # (target: owner/repo, Argo CD app or namespace, or a pattern such as octo-org/* or *).
     high_risk_actions_allowed: str = ""
+    # A crash loop or failing health that began this long after a sync of a new revision (or
+    # a Deployment's rollout) is the deploy's fault: undoing it is proposed for approval.
+    deploy_cause_window_minutes: float = Field(default=30, gt=0)
     rules_file: Path = Path("config/remediation_rules.yaml")
     approval_ttl_minutes: int = Field(
         default=30, validation_alias=AliasChoices("APPROVAL_TTL", "APPROVAL_TTL_MINUTES")

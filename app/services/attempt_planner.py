@@ -16,6 +16,7 @@ from app.adapters.database.tables import Incident
 from app.core.enums import ActionKind, Actor, AttemptStatus
 from app.core.targets import RunTarget, budget_key, remediation_fields, target_of
 from app.domain.config_fixes.location import locate
+from app.domain.deploy_cause import cause_of
 from app.domain.rules.blast_radius import HourlyBudget
 
 
@@ -90,6 +91,10 @@ def remediation_params(
     revision = (incident.details or {}).get("revision")
     if incident.source == "argocd" and revision is not None:
         params["revision"] = revision
+    cause = cause_of(incident.details)
+    if cause is not None and incident.action == cause.action.value:
+        # Undoing a deploy: the app and its bad revision, or the Deployment.
+        params.update(cause.params)
     named = [n for n in secret_names if n in (incident.excerpt or "")]
     if len(named) == 1:  # only when the log names exactly one configured secret
         params["secret_name"] = named[0]

@@ -454,7 +454,7 @@ def incident_page(detail: dict[str, Any], settings: Settings) -> dict[str, Any]:
     if parts["total"] is not None:
         bars.append(charts.Bar("total confidence", parts["total"], display=f"{parts['total']:.2f}"))
     url = detail.get("html_url") or ""
-    return {
+    page = {
         **detail,
         "weights": weights,
         "target": target_of(detail),
@@ -498,3 +498,32 @@ def incident_page(detail: dict[str, Any], settings: Settings) -> dict[str, Any]:
             for a in detail["approvals"]
         ],
     }
+    page["timeline"] = with_links(page["timeline"], detail.get("links") or [])
+    page["link_rows"] = [link_row(link) for link in detail.get("links") or []]
+    return page
+
+
+def link_row(link: dict[str, Any]) -> dict[str, Any]:
+    """A linked object for the page: what it is to the incident, and a page to open it on."""
+    url = link.get("url") or ""
+    return {
+        **link,
+        "href": url if url.startswith(("https://", "http://")) else None,
+        "when": format_time(link.get("at")) if link.get("at") else None,
+    }
+
+
+def with_links(timeline: list[dict[str, Any]], links: list[dict[str, Any]]) -> list[dict]:
+    """The audit trail with the dated links (the sync, the run) in time order among it."""
+    dated = [
+        {
+            "at": link["at"],
+            "when": format_time(link["at"]),
+            "event": f"{link['relation']} {link['ref']}",
+            "actor": link["source"],
+            "pairs": [],
+        }
+        for link in links
+        if link.get("at")
+    ]
+    return sorted(timeline + dated, key=lambda entry: str(entry.get("at") or ""))

@@ -33,6 +33,7 @@ from app.core.metrics import Metrics, NullMetrics
 from app.domain.audit import AuditEvent
 from app.domain.decisions.engine import DecisionEngine
 from app.domain.decisions.models import DecisionFacts, DecisionOutcome, Thresholds
+from app.domain.deploy_cause import cause_decision, cause_of
 from app.domain.pauses import matching_pause
 from app.domain.rules.storm import StormRule
 from app.services.attempt_planner import AttemptPlanner, incident_target
@@ -101,7 +102,7 @@ class DecisionService:
             if self.autonomy is not None:  # evidence recorded elsewhere since counts now
                 self.autonomy.review(session, incident)
             facts = self.gather_facts(session, incident)
-            outcome = self.engine.decide(facts, strategy=self.strategy, thresholds=thresholds)
+            outcome = self._decide(incident, facts, thresholds)
             if self.storm_rule.is_storm(facts) and incident.signature_hash:
                 self._group_storm(session, incident, incident.signature_hash, outcome)
                 return
@@ -160,6 +161,17 @@ class DecisionService:
             # Read in the decision's transaction: a pause set a moment ago holds this decision.
             pause=matching_pause(PauseRepository(session).active(), source=source, action=action),
         )
+
+    def _decide(
+        self, incident: Incident, facts: DecisionFacts, thresholds: Thresholds
+    ) -> DecisionOutcome:
+        """The strategy's decision, or, when a deploy caused the failure, its undoing proposed
+        to a person (app/domain/deploy_cause.py); the rules apply to either."""
+        cause = cause_of(incident.details)
+        if cause is None:
+            return self.engine.decide(facts, strategy=self.strategy, thresholds=thresholds)
+        decision, why = cause_decision(cause)
+        return self.engine.apply_rules(facts, decision, strategy=self.strategy, strategy_reason=why)
 
     def review_approved(
         self, session: Session, incident: Incident, *, approved_by: str

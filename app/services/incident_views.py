@@ -20,6 +20,7 @@ from app.adapters.database.engine import Database
 from app.adapters.database.repositories.audit import AuditRepository
 from app.adapters.database.repositories.deliveries import DeliveryRepository
 from app.adapters.database.repositories.incidents import IncidentFilter, IncidentRepository
+from app.adapters.database.repositories.links import LinkRepository
 from app.adapters.database.tables import Approval, Feedback, Incident, RemediationAttempt
 from app.core.errors import NotFoundError
 from app.core.redaction import mask_mapping
@@ -201,9 +202,24 @@ class AuditView(BaseModel):
     details: dict[str, Any] | None
 
 
-class IncidentDetail(IncidentSummary):
-    """One incident with its deliveries, attempts, approvals, feedback and audit trail."""
+class LinkView(BaseModel):
+    """An entry of the chain the incident is linked to, in order: the Deployment and image
+    it runs, the Argo CD sync that deployed it, the commit and the run that built the image."""
 
+    position: int
+    source: str
+    kind: str
+    ref: str
+    relation: str
+    url: str | None
+    at: datetime | None
+    details: dict[str, Any] | None
+
+
+class IncidentDetail(IncidentSummary):
+    """One incident with its links, deliveries, attempts, approvals, feedback and audit trail."""
+
+    links: list[LinkView]
     deliveries: list[DeliveryView]
     attempts: list[AttemptView]
     approvals: list[ApprovalView]
@@ -293,6 +309,10 @@ class IncidentQuery:
             if incident is None:
                 raise NotFoundError(f"incident {incident_id} not found")
             data = incident_summary(incident)
+            data["links"] = [
+                rendered(link, exclude=frozenset({"id", "incident_id", "created_at"}))
+                for link in LinkRepository(session).for_incident(incident_id)
+            ]
             data["deliveries"] = [
                 rendered(d, exclude=frozenset({"payload"}))
                 for d in DeliveryRepository(session).for_incident(incident_id)

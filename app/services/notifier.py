@@ -7,7 +7,7 @@ exponential backoff and given up after ``max_attempts``.
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -19,12 +19,14 @@ from app.adapters.database.engine import Database
 from app.adapters.database.repositories.approvals import ApprovalRepository
 from app.adapters.database.repositories.attempts import AttemptRepository
 from app.adapters.database.repositories.incidents import IncidentRepository
+from app.adapters.database.repositories.links import LinkRepository
 from app.adapters.database.repositories.outbox import OutboxRepository
 from app.adapters.database.repositories.pauses import PauseRepository
 from app.adapters.database.repositories.slack_messages import SlackMessageRepository
 from app.adapters.database.tables import (
     Approval,
     Incident,
+    IncidentLinkRow,
     NotificationOutbox,
     RemediationAttempt,
     SlackMessage,
@@ -38,7 +40,7 @@ from app.domain.diagnosis import diagnosis_of
 from app.domain.escalation import approval_has_expired, reason_needing_person
 from app.domain.notifications.blocks import incident_blocks, incident_text, reply_text
 from app.domain.notifications.handlers import OutboxKind
-from app.domain.notifications.models import AttemptView, IncidentCard, SimilarView
+from app.domain.notifications.models import AttemptView, IncidentCard, LinkLine, SimilarView
 from app.domain.pauses import Pause, matching_pause
 
 log = logging.getLogger(__name__)
@@ -170,6 +172,7 @@ class SlackNotifier:
             incident,
             approval=approval,
             attempt=attempt,
+            links=LinkRepository(session).for_incident(incident.id),
             public_url=self.public_url,
             runbook_base_url=self.runbook_base_url,
             approval_expired=latest is not None
@@ -291,6 +294,7 @@ def build_card(
     *,
     approval: Approval | None,
     attempt: RemediationAttempt | None,
+    links: Sequence[IncidentLinkRow] = (),
     public_url: str,
     runbook_base_url: str | None = None,
     approval_expired: bool = False,
@@ -320,6 +324,7 @@ def build_card(
         confidence_similarity=incident.confidence_similarity,
         confidence_history=incident.confidence_history,
         similar=_similar(incident.similar),
+        links=[LinkLine(relation=row.relation, ref=row.ref, url=row.url) for row in links],
         decision=incident.decision,
         decision_reason=incident.decision_reason,
         diagnosis=diagnosis_of(details),

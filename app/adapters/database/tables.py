@@ -251,6 +251,28 @@ class Feedback(SQLModel, table=True):
     created_at: datetime = _ts(nullable=False, default_now=True)
 
 
+class IncidentLinkRow(SQLModel, table=True):
+    """One entry of the chain an incident is linked to (the Deployment, its image, the Argo
+    CD sync, the commit and the run that built it), in the order the chain reads."""
+
+    __tablename__ = "incident_links"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "position", name="uq_incident_links_incident_position"),
+    )
+
+    id: int = Field(default=None, sa_type=BigInteger, primary_key=True)
+    incident_id: int = _fk("incidents.id", nullable=False)
+    position: int
+    source: str = Field(max_length=32)  # kubernetes | argocd | github
+    kind: str = Field(max_length=32)  # deployment | image | app | revision | commit | run
+    ref: str = Field(max_length=300)
+    relation: str = Field(max_length=200)
+    url: str | None = None
+    at: datetime | None = _ts()
+    details: dict = _json({})
+    created_at: datetime = _ts(nullable=False, default_now=True)
+
+
 class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_incident_at", "incident_id", "at"),)

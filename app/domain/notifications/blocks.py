@@ -34,6 +34,7 @@ MAX_EVIDENCE_LINES = 12
 MAX_EVIDENCE_LINE = 300
 EVIDENCE_BUDGET = 2600  # characters inside the code block, well under one section's limit
 MAX_SIMILAR = 3
+MAX_LINKS = 8
 MAX_TESTS_SHOWN = 10
 MAX_TEST_ID = 200
 BAR_CELLS = 10
@@ -69,6 +70,7 @@ def incident_blocks(card: IncidentCard) -> list[dict[str, Any]]:
         _evidence(card),
         _confidence(card),
         _similar(card),
+        _links(card),
     ):
         if text:
             blocks.append(_section(text))
@@ -237,6 +239,17 @@ def _similar(card: IncidentCard) -> str | None:
         category = f" (`{_safe(item.category)}`)" if item.category else ""
         lines.append(f"• {link} {item.similarity:.2f} similar — {outcome}{category}")
     return "\n".join(lines)
+
+
+def _links(card: IncidentCard) -> str | None:
+    """The chain: the Deployment and image, the sync that deployed it, the commit, the run."""
+    if not card.links:
+        return None
+    lines = ["*Linked to*"]
+    for link in card.links[:MAX_LINKS]:
+        ref = _link(link.url, link.ref) if link.url else f"`{_safe(link.ref)}`"
+        lines.append(f"• {_safe(link.relation)} {ref}")
+    return _clip("\n".join(lines), MAX_SECTION_TEXT)
 
 
 def _decision(card: IncidentCard) -> str:

@@ -16,6 +16,17 @@ class SimilarView(BaseModel):
     category: str | None = None
 
 
+class LinkLine(BaseModel):
+    """An object the incident is linked to (the sync that deployed it, the run that built
+    its image, ...) and what it is to the incident."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    relation: str
+    ref: str
+    url: str | None = None
+
+
 class AttemptView(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -50,6 +61,7 @@ class IncidentCard(BaseModel):
     confidence_classifier: float | None = None
     confidence_similarity: float | None = None
     confidence_history: float | None = None
+    links: list[LinkLine] = Field(default_factory=list)  # in the order the chain reads
     similar: list[SimilarView] = Field(default_factory=list)
     decision: str | None = None
     decision_reason: str | None = None

@@ -80,7 +80,11 @@ def test_the_declared_risks_are_the_ones_the_decision_rules_have_always_used():
         ActionKind.RERUN_NO_CACHE,
         ActionKind.ARGOCD_HARD_REFRESH,
     }
-    assert risks.high == {ActionKind.REFRESH_SECRET, ActionKind.ARGOCD_ROLLBACK}
+    assert risks.high == {
+        ActionKind.REFRESH_SECRET,
+        ActionKind.ARGOCD_ROLLBACK,
+        ActionKind.ROLLOUT_UNDO,
+    }
     assert risks.reruns == {
         ActionKind.RERUN_FAILED_JOBS,
         ActionKind.RERUN_NO_CACHE,

@@ -45,4 +45,4 @@ def test_a_response_model_has_a_field_for_every_shown_column(
 
 def test_the_detail_adds_the_related_rows_to_the_summary():
     added = set(IncidentDetail.model_fields) - set(IncidentSummary.model_fields)
-    assert added == {"deliveries", "attempts", "approvals", "feedback", "audit"}
+    assert added == {"links", "deliveries", "attempts", "approvals", "feedback", "audit"}

@@ -31,6 +31,7 @@ from app.core.settings_parts import KubernetesSettings
 
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 STRATEGIC_MERGE = "application/strategic-merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
 MAX_LOG_BYTES = 1024 * 1024
 TOKEN_REREAD_SECONDS = (
     60.0  # projected service account tokens rotate; the kubelet rewrites the file
@@ -204,6 +205,13 @@ class KubernetesClient(IntegrationClient):
     def get_workload(self, namespace: str, kind: str, name: str) -> KubeObject | None:
         return self._get_or_none(_workload_path(namespace, kind, name))
 
+    def list_replicasets(self, namespace: str, selector: dict[str, str]) -> list[KubeObject]:
+        """The ReplicaSets whose labels match ``selector`` (a Deployment's matchLabels)."""
+        labels = ",".join(f"{key}={value}" for key, value in sorted(selector.items()))
+        path = f"/apis/apps/v1/namespaces/{checked_namespace(namespace)}/replicasets"
+        response = self.api.request("GET", path, params={"labelSelector": labels})
+        return list(response.json().get("items") or [])
+
     def owner_chain(self, namespace: str, pod: KubeObject) -> list[tuple[str, str]]:
         """The pod's controllers, nearest first (ReplicaSet → Deployment), via ownerReferences."""
         chain: list[tuple[str, str]] = []
@@ -233,6 +241,33 @@ class KubernetesClient(IntegrationClient):
             _workload_path(namespace, kind, name),
             json=patch,
             headers={"Content-Type": STRATEGIC_MERGE},
+        ).json()
+
+    def replace_pod_template(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        template: dict[str, Any],
+        annotations: dict[str, str],
+        resource_version: str | None = None,
+    ) -> KubeObject:
+        """JSON patch of a Deployment: its pod template and annotations replaced as a whole
+        (what ``kubectl rollout undo`` sends), guarded by the version read when one is given."""
+        patch: list[dict[str, Any]] = []
+        if resource_version:  # a Deployment changed since it was read is not overwritten
+            patch.append(
+                {"op": "test", "path": "/metadata/resourceVersion", "value": resource_version}
+            )
+        patch += [
+            {"op": "replace", "path": "/spec/template", "value": template},
+            {"op": "replace", "path": "/metadata/annotations", "value": annotations},
+        ]
+        return self.api.request(
+            "PATCH",
+            _workload_path(namespace, "Deployment", name),
+            json=patch,
+            headers={"Content-Type": JSON_PATCH},
         ).json()
 
     def evict_pod(self, namespace: str, name: str) -> EvictionOutcome:
