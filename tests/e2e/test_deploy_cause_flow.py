@@ -140,6 +140,11 @@ def test_a_crash_loop_after_a_sync_is_linked_to_its_deploy_and_rolled_back_on_ap
         assert revision["relation"] == "started 4 minutes after the sync of"
         assert revision["details"]["previous_revision"] == GOOD_REVISION
 
+        page = http.get(f"/dashboard/incidents/{incident_id}")
+        assert page.status_code == 200
+        assert "Linked to" in page.text and f"{BUILD_REPO}#{BUILD_RUN_ID}" in page.text
+        assert "started 4 minutes after the sync of" in page.text  # in the timeline too
+
         container.notifier.deliver_pending()
         [posted] = slack.calls_to("chat.postMessage")
         card = json.dumps(posted.body)
