@@ -16,10 +16,19 @@ from app.adapters.database.tables import Incident, utcnow
 from app.adapters.external.argocd.client import build_argocd_client
 from app.adapters.external.kubernetes.client import build_kubernetes_client
 from app.core.enums import ActionKind, IncidentStatus
+from app.core.events.argocd import parse_argocd_notification
 from app.core.events.kubernetes import parse_kubernetes_payload
 from app.services.deployment_links import DeploymentLinker
 from tests.conftest import make_settings
-from tests.support.cluster_api import APP_PATH, ARGO, DEPLOYMENT_PATH, K8S, POD_PATH, RS_PATH
+from tests.support.cluster_api import (
+    APP_PATH,
+    ARGO,
+    DEPLOYMENT_PATH,
+    K8S,
+    POD_PATH,
+    RS_PATH,
+    fixture_json,
+)
 from tests.support.deploys import (
     APP,
     BUILD_REPO,
@@ -185,3 +194,41 @@ def test_the_decision_asks_a_person_to_approve_the_rollback(container, kube, arg
         incident = session.get(Incident, incident_id)
     assert incident.status == IncidentStatus.AWAITING_APPROVAL
     assert incident.decision_reason.startswith("the deploy is the likely cause: started 4 minutes")
+
+
+def test_a_deployment_outside_argocd_is_undone_to_its_previous_replicaset(container, kube):
+    incident_id = crash_looping(container, minutes_after_sync=4)
+    unmanaged = deployed_pod()
+    del unmanaged["metadata"]["labels"]["app.kubernetes.io/instance"]
+    with respx.mock(assert_all_called=True) as respx_mock:
+        mock_cluster(respx_mock)
+        respx_mock.get(f"{K8S}{POD_PATH}").respond(200, json=unmanaged)
+        linker(container, kube)(incident_id)
+
+    with container.db.session() as session:
+        incident = session.get(Incident, incident_id)
+    assert incident.action == ActionKind.ROLLOUT_UNDO
+    assert incident.details["cause"]["params"]["owner_name"] == "checkout"
+    assert "rolled out ReplicaSet checkout-7d9f8b6c5" in incident.details["cause"]["summary"]
+
+
+def test_an_argocd_app_degraded_after_a_sync_is_linked_through_its_images(container, argocd):
+    [signal] = parse_argocd_notification(
+        {**fixture_json("argocd/codehealer__on-health-degraded.json"), "app": APP}
+    )
+    store(container, "github", "workflow_run", build_run_delivery(completed=utcnow()))
+    with container.db.session() as session:
+        incident_id = EpisodeRepository(session).create(signal.event.draft, seen_at=utcnow())
+        incident = session.get(Incident, incident_id)
+        incident.status, incident.category, incident.action = "analyzed", "unknown", "none"
+    with respx.mock(assert_all_called=True) as respx_mock:
+        synced = utcnow() - timedelta(minutes=3)
+        respx_mock.get(f"{ARGO}{APP_PATH}").respond(200, json=synced_application(synced=synced))
+        linker(container, None, argocd)(incident_id)
+
+    with container.db.session() as session:
+        incident = session.get(Incident, incident_id)
+        kinds = [link.kind for link in LinkRepository(session).for_incident(incident_id)]
+    assert incident.action == ActionKind.ARGOCD_ROLLBACK
+    assert incident.details["cause"]["run"] == f"{BUILD_REPO}#{BUILD_RUN_ID}"
+    assert kinds == ["commit", "run", "app", "revision"]
