@@ -70,7 +70,7 @@ def test_a_paused_service_records_the_decision_runs_nothing_and_runs_again_after
         )
         held_rerun, next_rerun = mock_run(github, RUN_ID), mock_run(github, NEXT_RUN_ID)
 
-        paused = http.post("/api/v1/pauses", json={"reason": "incident review"}, headers=AUTH)
+        paused = http.post("/api/v1/pause", json={"reason": "incident review"}, headers=AUTH)
         assert paused.status_code == 201
         held = post_github(http, run_webhook()).json()["incident_id"]
         flow.new_worker().drain()
@@ -83,7 +83,7 @@ def test_a_paused_service_records_the_decision_runs_nothing_and_runs_again_after
         assert "all automatic fixes paused by api at" in detail["decision_reason"]
         assert detail["attempts"] == []
 
-        resumed = http.post("/api/v1/pauses/resume", json={}, headers=AUTH)
+        resumed = http.post("/api/v1/resume", json={}, headers=AUTH)
         assert resumed.status_code == 200
         fixed = post_github(http, run_webhook(run_id=NEXT_RUN_ID)).json()["incident_id"]
         flow.new_worker().drain()

@@ -1,5 +1,8 @@
 """The kill switch over HTTP: list the pauses in force, pause, resume.
 
+One method per path (as the CLI: ``pauses``, ``pause``, ``resume``), so a 405 names exactly the
+method its path supports.
+
 Listing follows the read API's key rule; pausing and resuming need ``API_KEY`` set and sent
 (``ChangeKeyGuard``), even in dev. A source or action CodeHealer does not know is a 422 that
 names the values it accepts.
@@ -17,7 +20,7 @@ from app.core.errors import NotFoundError
 from app.domain.pauses import scope_text
 from app.services.pauses import PauseAnswer, PauseList, PauseView, ResumeAnswer
 
-router = APIRouter(prefix="/api/v1/pauses", tags=["pauses"], responses=AUTH_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["pauses"], responses=AUTH_RESPONSES)
 
 ACTOR = r"^[A-Za-z0-9][A-Za-z0-9 ._@:/+-]{0,99}$"
 
@@ -43,7 +46,7 @@ class PauseRequest(PauseScope):
     reason: str = Field(default="", max_length=500, pattern=r"^[^\x00]*$")
 
 
-@router.get("", response_model=PauseList, dependencies=[ApiKeyGuard])
+@router.get("/pauses", response_model=PauseList, dependencies=[ApiKeyGuard])
 async def list_pauses(pauses: PausesDep) -> dict[str, Any]:
     """The pauses in force, oldest first."""
     active = await run_in_threadpool(pauses.active)
@@ -51,11 +54,14 @@ async def list_pauses(pauses: PausesDep) -> dict[str, Any]:
 
 
 @router.post(
-    "",
+    "/pause",
     response_model=PauseAnswer,
     status_code=201,
     dependencies=[ChangeKeyGuard],
-    responses={200: {"description": "Already paused: the pause in force", "model": PauseAnswer}},
+    responses={
+        200: {"description": "Already paused: the pause in force", "model": PauseAnswer},
+        400: {"description": "Body is not JSON", **ERROR_BODY},
+    },
 )
 async def pause(body: PauseRequest, pauses: PausesDep, response: Response) -> dict[str, Any]:
     """Pause automatic fixes of this scope: decisions are still made and recorded, and a fix
@@ -76,7 +82,10 @@ async def pause(body: PauseRequest, pauses: PausesDep, response: Response) -> di
     "/resume",
     response_model=ResumeAnswer,
     dependencies=[ChangeKeyGuard],
-    responses={404: {"description": "No pause of exactly this scope is in force", **ERROR_BODY}},
+    responses={
+        400: {"description": "Body is not JSON", **ERROR_BODY},
+        404: {"description": "No pause of exactly this scope is in force", **ERROR_BODY},
+    },
 )
 async def resume(body: PauseScope, pauses: PausesDep) -> dict[str, Any]:
     """End the pause of exactly this scope (the same source and action it was set with)."""

@@ -1,4 +1,5 @@
-"""The kill switch over HTTP: /api/v1/pauses against the real database."""
+"""The kill switch over HTTP: /api/v1/pause, /api/v1/resume and /api/v1/pauses against the real
+database."""
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,7 +21,7 @@ def http(container):
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("get", "/api/v1/pauses"), ("post", "/api/v1/pauses"), ("post", "/api/v1/pauses/resume")],
+    [("get", "/api/v1/pauses"), ("post", "/api/v1/pause"), ("post", "/api/v1/resume")],
 )
 def test_without_the_api_key_every_pause_endpoint_is_401(http, method, path):
     response = getattr(http, method)(path, **({"json": {}} if method == "post" else {}))
@@ -29,14 +30,14 @@ def test_without_the_api_key_every_pause_endpoint_is_401(http, method, path):
 
 
 def test_a_wrong_api_key_is_401_and_pauses_nothing(http, container):
-    response = http.post("/api/v1/pauses", json={}, headers={"X-API-Key": "wrong-key-0123456789"})
+    response = http.post("/api/v1/pause", json={}, headers={"X-API-Key": "wrong-key-0123456789"})
 
     assert response.status_code == 401
     assert container.pauses.active() == []
 
 
 def test_without_api_key_set_pausing_through_the_api_is_refused_and_says_why(client, container):
-    response = client.post("/api/v1/pauses", json={})
+    response = client.post("/api/v1/pause", json={})
 
     assert response.status_code == 401
     assert "API_KEY is not set" in response.json()["detail"]
@@ -45,7 +46,7 @@ def test_without_api_key_set_pausing_through_the_api_is_refused_and_says_why(cli
 
 def test_a_pause_with_the_key_is_201_and_answers_the_pause(http, container):
     response = http.post(
-        "/api/v1/pauses",
+        "/api/v1/pause",
         json={"source": "github", "reason": "deploy freeze", "by": "ops@example.com"},
         headers=AUTH,
     )
@@ -61,19 +62,17 @@ def test_a_pause_with_the_key_is_201_and_answers_the_pause(http, container):
 
 
 def test_pausing_what_is_paused_already_is_200_with_the_pause_in_force(http):
-    first = http.post("/api/v1/pauses", json={"action": "argocd_sync"}, headers=AUTH).json()
+    first = http.post("/api/v1/pause", json={"action": "argocd_sync"}, headers=AUTH).json()
 
-    again = http.post("/api/v1/pauses", json={"action": "argocd_sync"}, headers=AUTH)
+    again = http.post("/api/v1/pause", json={"action": "argocd_sync"}, headers=AUTH)
 
     assert again.status_code == 200
     assert again.json() == {"pause": first["pause"], "started": False}
 
 
 def test_the_list_shows_every_pause_in_force_oldest_first(http):
-    http.post("/api/v1/pauses", json={}, headers=AUTH)
-    http.post(
-        "/api/v1/pauses", json={"source": "kubernetes", "action": "restart_pod"}, headers=AUTH
-    )
+    http.post("/api/v1/pause", json={}, headers=AUTH)
+    http.post("/api/v1/pause", json={"source": "kubernetes", "action": "restart_pod"}, headers=AUTH)
 
     response = http.get("/api/v1/pauses", headers=AUTH)
 
@@ -85,10 +84,10 @@ def test_the_list_shows_every_pause_in_force_oldest_first(http):
 
 
 def test_a_resume_with_the_key_ends_that_pause_and_lists_those_left(http, container):
-    http.post("/api/v1/pauses", json={}, headers=AUTH)
-    http.post("/api/v1/pauses", json={"source": "github"}, headers=AUTH)
+    http.post("/api/v1/pause", json={}, headers=AUTH)
+    http.post("/api/v1/pause", json={"source": "github"}, headers=AUTH)
 
-    response = http.post("/api/v1/pauses/resume", json={"source": "github"}, headers=AUTH)
+    response = http.post("/api/v1/resume", json={"source": "github"}, headers=AUTH)
 
     assert response.status_code == 200
     body = response.json()
@@ -98,9 +97,9 @@ def test_a_resume_with_the_key_ends_that_pause_and_lists_those_left(http, contai
 
 
 def test_resuming_a_scope_that_is_not_paused_is_404_naming_what_is(http):
-    http.post("/api/v1/pauses", json={"source": "argocd"}, headers=AUTH)
+    http.post("/api/v1/pause", json={"source": "argocd"}, headers=AUTH)
 
-    response = http.post("/api/v1/pauses/resume", json={"source": "github"}, headers=AUTH)
+    response = http.post("/api/v1/resume", json={"source": "github"}, headers=AUTH)
 
     assert response.status_code == 404
     assert response.json()["detail"] == (
@@ -124,7 +123,7 @@ def test_resuming_a_scope_that_is_not_paused_is_404_naming_what_is(http):
 def test_an_unknown_source_or_action_is_422_naming_what_is_accepted(
     http, container, body, field, message
 ):
-    response = http.post("/api/v1/pauses", json=body, headers=AUTH)
+    response = http.post("/api/v1/pause", json=body, headers=AUTH)
 
     assert response.status_code == 422
     [error] = response.json()["detail"]
@@ -134,14 +133,14 @@ def test_an_unknown_source_or_action_is_422_naming_what_is_accepted(
 
 
 def test_resume_refuses_an_unknown_action_with_422(http):
-    response = http.post("/api/v1/pauses/resume", json={"action": "reboot"}, headers=AUTH)
+    response = http.post("/api/v1/resume", json={"action": "reboot"}, headers=AUTH)
 
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "action"]
 
 
 def test_a_pause_through_the_api_holds_the_next_decision(http, container):
-    http.post("/api/v1/pauses", json={"action": "rerun_failed_jobs"}, headers=AUTH)
+    http.post("/api/v1/pause", json={"action": "rerun_failed_jobs"}, headers=AUTH)
     [incident_id] = insert(container, analyzed_incident(repo="org/api", run_id=9601))
 
     container.decider(incident_id)
