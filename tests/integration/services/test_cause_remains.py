@@ -1,13 +1,17 @@
 """The symptom-not-cause rule over the real database: memory raised again and again on one
 Deployment escalates the next raise with the history of the raises."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
-from app.adapters.database.tables import RemediationAttempt
+from app.adapters.database.repositories.flakes import FlakeRepository
+from app.adapters.database.tables import Incident, RemediationAttempt, utcnow
 from app.bootstrap import build_container
 from app.core.enums import IncidentStatus
 from tests.conftest import _truncate, make_settings
+from tests.support.incidents import analyzed_incident, insert
 from tests.support.memory_raises import LIMITS, decide_next, raised, three_raises
 
 
@@ -120,3 +124,60 @@ def test_cause_remains_window_days_sets_how_far_back_raises_count(built):
     three_raises(short)  # 5, 3 and 1 days ago: one of them in the last two days
 
     assert decide_next(short).escalation_reason != "cause_remains"
+
+
+# --- the same flaky test re-run ------------------------------------------------------------------
+FLAKY_TEST = "tests/test_checkout.py::test_pays_twice"
+
+
+def rerun_of_flaky_test(live, run_id: int, *, days_ago: float) -> int:
+    """A failure of workflow 77 in org/shop naming the flaky test, re-run and verified."""
+    at = utcnow() - timedelta(days=days_ago)
+    incident = analyzed_incident(repo="org/shop", run_id=run_id, category="flaky_test")
+    incident.status, incident.created_at = IncidentStatus.RESOLVED, at
+    incident.workflow_id, incident.workflow_name = 77, "CI"
+    incident.head_sha, incident.failing_tests = f"{run_id:040x}", [FLAKY_TEST]
+    [incident_id] = insert(live, incident)
+    with live.db.session() as session:
+        session.add(
+            RemediationAttempt(
+                incident_id=incident_id,
+                action="rerun_failed_jobs",
+                target="org/shop",
+                status="verified",
+                actor="auto",
+                started_at=at + timedelta(minutes=1),
+                finished_at=at + timedelta(minutes=2),
+            )
+        )
+        FlakeRepository(session).record(
+            [FLAKY_TEST],
+            verdict="flaky",
+            repo="org/shop",
+            head_sha=incident.head_sha,
+            run_id=run_id,
+            incident_id=incident_id,
+            at=at,
+        )
+    return incident_id
+
+
+def test_the_same_flaky_test_re_run_three_times_escalates_naming_it(live):
+    for run_id, days in ((501, 6), (502, 4), (503, 2)):
+        rerun_of_flaky_test(live, run_id, days_ago=days)
+    incident = analyzed_incident(repo="org/shop", run_id=504, category="flaky_test")
+    incident.workflow_id, incident.workflow_name = 77, "CI"
+    incident.failing_tests = [FLAKY_TEST]
+    [incident_id] = insert(live, incident)
+
+    live.decider(incident_id)
+
+    with live.db.session() as session:
+        decided = session.get_one(Incident, incident_id)
+    assert decided.escalation_reason == "cause_remains"
+    assert decided.details["diagnosis"][:2] == [
+        "rerun_failed_jobs ran on workflow CI of org/shop 3 times in 7 days for the same "
+        "failing tests. Fix or quarantine:",
+        f"• {FLAKY_TEST}: failed in 3 of those runs and in this one; flaky on 3 commits "
+        "(a re-run passed), broken on 0 commits (a re-run failed again)",
+    ]
