@@ -567,17 +567,17 @@ def verdict(fates: list[Fate]) -> tuple[list[str], bool]:
 
 
 # --- running it -------------------------------------------------------------------------------
-def build(database_url: str, logs: CorpusLogs) -> Container:
-    """The service as a new dev installation with a token has it: defaults everywhere."""
-    settings = load_settings(
-        {
-            "DATABASE_URL": database_url,
-            "ENVIRONMENT": "dev",
-            "GITHUB_TOKEN": FAKE_TOKEN,
-            "DRY_RUN": "false",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
+def build(database_url: str, logs: CorpusLogs, changed: dict[str, str]) -> Container:
+    """The service as a new dev installation with a token has it: defaults everywhere, except
+    the ``changed`` settings (environment variable names)."""
+    environ = {
+        "DATABASE_URL": database_url,
+        "ENVIRONMENT": "dev",
+        "GITHUB_TOKEN": FAKE_TOKEN,
+        "DRY_RUN": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    settings = load_settings({**environ, **changed})
     registry: dict[ActionKind, Remediator[Any]] = {
         real.action: SimulatedRemediator(real) for real in REMEDIATOR_CLASSES
     }
@@ -597,12 +597,13 @@ def simulate(
     seed: int,
     per_day: float,
     transient_passes: float = RERUN_PASSES_TRANSIENT,
+    changed: dict[str, str] | None = None,
 ) -> Simulation:
     rng = random.Random(seed)
     stream = iter(ZipfStream(test_cases(), rng, per_day=per_day))
     logs = CorpusLogs()
     upgrade(database_url)
-    with simulated_time() as clock, build(database_url, logs) as container:
+    with simulated_time() as clock, build(database_url, logs, changed or {}) as container:
         simulation = Simulation(container, logs, rng, clock, transient_passes)
         for number in range(failures):
             at, case, repo = next(stream)
@@ -631,6 +632,13 @@ def main(argv: list[str] | None = None) -> int:
         default=RERUN_PASSES_TRANSIENT,
         help="chance that a re-run of a transient failure passes",
     )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting other than its default (e.g. RECURRENCE_LIMIT=100), to measure its part",
+    )
     parser.add_argument("--database-url", help="an empty database to use (default: throwaway)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
@@ -638,6 +646,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--failures, --window and --per-day must be positive")
     if not 0 <= args.transient_rerun_passes <= 1:
         parser.error("--transient-rerun-passes must be between 0 and 1")
+    if any("=" not in item for item in args.set):
+        parser.error("--set takes NAME=VALUE")
+    changed = dict(item.split("=", 1) for item in args.set)
     logging.basicConfig(level=logging.WARNING)
     banner("earned autonomy on a simulated stream of the corpus's test failures")
     print(
@@ -646,11 +657,15 @@ def main(argv: list[str] | None = None) -> int:
         f"of others {RERUN_PASSES_REAL:g}"
     )
     print("memory  : no reference incidents (nothing seeded: the installation starts empty)")
+    print(
+        f"settings: defaults of a dev installation{''.join(f', {k}={v}' for k, v in changed.items())}"
+    )
     stream = dict(
         failures=args.failures,
         seed=args.seed,
         per_day=args.per_day,
         transient_passes=args.transient_rerun_passes,
+        changed=changed,
     )
     if args.database_url:
         simulation = simulate(args.database_url, **stream)
