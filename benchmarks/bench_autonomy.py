@@ -599,8 +599,9 @@ def simulate(
     transient_passes: float = RERUN_PASSES_TRANSIENT,
     changed: dict[str, str] | None = None,
 ) -> Simulation:
-    rng = random.Random(seed)
-    stream = iter(ZipfStream(test_cases(), rng, per_day=per_day))
+    # Two generators: the stream is the same whatever the service decides or the settings are.
+    stream = iter(ZipfStream(test_cases(), random.Random(f"{seed}:stream"), per_day=per_day))
+    rng = random.Random(f"{seed}:outcomes")
     logs = CorpusLogs()
     upgrade(database_url)
     with simulated_time() as clock, build(database_url, logs, changed or {}) as container:
