@@ -9,11 +9,15 @@ import threading
 import uuid
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.config import Settings
 from app.core.errors import ConfigurationError
 from app.core.logs import configure_logging
 from app.settings_loader import load_settings
+
+if TYPE_CHECKING:
+    from app.bootstrap import Container
 
 log = logging.getLogger("codehealer")
 
@@ -65,6 +69,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings | None = None) -> int
     worker_threads: list[threading.Thread] = []
     try:
         upgrade(container.database_url)
+        if settings.analysis.seed_reference:
+            _seed_reference_memory(container)
         if settings.worker.enabled and not args.no_worker:
             worker_threads = start_worker_threads(
                 container.new_worker, stop, settings.worker.threads
@@ -80,6 +86,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings | None = None) -> int
         container.close()
         log.info("CodeHealer stopped")
     return 0
+
+
+def _seed_reference_memory(container: "Container") -> None:
+    """Before the first failure: the reference memory, when this version of it is not in the
+    database yet (a new database, or a release that ships another). Seeded once per version
+    and embedder; an embedder that fails is tried again at the next start."""
+    for line in container.reference_memory.seed().lines():
+        log.info("%s", line)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -118,6 +132,8 @@ def cmd_db(args: argparse.Namespace) -> int:
     from app.bootstrap import resolve_database
 
     settings = _settings(args)
+    if args.db_command == "seed-reference":
+        return _seed_reference(settings, remove=args.remove)
     url, embedded = resolve_database(settings.database)
     try:
         if args.db_command == "upgrade":
@@ -135,6 +151,22 @@ def cmd_db(args: argparse.Namespace) -> int:
         if embedded is not None:
             embedded.stop()
     return 0
+
+
+def _seed_reference(settings: Settings, *, remove: bool) -> int:
+    """``db seed-reference``: the schema to head, then the reference memory seeded (or, with
+    ``--remove``, forgotten); 1 when an embedder could not seed it."""
+    from app.adapters.database.migrate import upgrade
+    from app.bootstrap import build_container
+
+    with build_container(settings) as container:
+        upgrade(container.database_url)
+        if remove:
+            print(f"reference memory removed ({container.reference_memory.remove()} rows)")
+            return 0
+        result = container.reference_memory.seed()
+    print("\n".join(result.lines()))
+    return 1 if result.failed else 0
 
 
 def cmd_send_sample(args: argparse.Namespace) -> int:
@@ -459,6 +491,11 @@ def build_parser() -> argparse.ArgumentParser:
     down = db_sub.add_parser("downgrade", help="migrate down to a revision (default base)")
     down.add_argument("revision", nargs="?", default="base")
     db_sub.add_parser("current", help="print the schema revision")
+    seed = db_sub.add_parser(
+        "seed-reference",
+        help="load the labelled failures CodeHealer ships with as reference memory (once)",
+    )
+    seed.add_argument("--remove", action="store_true", help="forget the reference memory")
     db.set_defaults(func=cmd_db)
 
     sample = sub.add_parser("send-sample", help="POST a signed sample GitHub delivery")

@@ -28,6 +28,7 @@ from app.domain.classification.rule_classifier import RuleClassifier
 from app.domain.scoring.confidence import ConfidenceWeights
 from app.services.analyzer import Analyzer
 from app.services.deployment_links import DeploymentLinker
+from app.services.reference_memory import ReferenceMemoryService
 
 
 def build_embedder(settings: NvidiaSettings, nim: ResilientClient | None) -> Embedder:
@@ -121,6 +122,14 @@ def build_linker(
         window=timedelta(minutes=settings.decision.deploy_cause_window_minutes),
         actions=actions,
     )
+
+
+def build_reference_memory(db: Database, analyzer: Analyzer) -> ReferenceMemoryService:
+    """The reference memory, embedded by every embedder the analysis searches with."""
+    embedders = [analyzer.embedder]
+    if analyzer.fallback_embedder is not None:
+        embedders.append(analyzer.fallback_embedder)
+    return ReferenceMemoryService(db, embedders=embedders)
 
 
 def build_offline_analyzer(settings: Settings, opened: ExitStack) -> Analyzer:

@@ -5,7 +5,7 @@ from typing import Unpack
 
 from anyio import CapacityLimiter
 
-from app.bootstrap.analysis import build_analyzer, build_linker
+from app.bootstrap.analysis import build_analyzer, build_linker, build_reference_memory
 from app.bootstrap.clients import open_clients
 from app.bootstrap.container import Container, Overrides
 from app.bootstrap.decisions import build_decisions
@@ -76,6 +76,7 @@ def build_container(settings: Settings, **overrides: Unpack[Overrides]) -> Conta
             remediation=remediation,
             verifier=verifier,
             approvals=approvals,
+            reference_memory=build_reference_memory(db, analyzer),
             notifier=build_notifier(settings, db, clients.slack),
             slack=clients.slack,
             kubernetes=clients.kubernetes,

@@ -36,6 +36,7 @@ from app.services.metrics import KpiQuery
 from app.services.notifier import SlackNotifier
 from app.services.pauses import PauseService
 from app.services.pipeline import EventProcessor, PipelineStep
+from app.services.reference_memory import ReferenceMemoryService
 from app.services.remediation import RemediationService
 from app.services.reports import Reporter
 from app.services.runbooks import RunbookLibrary
@@ -79,6 +80,7 @@ class Container:
     remediation: RemediationService
     verifier: VerificationRecorder
     approvals: ApprovalService
+    reference_memory: ReferenceMemoryService
     notifier: SlackNotifier
     # Threads doing a webhook's database work at once: as many as the pool keeps connections,
     # so a burst queues here instead of opening (and closing again) overflow connections.

@@ -250,6 +250,9 @@ class AnalysisSettings(SettingsPart):
     weight_similarity: float = 0.3
     weight_history: float = 0.3
     patterns_file: Path = Path("config/failure_patterns.yaml")
+    # `codehealer serve` seeds the reference memory (labelled failures shipped in app/data)
+    # when its version is not in the database yet; false: only `db seed-reference` does.
+    seed_reference: bool = True
 
     @model_validator(mode="after")
     def _check_weights(self) -> "AnalysisSettings":

@@ -18,6 +18,7 @@ from typing import Any
 from app.adapters.database.engine import Database
 from app.adapters.database.repositories.incidents import IncidentRepository
 from app.adapters.database.repositories.outcomes import OutcomeRepository
+from app.adapters.database.repositories.reference import ReferenceRepository
 from app.adapters.database.repositories.similar import SimilarIncidentRepository
 from app.adapters.database.tables import Incident, merge_json, utcnow
 from app.core.analysis.excerpt import build_excerpt
@@ -47,6 +48,7 @@ from app.domain.scoring.confidence import (
     ConfidenceWeights,
     combine,
     history_score,
+    reference_prior,
     similarity_score,
 )
 from app.services import flaky_tests
@@ -157,11 +159,10 @@ class Analyzer:
         if comparison is not None:
             evidence = comparison.evidence(verdict.evidence)
             verdict = verdict.model_copy(update={"evidence": evidence})
-        successes, failures = self._history(verdict, signature_hash)
         parts = combine(
             verdict.confidence,
             similarity_score(verdict, similar, self.k),
-            history_score(successes, failures),
+            self._history(verdict, signature_hash),
             self.weights,
         )
         fallbacks = tuple(f for f in (embedding_fallback, verdict.fallback) if f is not None)
@@ -213,15 +214,19 @@ class Analyzer:
                 ef_search=self.ef_search,
             )
 
-    def _history(self, verdict: ClassifierVerdict, signature_hash: str) -> tuple[int, int]:
+    def _history(self, verdict: ClassifierVerdict, signature_hash: str) -> float:
+        """The history term: this installation's record of the action on this failure (or
+        on its category), over the prior the reference memory's labels of the category give."""
         if self.db is None:
-            return 0, 0
+            return history_score(0, 0)
+        category, action = verdict.category.value, verdict.action.value
         with self.db.session() as session:
-            return OutcomeRepository(session).history(
-                category=verdict.category.value,
-                action=verdict.action.value,
-                signature_hash=signature_hash,
+            successes, failures = OutcomeRepository(session).history(
+                category=category, action=action, signature_hash=signature_hash
             )
+            labels = ReferenceRepository(session).category_labels(category, action)
+        prior = reference_prior(labels.with_action, labels.in_category)
+        return history_score(successes, failures, prior)
 
     def _database(self) -> Database:
         """The database a pipeline step needs (an analysis outside the pipeline has none)."""
@@ -360,7 +365,12 @@ class Analyzer:
                         "classifier": verdict.classifier,
                         "note": verdict.note,
                         "confidence": parts.model_dump(),
-                        "similar": [s.incident_id for s in analysis.similar],
+                        "similar": [
+                            s.incident_id for s in analysis.similar if s.incident_id is not None
+                        ],
+                        "reference_neighbours": [
+                            s.reference for s in analysis.similar if s.reference is not None
+                        ],
                         "failing_tests": list(analysis.failing_tests),
                         "embedding_space": analysis.space.model_dump(),
                     },

@@ -383,14 +383,23 @@ def _details_text(details: Any) -> list[tuple[str, str]]:
 
 
 def similar_rows(similar: list[Any]) -> list[dict[str, Any]]:
-    """The stored neighbours, tolerant of rows written before a field existed."""
+    """The stored neighbours, tolerant of rows written before a field existed. A reference
+    entry (a labelled failure CodeHealer ships with) links to the thread it came from."""
     rows = []
     for item in similar:
-        if not isinstance(item, dict) or not isinstance(item.get("incident_id"), int):
+        if not isinstance(item, dict):
             continue
+        incident_id, reference = item.get("incident_id"), item.get("reference")
+        if not isinstance(incident_id, int) and not isinstance(reference, str):
+            continue
+        source = item.get("reference_source")
         rows.append(
             {
-                "incident_id": item["incident_id"],
+                "incident_id": incident_id if isinstance(incident_id, int) else None,
+                "reference": reference if isinstance(reference, str) else None,
+                "reference_url": source
+                if isinstance(source, str) and source.startswith("https://")
+                else None,
                 "similarity": float(item.get("similarity") or 0.0),
                 **{k: item.get(k) or "—" for k in ("category", "action", "outcome")},
             }

@@ -406,3 +406,43 @@ class AutomationPause(SQLModel, table=True):
     paused_at: datetime = _ts(nullable=False, default_now=True)
     resumed_by: str | None = Field(default=None, max_length=100)
     resumed_at: datetime | None = _ts()
+
+
+class ReferenceIncident(SQLModel, table=True):
+    """A labelled failure of another project, shipped with CodeHealer (app/core/reference.py):
+    a neighbour and a prior for new failures, never an incident of this installation. One row
+    per entry and embedding space."""
+
+    __tablename__ = "reference_incidents"
+    __table_args__ = (
+        UniqueConstraint(
+            "name", "embedder", "embedding_model", name="uq_reference_incidents_name_space"
+        ),
+        Index("ix_reference_incidents_category", "category"),
+    )
+
+    id: int = Field(default=None, sa_type=BigInteger, primary_key=True)
+    version: str = Field(max_length=64)  # of the shipped memory it came from
+    name: str = Field(max_length=200)
+    source: str  # the public thread its log was posted in
+    category: str = Field(max_length=64)
+    action: str = Field(max_length=64)  # the right action the thread settled on
+    excerpt: str
+    signature: str
+    signature_hash: str = Field(max_length=64)
+    embedding: list[float] = Field(sa_column=Column(Vector(EMBEDDING_DIMENSIONS), nullable=False))
+    embedder: str = Field(max_length=32)
+    embedding_model: str = Field(max_length=200)
+    seeded_at: datetime = _ts(nullable=False, default_now=True)
+
+
+class ReferenceSeed(SQLModel, table=True):
+    """A version of the shipped reference memory seeded for one embedding space."""
+
+    __tablename__ = "reference_seeds"
+
+    version: str = Field(primary_key=True, max_length=64)
+    embedder: str = Field(primary_key=True, max_length=32)
+    embedding_model: str = Field(primary_key=True, max_length=200)
+    entries: int
+    seeded_at: datetime = _ts(nullable=False, default_now=True)

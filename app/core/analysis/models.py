@@ -1,6 +1,6 @@
 """Analysis value objects shared by the classifiers, the retriever and the scoring step."""
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.core.enums import ActionKind, Category, Fixability
 
@@ -49,16 +49,26 @@ class ClassifierVerdict(BaseModel):
 
 
 class SimilarIncident(BaseModel):
-    """A past incident close to the current one, with what happened to it."""
+    """A past incident close to the current one, with what happened to it; or an entry of the
+    reference memory (``reference`` set, no ``incident_id``): a labelled failure of another
+    project, with the action its thread settled on and no outcome here."""
 
     model_config = ConfigDict(frozen=True)
 
-    incident_id: int
+    incident_id: int | None = None
     similarity: float = Field(ge=-1.0, le=1.0)
     category: str | None = None
     action: str | None = None
     outcome: str | None = None  # resolved | failed | escalated | ... (the incident status)
     signature_hash: str | None = None
+    reference: str | None = None  # the reference entry's name
+    reference_source: str | None = None  # the public thread its log was posted in
+
+    @model_validator(mode="after")
+    def _incident_or_reference(self) -> "SimilarIncident":
+        if (self.incident_id is None) == (self.reference is None):
+            raise ValueError("a neighbour is an incident or a reference entry, not both")
+        return self
 
 
 class ConfidenceParts(BaseModel):

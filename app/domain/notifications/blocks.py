@@ -234,9 +234,15 @@ def _similar(card: IncidentCard) -> str | None:
         return None
     lines = ["*Similar incidents*"]
     for item in sorted(card.similar, key=lambda s: s.similarity, reverse=True)[:MAX_SIMILAR]:
+        category = f" (`{_safe(item.category)}`)" if item.category else ""
+        if item.incident_id is None:
+            label = f"reference {item.reference or ''}"
+            source = item.reference_source
+            link = _link(source, label) if source else _safe(label)
+            lines.append(f"• {link} {item.similarity:.2f} similar — labelled{category}")
+            continue
         link = _link(incident_url(card.public_url, item.incident_id), f"#{item.incident_id}")
         outcome = _words(item.outcome) if item.outcome else "outcome unknown"
-        category = f" (`{_safe(item.category)}`)" if item.category else ""
         lines.append(f"• {link} {item.similarity:.2f} similar — {outcome}{category}")
     return "\n".join(lines)
 

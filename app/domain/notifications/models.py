@@ -8,12 +8,17 @@ from app.domain.escalation import EscalationReason
 
 
 class SimilarView(BaseModel):
+    """A neighbour: a past incident, or a reference entry (a labelled failure shipped with
+    CodeHealer, ``reference`` set) linked to the thread it came from."""
+
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    incident_id: int
+    incident_id: int | None = None
     similarity: float
     outcome: str | None = None
     category: str | None = None
+    reference: str | None = None
+    reference_source: str | None = None
 
 
 class LinkLine(BaseModel):

@@ -296,3 +296,20 @@ def test_an_incident_held_by_a_pause_says_so_and_offers_to_resume_it():
         if e["action_id"] == RESUME_ACTION
     ]
     assert json.loads(resume["value"]) == {"pause_id": 7}
+
+
+def test_a_reference_neighbour_links_the_thread_it_came_from_not_an_incident():
+    reference = SimilarView(
+        reference="040_npm_econnreset_actions",
+        reference_source="https://github.com/org/repo/issues/1",
+        similarity=0.94,
+        category="transient_network",
+    )
+
+    text = all_text(incident_blocks(card(similar=[reference])))
+
+    assert (
+        "<https://github.com/org/repo/issues/1|reference 040_npm_econnreset_actions> "
+        "0.94 similar — labelled (`transient_network`)"
+    ) in text
+    assert "/api/v1/incidents/None" not in text

@@ -1,5 +1,6 @@
-"""Nearest past incidents by cosine distance through the HNSW index, among the vectors of one
-embedding space (embedder and model): vectors of two models are never compared."""
+"""Nearest past incidents by cosine distance through the HNSW index, and nearest entries of the
+reference memory, among the vectors of one embedding space (embedder and model): vectors of two
+models are never compared."""
 
 from functools import lru_cache
 
@@ -26,13 +27,23 @@ _SEARCH_SETTINGS_SQL = (
 @lru_cache(maxsize=8)
 def _nearest_sql(k: int) -> str:
     """SQL text, built once per k (k stays a literal so the planner always sees the LIMIT).
-    Incident ids start at 1, so excluding id 0 excludes nothing."""
+    Incident ids start at 1, so excluding id 0 excludes nothing. The reference memory (a few
+    hundred rows per space, scanned exactly) competes for the same k places: each side keeps
+    its own plan and LIMIT, and the k nearest of both are kept."""
+    limit = int(k)
     return (
-        "SELECT id, category, action, status, signature_hash, "
-        "embedding <=> %(query)s::vector AS distance "
+        "(SELECT id, NULL AS reference, NULL AS reference_source, category, action, status, "
+        "signature_hash, embedding <=> %(query)s::vector AS distance "
         "FROM incidents WHERE embedding IS NOT NULL AND id <> %(exclude_id)s "
         "AND embedder = %(embedder)s AND embedding_model = %(model)s "
-        f"ORDER BY distance LIMIT {int(k)}"
+        f"ORDER BY distance LIMIT {limit}) "
+        "UNION ALL "
+        "(SELECT NULL, name, source, category, action, NULL, "
+        "signature_hash, embedding <=> %(query)s::vector AS distance "
+        "FROM reference_incidents "
+        "WHERE embedder = %(embedder)s AND embedding_model = %(model)s "
+        f"ORDER BY distance LIMIT {limit}) "
+        f"ORDER BY distance LIMIT {limit}"
     )
 
 
@@ -49,8 +60,8 @@ class SimilarIncidentRepository:
         exclude_id: int | None = None,
         ef_search: int = 100,
     ) -> list[SimilarIncident]:
-        """Top-k by cosine similarity through the HNSW index, among the vectors ``space``
-        made. The query vector goes in binary (768 floats as text cost more than the search
+        """Top-k incidents and reference entries by cosine similarity, among the vectors
+        ``space`` made. The query vector goes in binary (768 floats as text cost more than the search
         itself)."""
         connection = self.session.connection()
         connection.exec_driver_sql(_SEARCH_SETTINGS_SQL, {"ef_search": str(int(ef_search))})
@@ -69,6 +80,8 @@ class SimilarIncidentRepository:
                 action=row.action,
                 outcome=row.status,
                 signature_hash=row.signature_hash,
+                reference=row.reference,
+                reference_source=row.reference_source,
             )
             for row in rows
         ]

@@ -7,8 +7,13 @@ import random
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from app.adapters.database.repositories.similar import SimilarIncidentRepository
-from app.adapters.database.tables import Incident
+from app.adapters.database.repositories.similar import (
+    _SEARCH_SETTINGS_SQL,
+    SimilarIncidentRepository,
+    _nearest_sql,
+)
+from app.adapters.database.tables import Incident, ReferenceIncident
+from app.adapters.database.vectors import BinaryVector
 from app.core.analysis.models import EmbeddingSpace
 from tests.support.incidents import analyzed_incident, insert
 
@@ -97,3 +102,57 @@ def test_a_vector_without_the_model_that_made_it_is_refused(container):
 
     with pytest.raises(IntegrityError, match="ck_incidents_embedding_space"):
         insert(container, incident)
+
+
+def test_incidents_are_searched_through_the_hnsw_index_beside_the_reference_memory(container):
+    rng = random.Random(19)
+    stored(container, LOCAL, [near_axis(rng, 0.01) for _ in range(50)], first_run=1)
+    with container.db.session() as session:
+        connection = session.connection()
+        connection.exec_driver_sql(_SEARCH_SETTINGS_SQL, {"ef_search": "10"})
+        plan = connection.exec_driver_sql(
+            "EXPLAIN " + _nearest_sql(5),
+            {
+                "query": BinaryVector(QUERY),
+                "exclude_id": 0,
+                "embedder": LOCAL.embedder,
+                "model": LOCAL.model,
+            },
+        )
+        text = "\n".join(row[0] for row in plan)
+
+    assert "ix_incidents_embedding_hnsw" in text
+    assert "reference_incidents" in text
+
+
+def test_reference_entries_compete_with_incidents_for_the_k_places(container):
+    rng = random.Random(23)
+    [far_incident] = stored(container, LOCAL, [near_axis(rng, 0.05)], first_run=1)
+    near = near_axis(rng, 0.001)
+    with container.db.session() as session:
+        session.add(
+            ReferenceIncident(
+                version="v1",
+                name="040_npm_econnreset_actions",
+                source="https://github.com/org/repo/issues/1",
+                category="transient_network",
+                action="rerun_failed_jobs",
+                excerpt="npm ERR! code ECONNRESET",
+                signature="npm err! code econnreset",
+                signature_hash="a" * 64,
+                embedding=near,
+                embedder=LOCAL.embedder,
+                embedding_model=LOCAL.model,
+            )
+        )
+    with container.db.session() as session:
+        found = SimilarIncidentRepository(session).nearest(QUERY, space=LOCAL, k=2)
+        other_model = SimilarIncidentRepository(session).nearest(QUERY, space=MODEL_A, k=2)
+
+    assert [(s.reference, s.incident_id) for s in found] == [
+        ("040_npm_econnreset_actions", None),
+        (None, far_incident),
+    ]
+    assert found[0].reference_source == "https://github.com/org/repo/issues/1"
+    assert found[0].outcome is None
+    assert other_model == []

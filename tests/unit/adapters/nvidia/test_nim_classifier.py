@@ -470,3 +470,23 @@ def test_the_prompt_offers_only_the_allowed_actions(fallback):
 
     assert "Allowed actions: rerun_failed_jobs, rerun_no_cache, none" in user["content"]
     assert "scale_memory" not in system["content"]  # its few-shot example is left out
+
+
+def test_a_reference_neighbour_is_shown_to_the_model_as_a_labelled_failure_not_an_incident(
+    classifier,
+):
+    reference = SimilarIncident(
+        reference="040_npm_econnreset_actions",
+        reference_source="https://github.com/org/repo/issues/1",
+        similarity=0.94,
+        category="transient_network",
+        action="rerun_failed_jobs",
+    )
+
+    user = classifier.build_messages(EXCERPT, [reference])[1]["content"]
+
+    assert (
+        "- reference (a labelled failure of another project): similarity 0.94, "
+        "category transient_network, right action rerun_failed_jobs\n"
+    ) in user
+    assert "incident None" not in user
