@@ -47,10 +47,13 @@ def github(app_key) -> Iterator[LoopbackGitHub]:
 
 @pytest.fixture(scope="module")
 def served(new_database, github, app_key, tmp_path_factory) -> Iterator[Served]:
-    """Nothing about decisions is set: the defaults of a new installation."""
+    """Nothing about decisions is set: the defaults of a new installation. The reference
+    memory is left out: this measures what people's evidence alone earns (its log has a twin
+    there, whose labels would lift the confidence over the dev band before autonomy is earned)."""
     variables = dict(
         DATABASE_URL=new_database("codehealer_autonomy_e2e"),
         DRY_RUN="false",
+        SEED_REFERENCE="false",
         GITHUB_APP_ID=str(APP_ID),
         GITHUB_APP_PRIVATE_KEY=app_key_pem(app_key),
         GITHUB_API_URL=github.url,
