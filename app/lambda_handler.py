@@ -393,7 +393,9 @@ def report_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def migrate_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """The migrate function, invoked once per deploy: upgrade the schema to the latest revision."""
+    """The migrate function, invoked once per deploy: upgrade the schema to the latest revision,
+    then seed the reference memory as `codehealer serve` does (no serve runs on AWS): when this
+    release ships a version not seeded yet, unless SEED_REFERENCE is false."""
     with _invocation(context):
         # Imported here, not at module top: Alembic loads only for this deploy step.
         from app.adapters.database.migrate import current_revision, upgrade
@@ -402,7 +404,11 @@ def migrate_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         upgrade(container.database_url)
         revision = current_revision(container.db.engine)
         log.info("database migrated to %s", revision)
-        return {"migrated_to": revision}
+        result: dict[str, Any] = {"migrated_to": revision}
+        if container.settings.analysis.seed_reference:
+            result["reference_memory"] = container.reference_memory.seed().lines()
+            log.info("%s", "; ".join(result["reference_memory"]))
+        return result
 
 
 # Lambda's init phase is this import. For a SnapStart snapshot, build everything now.

@@ -4,11 +4,13 @@ import json
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import func, select
 
 from app import lambda_handler
 from app.adapters.database.migrate import head_revision
-from app.adapters.database.tables import Incident
+from app.adapters.database.tables import Incident, ReferenceIncident
 from app.core.enums import IncidentStatus
+from app.services.reference_memory import load_shipped
 from tests.conftest import fixture_bytes
 from tests.support.ingest import github_delivery
 
@@ -61,4 +63,27 @@ def test_scheduled_event_runs_the_sweep_and_returns_its_report(served):
 
 def test_migrate_handler_reports_the_head_revision(served):
     result = lambda_handler.migrate_handler({}, lambda_context())
-    assert result == {"migrated_to": head_revision()}
+    assert result["migrated_to"] == head_revision()
+
+
+def test_migrate_handler_seeds_the_reference_memory_once(served):
+    first = lambda_handler.migrate_handler({}, lambda_context())
+    again = lambda_handler.migrate_handler({}, lambda_context())
+
+    assert first["reference_memory"][1:] == ["  seeded for local · local-hash"]
+    assert again["reference_memory"][1:] == ["  already seeded for local · local-hash"]
+    with served.db.session() as session:
+        stored = session.execute(select(func.count()).select_from(ReferenceIncident)).scalar_one()
+    assert stored == len(load_shipped().entries)
+
+
+def test_migrate_handler_leaves_the_reference_memory_out_when_told_to(served):
+    served.settings.analysis.seed_reference = False
+
+    result = lambda_handler.migrate_handler({}, lambda_context())
+
+    assert "reference_memory" not in result
+    with served.db.session() as session:
+        assert (
+            session.execute(select(func.count()).select_from(ReferenceIncident)).scalar_one() == 0
+        )
