@@ -547,6 +547,16 @@ def frequent(fates: list[Fate], top: int = 10) -> list[str]:
     return rows
 
 
+def wrong(fates: list[Fate]) -> list[str]:
+    """Each automatic fix that was not the labelled fix: which failure, which action."""
+    rows = ["wrong automatic fixes:" if any(f.wrong_automatic for f in fates) else ""]
+    for number, fate in enumerate(fates, start=1):
+        if fate.wrong_automatic:
+            label = fate.case.action if fate.case.fixable else "a person"
+            rows.append(f"  #{number:<5} {fate.case.file:<48} {fate.action} (labelled {label})")
+    return [row for row in rows if row]
+
+
 def verdict(fates: list[Fate]) -> tuple[list[str], bool]:
     """The figures of the first ``TARGET_AT`` failures against the targets."""
     first = Figures.of(fates[:TARGET_AT])
@@ -678,6 +688,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"promotions to automatic: {simulation.promotions}")
     print("\n".join(paths(fates)))
     print("\n".join(frequent(fates)))
+    print("\n".join(wrong(fates)))
     print("\n".join(curve(fates, args.window)))
     rows, met = verdict(fates)
     print("\n".join(rows))
