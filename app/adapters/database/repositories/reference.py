@@ -93,9 +93,6 @@ class ReferenceRepository:
         self.session.execute(delete(ReferenceSeed))
         return removed
 
-    def seeds(self) -> list[ReferenceSeed]:
-        return list(self.session.execute(select(ReferenceSeed)).scalars())
-
     def category_labels(self, category: str, action: str) -> CategoryLabels:
         """The entries of ``category`` (each counted once, whatever the spaces it is in), and
         how many of them name ``action`` as the right one."""
