@@ -168,7 +168,8 @@ def http_adapter() -> Any:
 
             # lifespan="off": the container is built above, once per execution environment;
             # with lifespan on, Mangum would run startup and shutdown on every invocation.
-            _http = Mangum(create_app(container), lifespan="off")
+            # defer_routers: a first webhook imports none of the other routers.
+            _http = Mangum(create_app(container, defer_routers=True), lifespan="off")
     return _http
 
 
@@ -195,7 +196,7 @@ def prepare_snapshot(environ: Mapping[str, str]) -> None:
     """
     register_runtime_hooks()
     try:
-        get_container()
+        get_container().build_all()
         if serves_http(environ):
             http_adapter()
         prime_snapshot(serves_http(environ))

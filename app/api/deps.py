@@ -3,23 +3,27 @@
 import logging
 from collections.abc import Callable
 from functools import partial
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from anyio import to_thread
 from fastapi import Depends, Header, Path, Query, Request
 
 from app.api.body import read_body
-from app.bootstrap import Container
 from app.core.config import Settings
 from app.core.errors import AuthenticationError, TooManyAttemptsError
 from app.core.security import header_matches
-from app.services.dashboard import DashboardQuery
-from app.services.health import HealthCheck
-from app.services.incident_views import IncidentQuery
-from app.services.interactions import InteractionService
-from app.services.metrics import KpiQuery
-from app.services.pauses import PauseService
-from app.services.runbooks import RunbookLibrary
+
+if TYPE_CHECKING:
+    # Named for the annotations only: the container imports each service when it builds it,
+    # so a webhook does not import the read models (Lambda cold start).
+    from app.bootstrap import Container
+    from app.services.dashboard import DashboardQuery
+    from app.services.health import HealthCheck
+    from app.services.incident_views import IncidentQuery
+    from app.services.interactions import InteractionService
+    from app.services.metrics import KpiQuery
+    from app.services.pauses import PauseService
+    from app.services.runbooks import RunbookLibrary
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +40,11 @@ IncidentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 # Dependencies are ``async def`` although they never wait: FastAPI runs a plain ``def``
 # dependency in the thread pool, one thread hop per dependency per request.
-async def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> "Container":
     return request.app.state.container
 
 
-ContainerDep = Annotated[Container, Depends(get_container)]
+ContainerDep = Annotated["Container", Depends(get_container)]
 
 T = TypeVar("T")
 
@@ -59,41 +63,41 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
 # --- the services routers call, each built once by the composition root ----------------------
-async def get_incident_views(container: ContainerDep) -> IncidentQuery:
+async def get_incident_views(container: ContainerDep) -> "IncidentQuery":
     return container.incident_views
 
 
-async def get_kpis(container: ContainerDep) -> KpiQuery:
+async def get_kpis(container: ContainerDep) -> "KpiQuery":
     return container.kpis
 
 
-async def get_health(container: ContainerDep) -> HealthCheck:
+async def get_health(container: ContainerDep) -> "HealthCheck":
     return container.health
 
 
-async def get_dashboard(container: ContainerDep) -> DashboardQuery:
+async def get_dashboard(container: ContainerDep) -> "DashboardQuery":
     return container.dashboard
 
 
-async def get_runbooks(container: ContainerDep) -> RunbookLibrary:
+async def get_runbooks(container: ContainerDep) -> "RunbookLibrary":
     return container.runbooks
 
 
-async def get_interactions(container: ContainerDep) -> InteractionService:
+async def get_interactions(container: ContainerDep) -> "InteractionService":
     return container.interactions
 
 
-async def get_pauses(container: ContainerDep) -> PauseService:
+async def get_pauses(container: ContainerDep) -> "PauseService":
     return container.pauses
 
 
-IncidentViewsDep = Annotated[IncidentQuery, Depends(get_incident_views)]
-KpisDep = Annotated[KpiQuery, Depends(get_kpis)]
-HealthDep = Annotated[HealthCheck, Depends(get_health)]
-DashboardDep = Annotated[DashboardQuery, Depends(get_dashboard)]
-RunbooksDep = Annotated[RunbookLibrary, Depends(get_runbooks)]
-InteractionsDep = Annotated[InteractionService, Depends(get_interactions)]
-PausesDep = Annotated[PauseService, Depends(get_pauses)]
+IncidentViewsDep = Annotated["IncidentQuery", Depends(get_incident_views)]
+KpisDep = Annotated["KpiQuery", Depends(get_kpis)]
+HealthDep = Annotated["HealthCheck", Depends(get_health)]
+DashboardDep = Annotated["DashboardQuery", Depends(get_dashboard)]
+RunbooksDep = Annotated["RunbookLibrary", Depends(get_runbooks)]
+InteractionsDep = Annotated["InteractionService", Depends(get_interactions)]
+PausesDep = Annotated["PauseService", Depends(get_pauses)]
 
 
 async def read_limited_body(request: Request, settings: SettingsDep) -> bytes:

@@ -1,49 +1,61 @@
-"""The container: what ``build_container`` built, the long-running parts it makes on demand
-(worker, sweeper, reporter), and closing what it opened."""
+"""The container: what ``build_container`` opened, the parts built from it on first use, the
+long-running parts it makes on demand (worker, sweeper, reporter), and closing what it opened.
 
+Each part imports what it builds when it is first read, not when this module is imported: a
+Lambda execution environment's first webhook loads the ingest path only, not the clients,
+the analysis, the decision rules or the read models (cold start, docs/benchmarks.md).
+Reading ``build_all()`` builds every part at once (a SnapStart snapshot, a server's start).
+"""
+
+from __future__ import annotations
+
+import threading
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
-from anyio import CapacityLimiter
+from app.bootstrap.resources import built_on_first_use
 
-from app.adapters.database.engine import Database
-from app.adapters.external.argocd.client import ArgoCDClient
-from app.adapters.external.github.client import GitHubClient
-from app.adapters.external.kubernetes.client import KubernetesClient
-from app.adapters.external.slack.client import SlackClient
-from app.adapters.queue.in_process import InProcessQueue
-from app.core.config import Settings
-from app.core.enums import ActionKind, IncidentSource
-from app.core.events.signals import SourceParser
-from app.core.metrics import Metrics
-from app.core.ports import Classifier, Embedder, LogSource, Queue
-from app.core.rate_limit import AuthFailureLimiter
-from app.domain.decisions.models import Thresholds
-from app.domain.remediators.base import Remediator
-from app.services.analyzer import Analyzer
-from app.services.approvals import ApprovalService
-from app.services.dashboard import DashboardQuery
-from app.services.decision import DecisionService
-from app.services.github_sweep import Reconciler
-from app.services.health import HealthCheck
-from app.services.incident_views import IncidentQuery
-from app.services.ingest import IngestService
-from app.services.interactions import InteractionService
-from app.services.metrics import KpiQuery
-from app.services.notifier import SlackNotifier
-from app.services.pauses import PauseService
-from app.services.pipeline import EventProcessor, PipelineStep
-from app.services.reference_memory import ReferenceMemoryService
-from app.services.remediation import RemediationService
-from app.services.reports import Reporter
-from app.services.runbooks import RunbookLibrary
-from app.services.sweep import Sweeper, SweepTask
-from app.services.verification import VerificationRecorder
-from app.services.verification_sweep import StaleAttemptChecker, TargetHealthChecker
-from app.services.worker import IncidentWorker
+if TYPE_CHECKING:
+    from anyio import CapacityLimiter
+
+    from app.adapters.database.engine import Database
+    from app.adapters.external.argocd.client import ArgoCDClient
+    from app.adapters.external.github.client import GitHubClient
+    from app.adapters.external.kubernetes.client import KubernetesClient
+    from app.adapters.external.slack.client import SlackClient
+    from app.bootstrap.clients import Clients
+    from app.core.config import Settings
+    from app.core.enums import ActionKind, IncidentSource
+    from app.core.events.signals import SourceParser
+    from app.core.metrics import Metrics
+    from app.core.ports import Classifier, Embedder, LogSource, Queue
+    from app.core.rate_limit import AuthFailureLimiter
+    from app.domain.decisions.models import Thresholds
+    from app.domain.remediators.base import Remediator
+    from app.domain.remediators.refresh_secret import SecretSource
+    from app.services.analyzer import Analyzer
+    from app.services.approvals import ApprovalService
+    from app.services.dashboard import DashboardQuery
+    from app.services.decision import DecisionService
+    from app.services.deployment_links import DeploymentLinker
+    from app.services.health import HealthCheck
+    from app.services.incident_views import IncidentQuery
+    from app.services.ingest import IngestService
+    from app.services.interactions import InteractionService
+    from app.services.metrics import KpiQuery
+    from app.services.notifier import SlackNotifier
+    from app.services.pauses import PauseService
+    from app.services.pipeline import EventProcessor, PipelineStep
+    from app.services.reference_memory import ReferenceMemoryService
+    from app.services.remediation import RemediationService
+    from app.services.reports import Reporter
+    from app.services.runbooks import RunbookLibrary
+    from app.services.sweep import Sweeper
+    from app.services.verification import VerificationRecorder
+    from app.services.worker import IncidentWorker
 
 
 class Overrides(TypedDict, total=False):
@@ -73,36 +85,186 @@ class Container:
     database_url: str
     db: Database
     queue: Queue
-    ingest: IngestService
-    processor: EventProcessor
-    analyzer: Analyzer
-    decider: DecisionService
-    remediation: RemediationService
-    verifier: VerificationRecorder
-    approvals: ApprovalService
-    reference_memory: ReferenceMemoryService
-    notifier: SlackNotifier
+    metrics: Metrics
     # Threads doing a webhook's database work at once: as many as the pool keeps connections,
     # so a burst queues here instead of opening (and closing again) overflow connections.
     database_slots: CapacityLimiter
     # Failed key checks per client address (X-API-Key, dashboard sign-in, HTTP Basic).
     auth_limiter: AuthFailureLimiter
-    # What the routers call (app/api): read models, health, Slack clicks.
-    incident_views: IncidentQuery
-    kpis: KpiQuery
-    health: HealthCheck
-    dashboard: DashboardQuery
-    runbooks: RunbookLibrary
-    interactions: InteractionService
-    pauses: PauseService  # the kill switch: CLI, API and Slack
-    github: GitHubClient | None = None
-    slack: SlackClient | None = None
-    kubernetes: KubernetesClient | None = None
-    argocd: ArgoCDClient | None = None
+    # What the caller handed in instead of what the settings describe (never closed here).
+    overrides: Overrides = field(default_factory=lambda: Overrides())
     # What the container opened (clients, the engine, the embedded server), closed by close().
     resources: ExitStack = field(default_factory=ExitStack)
+    building: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    closed: bool = False
 
+    # --- the integrations' clients (None where not configured) ---------------------------
+    @built_on_first_use
+    def clients(self) -> Clients:
+        from app.bootstrap.clients import open_clients
+
+        return open_clients(self.settings, self.overrides, self.resources)
+
+    @property
+    def github(self) -> GitHubClient | None:
+        return self.clients.github
+
+    @property
+    def slack(self) -> SlackClient | None:
+        return self.clients.slack
+
+    @property
+    def kubernetes(self) -> KubernetesClient | None:
+        return self.clients.kubernetes
+
+    @property
+    def argocd(self) -> ArgoCDClient | None:
+        return self.clients.argocd
+
+    # --- ingest: the webhook path --------------------------------------------------------
+    @built_on_first_use
+    def ingest(self) -> IngestService:
+        from app.bootstrap.ingest import build_ingest
+
+        return build_ingest(self)
+
+    @built_on_first_use
+    def verifier(self) -> VerificationRecorder:
+        from app.services.verification import VerificationRecorder
+
+        return VerificationRecorder(self.decider.autonomy)
+
+    # --- the pipeline: analysis, decision, remediation -----------------------------------
+    @built_on_first_use
+    def secret_sources(self) -> list[SecretSource]:
+        from app.bootstrap.registries import load_secret_sources
+
+        return load_secret_sources(self.settings)
+
+    @built_on_first_use
+    def remediators(self) -> dict[ActionKind, Remediator]:
+        from app.bootstrap.registries import build_registry
+
+        given = self.overrides.get("remediators")
+        if given is not None:
+            return given
+        return build_registry(self.settings, self.clients, self.secret_sources, self.resources)
+
+    @built_on_first_use
+    def analyzer(self) -> Analyzer:
+        from app.bootstrap.analysis import build_analyzer
+        from app.bootstrap.registries import allowed_actions
+
+        actions = allowed_actions(self.remediators)
+        return build_analyzer(
+            self.settings, self.db, self.clients, actions, self.metrics, self.overrides
+        )
+
+    @built_on_first_use
+    def linker(self) -> DeploymentLinker:
+        from app.bootstrap.analysis import build_linker
+
+        return build_linker(self.settings, self.db, self.clients, self.remediators)
+
+    @built_on_first_use
+    def decisions(self) -> tuple[DecisionService, ApprovalService]:
+        from app.bootstrap.decisions import build_decisions
+
+        return build_decisions(
+            self.settings, self.db, self.queue, self.secret_sources, self.metrics, self.overrides
+        )
+
+    @property
+    def decider(self) -> DecisionService:
+        return self.decisions[0]
+
+    @property
+    def approvals(self) -> ApprovalService:
+        return self.decisions[1]
+
+    @built_on_first_use
+    def reference_memory(self) -> ReferenceMemoryService:
+        from app.bootstrap.analysis import build_reference_memory
+
+        return build_reference_memory(self.db, self.analyzer)
+
+    @built_on_first_use
+    def remediation(self) -> RemediationService:
+        from app.services.remediation import RemediationService
+
+        return RemediationService(self.db, self.remediators, metrics=self.metrics)
+
+    @built_on_first_use
+    def processor(self) -> EventProcessor:
+        from app.bootstrap.services import build_processor
+
+        return build_processor(self)
+
+    @built_on_first_use
+    def notifier(self) -> SlackNotifier:
+        from app.bootstrap.services import build_notifier
+
+        return build_notifier(self.settings, self.db, self.slack)
+
+    # --- what the routers call (app/api): read models, health, Slack clicks --------------
+    @built_on_first_use
+    def incident_views(self) -> IncidentQuery:
+        from app.services.incident_views import IncidentQuery
+
+        return IncidentQuery(self.db)
+
+    @built_on_first_use
+    def kpis(self) -> KpiQuery:
+        from app.services.metrics import KpiQuery
+
+        return KpiQuery(self.db, max_fixes_per_hour=self.settings.decision.max_fixes_per_hour)
+
+    @built_on_first_use
+    def health(self) -> HealthCheck:
+        from app.services.health import HealthCheck
+
+        return HealthCheck(self.db)
+
+    @built_on_first_use
+    def dashboard(self) -> DashboardQuery:
+        from app.services.dashboard import DashboardQuery
+
+        return DashboardQuery(self.db, self.settings)
+
+    @built_on_first_use
+    def runbooks(self) -> RunbookLibrary:
+        from app.services.runbooks import RunbookLibrary
+
+        return RunbookLibrary()
+
+    @built_on_first_use
+    def interactions(self) -> InteractionService:
+        from app.services.interactions import InteractionService
+
+        approver_group = self.settings.slack.approver_group
+        return InteractionService(
+            self.db, self.approvals, self.slack, approver_group=approver_group, pauses=self.pauses
+        )
+
+    @built_on_first_use
+    def pauses(self) -> PauseService:
+        """The kill switch: CLI, API and Slack."""
+        from app.services.pauses import PauseService
+
+        return PauseService(self.db)
+
+    def build_all(self) -> None:
+        """Build every part now (a SnapStart snapshot, a long-running server): a part that
+        cannot be built fails here, and no request pays for building one."""
+        for name, member in vars(type(self)).items():
+            if isinstance(member, built_on_first_use):
+                getattr(self, name)
+
+    # --- made on demand ------------------------------------------------------------------
     def new_worker(self, worker_id: str | None = None) -> IncidentWorker:
+        from app.adapters.queue.in_process import InProcessQueue
+        from app.services.worker import IncidentWorker
+
         s = self.settings
         return IncidentWorker(
             self.db,
@@ -116,6 +278,10 @@ class Container:
         )
 
     def new_sweeper(self) -> Sweeper:
+        from app.services.github_sweep import Reconciler
+        from app.services.sweep import Sweeper, SweepTask
+        from app.services.verification_sweep import StaleAttemptChecker, TargetHealthChecker
+
         tasks: dict[str, SweepTask] = {}
         if self.github is not None:
             s = self.settings
@@ -139,6 +305,8 @@ class Container:
         return Sweeper(worker=self.new_worker(worker_id="sweep"), tasks=tasks)
 
     def new_reporter(self) -> Reporter:
+        from app.services.reports import Reporter
+
         s = self.settings
         return Reporter(
             self.db,
@@ -152,9 +320,10 @@ class Container:
     def close(self) -> None:
         """Close every client the container opened, dispose of its engine and stop the
         embedded server, last opened first; what it was handed stays open. Idempotent."""
+        self.closed = True
         self.resources.close()
 
-    def __enter__(self) -> "Container":
+    def __enter__(self) -> Container:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -1,8 +1,10 @@
 """The database, the work queue and the metrics sink, each from its part of the settings."""
 
-from contextlib import ExitStack
+from __future__ import annotations
 
-from app.adapters.database.embedded import EmbeddedPostgres
+from contextlib import ExitStack
+from typing import TYPE_CHECKING
+
 from app.adapters.database.engine import Database, create_db_engine
 from app.adapters.metrics.emf import EmfMetrics
 from app.adapters.queue.factory import build_queue
@@ -14,11 +16,17 @@ from app.core.metrics import Metrics, NullMetrics
 from app.core.ports import Queue
 from app.core.settings_parts import AwsSettings, DatabaseSettings
 
+if TYPE_CHECKING:
+    from app.adapters.database.embedded import EmbeddedPostgres
+
 
 def resolve_database(settings: DatabaseSettings) -> tuple[str, EmbeddedPostgres | None]:
     """DATABASE_URL when set; otherwise the embedded server in CODEHEALER_DATA_DIR."""
     if settings.url:
         return settings.url, None
+    # Imported only without DATABASE_URL: Lambda always has one (cold start).
+    from app.adapters.database.embedded import EmbeddedPostgres
+
     embedded = EmbeddedPostgres(settings.data_dir).start()
     return embedded.ensure_database(), embedded
 

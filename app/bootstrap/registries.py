@@ -1,9 +1,9 @@
-"""The registries, plain dicts keyed by enum: each webhook source's parser, each source's log
-source, each action's remediator (with the secret stores refresh_secret reads)."""
+"""The registries of the pipeline, plain dicts keyed by enum: each source's log source, each
+action's remediator (with the secret stores refresh_secret reads). The ingest registry, each
+webhook source's parser, is in ingest.py."""
 
 from collections.abc import Mapping
 from contextlib import ExitStack
-from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,10 +21,6 @@ from app.bootstrap.resources import Lazy, config_path, owned
 from app.core.cluster_ports import ArgoCDApi, KubernetesApi
 from app.core.config import Settings, process_environment
 from app.core.enums import ActionKind, IncidentSource
-from app.core.events.argocd import parse_argocd_delivery
-from app.core.events.github import parse_github_delivery
-from app.core.events.kubernetes import parse_kubernetes_delivery
-from app.core.events.signals import SourceParser
 from app.core.ports import GitHubActions, GitHubPullRequests, LogSource, SecretStore
 from app.core.settings_parts import AwsSettings, GitHubSettings
 from app.domain.config_fixes.propose import FixModel
@@ -42,16 +38,6 @@ from app.domain.remediators.restart_pod import RestartPod
 from app.domain.remediators.rollout_restart import RolloutRestart
 from app.domain.remediators.rollout_undo import RolloutUndo
 from app.domain.remediators.scale_memory import ScaleMemory
-
-
-def build_parsers(settings: Settings) -> dict[IncidentSource, SourceParser]:
-    """The ingest registry: each webhook source's parser (app/core/events/signals.py)."""
-    cluster = settings.kubernetes.cluster_name
-    return {
-        IncidentSource.GITHUB: parse_github_delivery,
-        IncidentSource.ARGOCD: parse_argocd_delivery,
-        IncidentSource.KUBERNETES: partial(parse_kubernetes_delivery, default_cluster=cluster),
-    }
 
 
 def build_log_sources(settings: Settings, clients: Clients) -> dict[IncidentSource, LogSource]:

@@ -1,14 +1,20 @@
-"""The services the container holds besides the pipeline steps: the event processor, the
-Slack notifier, the auth limiter."""
+"""The services the container holds besides the pipeline steps: the event processor and the
+Slack notifier."""
+
+from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from app.adapters.database.engine import Database
-from app.adapters.external.slack.client import SlackClient
 from app.core.config import Settings
-from app.core.rate_limit import AuthFailureLimiter
 from app.domain.dependency_waits import WaitPolicy
 from app.services.notifier import SlackNotifier
+from app.services.pipeline import EventProcessor
+
+if TYPE_CHECKING:
+    from app.adapters.external.slack.client import SlackClient
+    from app.bootstrap.container import Container
 
 
 def dependency_wait_policy(settings: Settings) -> WaitPolicy:
@@ -19,6 +25,19 @@ def dependency_wait_policy(settings: Settings) -> WaitPolicy:
     )
 
 
+def build_processor(container: Container) -> EventProcessor:
+    """The pipeline: analysis, deploy links, decision, remediation (or the steps handed in)."""
+    steps = container.overrides.get("steps")
+    return EventProcessor(
+        container.db,
+        [container.analyzer, container.linker, container.decider, container.remediation]
+        if steps is None
+        else steps,
+        waits=dependency_wait_policy(container.settings),
+        deadline_seconds=container.settings.worker.incident_deadline_seconds,
+    )
+
+
 def build_notifier(settings: Settings, db: Database, slack: SlackClient | None) -> SlackNotifier:
     return SlackNotifier(
         db,
@@ -26,13 +45,4 @@ def build_notifier(settings: Settings, db: Database, slack: SlackClient | None) 
         channel=settings.slack.channel,
         public_url=settings.dashboard.public_url,
         runbook_base_url=settings.dashboard.runbook_base,
-    )
-
-
-def build_auth_limiter(settings: Settings) -> AuthFailureLimiter:
-    server = settings.server
-    return AuthFailureLimiter(
-        max_failures=server.auth_failure_limit,
-        window_seconds=server.auth_failure_window_seconds,
-        max_clients=server.auth_failure_max_clients,
     )

@@ -1,5 +1,7 @@
 """The composition root closes what it opens, and only that; one NIM client serves analysis."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from pydantic import SecretStr
 
@@ -91,3 +93,24 @@ def test_the_model_may_propose_only_what_a_configured_remediator_or_a_person_doe
         ActionKind.CONFIG_FIX_PR,
         ActionKind.NONE,
     }
+
+
+def test_a_part_is_built_when_first_read(database_url):
+    with build_container(make_settings(database_url), database_url=database_url) as container:
+        assert "analyzer" not in vars(container)
+        analyzer = container.analyzer
+        assert vars(container)["analyzer"] is analyzer is container.analyzer
+
+
+def test_build_all_builds_every_part(database_url):
+    with build_container(connected(database_url), database_url=database_url) as container:
+        container.build_all()
+        built = set(vars(container))
+    assert {"clients", "ingest", "analyzer", "decisions", "processor", "interactions"} <= built
+
+
+def test_threads_reading_a_part_at_once_share_one_build(database_url):
+    with build_container(make_settings(database_url), database_url=database_url) as container:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            analyzers = list(pool.map(lambda _: container.analyzer, range(8)))
+    assert all(analyzer is analyzers[0] for analyzer in analyzers)
