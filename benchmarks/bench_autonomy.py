@@ -64,6 +64,11 @@ approvals <= 25 per 100 failures.
 Usage: python benchmarks/bench_autonomy.py [--failures 2000] [--seed 7] [--per-day 60]
        [--window 250] [--database-url URL] [--check]
 Without --database-url a throwaway embedded PostgreSQL is started and deleted afterwards.
+
+The stream and the draws are seeded; the service's decisions are not bit for bit repeatable:
+pgvector's HNSW index places each vector at a random level, so the similar incidents found for
+a failure (and with them a confidence) can differ between two runs. Each failure draws from its
+own generator, so such a difference stays with that failure.
 With --check the exit status is 1 when a target is missed.
 """
 
@@ -291,6 +296,7 @@ class Simulation:
     rng: random.Random
     clock: type[SimulatedClock]
     transient_passes: float = RERUN_PASSES_TRANSIENT
+    seed: int = 0
     fates: list[Fate] = field(default_factory=list)
     promotions: int = 0
 
@@ -305,6 +311,9 @@ class Simulation:
         return self.rng.random() < chance
 
     def run(self, number: int, at: datetime, case: Case, repo: int) -> Fate:
+        # Each failure draws its outcomes from its own generator: a decision that differs
+        # between two runs (see the docstring) changes that failure's draws, not all later ones.
+        self.rng = random.Random(f"{self.seed}:outcomes:{number}")
         self.clock.moment = at
         incident_id = self._new_incident(number, at, case, repo)
         self.logs.texts[incident_id] = case.text
@@ -611,11 +620,11 @@ def simulate(
 ) -> Simulation:
     # Two generators: the stream is the same whatever the service decides or the settings are.
     stream = iter(ZipfStream(test_cases(), random.Random(f"{seed}:stream"), per_day=per_day))
-    rng = random.Random(f"{seed}:outcomes")
+    rng = random.Random(f"{seed}:outcomes")  # replaced per failure
     logs = CorpusLogs()
     upgrade(database_url)
     with simulated_time() as clock, build(database_url, logs, changed or {}) as container:
-        simulation = Simulation(container, logs, rng, clock, transient_passes)
+        simulation = Simulation(container, logs, rng, clock, transient_passes, seed)
         for number in range(failures):
             at, case, repo = next(stream)
             simulation.fates.append(simulation.run(number, at, case, repo))

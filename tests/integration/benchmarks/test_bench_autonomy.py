@@ -3,6 +3,7 @@ service on a real PostgreSQL and prints its table, its curve and the targets."""
 
 import importlib.util
 import re
+from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
@@ -44,8 +45,28 @@ def test_a_stream_of_sixty_failures_prints_one_row_per_window_and_the_targets(ne
     assert re.search(r"approvals per 100\s+\d+\.\d+\s+target <= 25.0\s+(met|MISSED)", output)
 
 
-def test_the_same_seed_gives_the_same_figures(new_database, capsys):
-    first = run(new_database, capsys, "--failures", "30", "--seed", "11")
-    second = run(new_database, capsys, "--failures", "30", "--seed", "11")
+def failures_of(seed: int, count: int = 200) -> list[tuple[str, int]]:
+    stream = iter(bench.ZipfStream(bench.test_cases(), bench.random.Random(seed), per_day=60))
+    return [(case.file, repo) for _, case, repo in (next(stream) for _ in range(count))]
 
-    assert table_rows(first) == table_rows(second)
+
+def test_the_same_seed_gives_the_same_stream_of_failures():
+    assert failures_of(11) == failures_of(11)
+    assert failures_of(11) != failures_of(12)
+
+
+def test_the_stream_recurs_like_zipf_a_few_failures_often_most_rarely():
+    counts = sorted(Counter(file for file, _ in failures_of(5, 2000)).values(), reverse=True)
+
+    assert counts[0] > 0.10 * 2000  # the most frequent failure is over a tenth of the stream
+    assert sum(1 for n in counts if n <= 5) > len(counts) / 2  # most are seen five times or less
+
+
+def test_only_failures_of_the_test_side_are_drawn():
+    split = bench.corpus_split.load_split()
+    sides = {
+        entry["file"]: bench.corpus_split.side_of(entry, split)
+        for entry in bench.corpus_split.load_entries()
+    }
+
+    assert {sides[file] for file, _ in failures_of(3, 500)} == {"test"}
