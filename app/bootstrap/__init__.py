@@ -49,7 +49,7 @@ if TYPE_CHECKING:
         open_queue,
         resolve_database,
     )
-    from app.bootstrap.ingest import build_parsers
+    from app.bootstrap.ingest import build_parsers, build_webhook_sources
     from app.bootstrap.registries import (
         REMEDIATOR_CLASSES,
         action_risks,
@@ -81,7 +81,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "settings_thresholds",
     ),
     "infrastructure": ("build_metrics", "open_database", "open_queue", "resolve_database"),
-    "ingest": ("build_parsers",),
+    "ingest": ("build_parsers", "build_webhook_sources"),
     "registries": (
         "REMEDIATOR_CLASSES",
         "action_risks",
@@ -126,6 +126,7 @@ __all__ = [
     "build_registry",
     "build_remediators",
     "build_secret_stores",
+    "build_webhook_sources",
     "config_path",
     "dependency_wait_policy",
     "hourly_budget",

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from app.core.metrics import Metrics
     from app.core.ports import Classifier, Embedder, LogSource, Queue
     from app.core.rate_limit import AuthFailureLimiter
+    from app.core.webhook_auth import WebhookSource
     from app.domain.decisions.models import Thresholds
     from app.domain.remediators.base import Remediator
     from app.domain.remediators.refresh_secret import SecretSource
@@ -77,6 +78,7 @@ class Overrides(TypedDict, total=False):
     remediators: dict[ActionKind, Remediator]
     steps: Sequence[PipelineStep]
     parsers: dict[IncidentSource, SourceParser]
+    webhook_sources: dict[str, WebhookSource]
 
 
 @dataclass
@@ -127,6 +129,18 @@ class Container:
         from app.bootstrap.ingest import build_ingest
 
         return build_ingest(self)
+
+    @property
+    def webhook_sources(self) -> dict[str, WebhookSource]:
+        """The webhook endpoints by name and how each sender is verified. Read from the
+        settings on every delivery (two small objects), so a token set on the settings
+        later, as a test does, applies."""
+        given = self.overrides.get("webhook_sources")
+        if given is not None:
+            return given
+        from app.bootstrap.ingest import build_webhook_sources
+
+        return build_webhook_sources(self.settings)
 
     @built_on_first_use
     def verifier(self) -> VerificationRecorder:

@@ -14,6 +14,7 @@ from app.core.events.argocd import parse_argocd_delivery
 from app.core.events.github import parse_github_delivery
 from app.core.events.kubernetes import parse_kubernetes_delivery
 from app.core.events.signals import SourceParser
+from app.core.webhook_auth import SharedToken, WebhookSource
 from app.domain.verification import Observation
 from app.services.ingest import IngestService, Recorder
 
@@ -28,6 +29,21 @@ def build_parsers(settings: Settings) -> dict[IncidentSource, SourceParser]:
         IncidentSource.GITHUB: parse_github_delivery,
         IncidentSource.ARGOCD: parse_argocd_delivery,
         IncidentSource.KUBERNETES: partial(parse_kubernetes_delivery, default_cluster=cluster),
+    }
+
+
+def build_webhook_sources(settings: Settings) -> dict[str, WebhookSource]:
+    """The webhook endpoints served by ``POST /webhooks/{name}`` and how each sender proves
+    itself. GitHub's route is its own (its dev-only unsigned mode, its one-delivery answer)."""
+    return {
+        "argocd": WebhookSource(
+            IncidentSource.ARGOCD,
+            SharedToken("authorization", settings.argocd.webhook_token, "ARGOCD_WEBHOOK_TOKEN"),
+        ),
+        "kubernetes": WebhookSource(
+            IncidentSource.KUBERNETES,
+            SharedToken("authorization", settings.kubernetes.webhook_token, "K8S_WEBHOOK_TOKEN"),
+        ),
     }
 
 

@@ -1,28 +1,29 @@
-"""POST /webhooks/{github,argocd,kubernetes}: verify the sender, hand the delivery to ingest.
+"""POST /webhooks/{github,argocd,kubernetes,<registered>}: verify the sender, hand the delivery
+to ingest.
 
 Each route authorizes through a dependency of one shape (the verified raw body, as Slack's
 ``VerifiedSlackBody``) and calls one service method, ``IngestService.receive``: the source's
-parser (the registry built in app/bootstrap.py) and the one ingest path do the rest, in one
+parser (the registry built in app/bootstrap) and the one ingest path do the rest, in one
 short transaction with no outbound call, so the sender gets its answer in milliseconds.
+
+How a sender is verified is registered with the source (``WebhookSource``: a shared token or a
+body signature, app/core/webhook_auth.py), so a new source is served by
+``POST /webhooks/{name}`` with no code here. GitHub keeps its own route: its dev-only unsigned
+mode and its one-delivery answer.
 """
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
-from pydantic import SecretStr
 
 from app.api.body import read_body, read_verified_body
 from app.api.deps import ContainerDep, run_database_work
 from app.core.enums import IncidentSource
-from app.core.errors import AuthenticationError
+from app.core.errors import AuthenticationError, NotFoundError
 from app.core.events.signals import Delivery
-from app.core.security import (
-    GITHUB_SIGNATURE_PREFIX,
-    bearer_matches,
-    signature_well_formed,
-    verify_github_signature,
-)
+from app.core.security import header_matches, signature_well_formed, verify_body_signature
+from app.core.webhook_auth import SharedToken, SignedBody, WebhookAuth, WebhookSource
 from app.services.ingest import SignalOutcome
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
@@ -40,43 +41,71 @@ async def verified_github_body(request: Request, container: ContainerDep) -> byt
     malformed signature is refused before the body is read. Without GITHUB_WEBHOOK_SECRET
     (dev only) unsigned bodies are accepted, read within the same budget."""
     settings = container.settings
-    secret = settings.github.webhook_secret
-    if secret is None:
+    if settings.github.webhook_secret is None:
         return await read_verified_body(request, settings, _accept_unsigned)
-    signature = request.headers.get("x-hub-signature-256")
-    if not signature_well_formed(signature, GITHUB_SIGNATURE_PREFIX):
-        raise AuthenticationError("missing or malformed X-Hub-Signature-256")
-
-    def verify(body: bytes) -> None:
-        if not verify_github_signature(secret.get_secret_value(), body, signature):
-            raise AuthenticationError("wrong X-Hub-Signature-256")
-
-    return await read_verified_body(request, settings, verify)
+    auth = SignedBody(
+        "X-Hub-Signature-256", settings.github.webhook_secret, "GITHUB_WEBHOOK_SECRET"
+    )
+    return await read_signed_body(request, container, auth)
 
 
 def _accept_unsigned(body: bytes) -> None:
     """No secret to check against: ENVIRONMENT=dev only (startup refuses otherwise)."""
 
 
-def require_bearer(expected: SecretStr | None, header: str | None, *, setting: str) -> None:
-    """``Authorization: Bearer <token>`` must match ``setting``; nothing is accepted without one."""
+async def read_authenticated_body(
+    request: Request, container: ContainerDep, auth: WebhookAuth
+) -> bytes:
+    """The raw body once the sender has proved itself the way its source registered."""
+    if isinstance(auth, SharedToken):
+        require_token(auth, request.headers.get(auth.header))
+        return await read_body(request, container.settings)
+    return await read_signed_body(request, container, auth)
+
+
+def require_token(auth: SharedToken, header: str | None) -> None:
+    """The header must carry exactly the configured token; nothing is accepted without one.
+    The token is checked before the body is read: a request without it costs no body."""
+    expected = auth.expected()
     if expected is None:
-        raise AuthenticationError(f"{setting} is not configured: this webhook accepts nothing")
-    if not bearer_matches(expected.get_secret_value(), header):
-        raise AuthenticationError("missing or wrong bearer token")
+        raise AuthenticationError(f"{auth.setting} is not configured: this webhook accepts nothing")
+    if not header_matches(expected, header):
+        what = "bearer token" if auth.scheme == "Bearer" else auth.header
+        raise AuthenticationError(f"missing or wrong {what}")
 
 
-# The token is checked before the body is read: a request without it costs no body.
+async def read_signed_body(request: Request, container: ContainerDep, auth: SignedBody) -> bytes:
+    """The body, read within the budget of unauthenticated bytes, once its HMAC matches."""
+    if auth.secret is None:
+        raise AuthenticationError(f"{auth.setting} is not configured: this webhook accepts nothing")
+    signature = request.headers.get(auth.header)
+    if not signature_well_formed(signature, auth.prefix):
+        raise AuthenticationError(f"missing or malformed {auth.header}")
+    secret = auth.secret.get_secret_value()
+
+    def verify(body: bytes) -> None:
+        if not verify_body_signature(secret, body, signature, auth.prefix):
+            raise AuthenticationError(f"wrong {auth.header}")
+
+    return await read_verified_body(request, container.settings, verify)
+
+
+def registered_source(container: ContainerDep, name: str) -> WebhookSource:
+    """The webhook source registered under ``name`` in the composition root (404 if none)."""
+    registered = container.webhook_sources.get(name)
+    if registered is None:
+        raise NotFoundError(f"no webhook source is registered as {name!r}")
+    return registered
+
+
 async def verified_argocd_body(request: Request, container: ContainerDep) -> bytes:
-    token = container.settings.argocd.webhook_token
-    require_bearer(token, request.headers.get("authorization"), setting="ARGOCD_WEBHOOK_TOKEN")
-    return await read_body(request, container.settings)
+    auth = registered_source(container, IncidentSource.ARGOCD.value).auth
+    return await read_authenticated_body(request, container, auth)
 
 
 async def verified_kubernetes_body(request: Request, container: ContainerDep) -> bytes:
-    token = container.settings.kubernetes.webhook_token
-    require_bearer(token, request.headers.get("authorization"), setting="K8S_WEBHOOK_TOKEN")
-    return await read_body(request, container.settings)
+    auth = registered_source(container, IncidentSource.KUBERNETES.value).auth
+    return await read_authenticated_body(request, container, auth)
 
 
 VerifiedGitHubBody = Annotated[bytes, Depends(verified_github_body)]
@@ -131,7 +160,7 @@ GITHUB_OPENAPI = {
         },
     },
 }
-BEARER_OPENAPI = {
+BEARER_OPENAPI: dict[str, Any] = {
     "parameters": [_header("Authorization", "Bearer and the configured token", required=False)],
     "requestBody": _JSON_OBJECT_BODY,
     "responses": {
@@ -140,6 +169,23 @@ BEARER_OPENAPI = {
         "401": {"description": "Missing or wrong bearer token, or no token configured"},
         "413": {"description": "Body over the size limit"},
         "503": {"description": "Database unavailable: deliver again later"},
+    },
+}
+
+
+REGISTERED_OPENAPI: dict[str, Any] = {
+    **BEARER_OPENAPI,
+    "parameters": [
+        _header(
+            "Authorization",
+            "Bearer and the token, for a source registered with one",
+            required=False,
+        )
+    ],
+    "responses": {
+        **BEARER_OPENAPI["responses"],
+        "401": {"description": "Missing or wrong token or signature, or none configured"},
+        "404": {"description": "No webhook source is registered under this name"},
     },
 }
 
@@ -179,6 +225,20 @@ async def kubernetes_webhook(
 ) -> JSONResponse:
     """Receive a Kubernetes Event (kubernetes-event-exporter) or an Alertmanager webhook."""
     outcomes = await receive(request, container, IncidentSource.KUBERNETES, body)
+    return JSONResponse(signals_answer(outcomes), status_code=202)
+
+
+@router.post("/{name}", status_code=202, openapi_extra=REGISTERED_OPENAPI)
+async def registered_source_webhook(
+    name: Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{0,39}$")],
+    request: Request,
+    container: ContainerDep,
+) -> JSONResponse:
+    """Receive a delivery of any other source registered in the composition root: verified
+    as the source registered (a shared token or a body signature), parsed by its parser."""
+    registered = registered_source(container, name)
+    body = await read_authenticated_body(request, container, registered.auth)
+    outcomes = await receive(request, container, registered.source, body)
     return JSONResponse(signals_answer(outcomes), status_code=202)
 
 
