@@ -100,10 +100,15 @@ def target_label(target: RunTarget | WorkloadTarget | AppTarget) -> str:
 def repeated_fixes(action: ActionKind, history: FixHistory) -> list[PastFix]:
     """The fixes that count as the same symptom treated again: the same action; for a memory
     raise, one that raised the limit (not one that found it already raised); when the incident
-    names failing tests, one whose incident failed on at least one of them."""
+    names failing tests, one whose incident failed on at least one of them. A re-run of failed
+    jobs counts only for a named failing test (a flaky test is a cause a person can fix): a
+    network or registry blip re-run every few days is the outside world, not a cause in the
+    repository, and the recurrence rule already watches it within its day."""
     fixes = [f for f in history.fixes if f.action is action]
     if action is ActionKind.SCALE_MEMORY:
         fixes = [f for f in fixes if f.limit_after]
+    if action is ActionKind.RERUN_FAILED_JOBS and not history.failing_tests:
+        return []
     if history.failing_tests:
         wanted = set(history.failing_tests)
         fixes = [f for f in fixes if wanted.intersection(f.failing_tests)]

@@ -247,6 +247,12 @@ def test_re_runs_for_other_failing_tests_do_not_count():
     assert check(ActionKind.RERUN_FAILED_JOBS, history) is None
 
 
+def test_re_runs_of_a_failure_that_names_no_test_do_not_count():
+    history = flaky_history((), rerun(4, 0), rerun(6, 2), rerun(9, 4))
+
+    assert check(ActionKind.RERUN_FAILED_JOBS, history) is None
+
+
 # --- target labels --------------------------------------------------------------------------------
 def test_target_labels_name_the_workload_the_workflow_and_the_app():
     workload = WorkloadTarget(
