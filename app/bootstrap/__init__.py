@@ -10,6 +10,8 @@ small builders, each from its part of the settings, one module per concern:
                        close() of what it opened
     build.py           build_container: the database, the queue, the metrics sink
     infrastructure.py  the database (or the embedded server), the queue, the metrics sink
+    sources.py         the table of webhook sources, one entry each: parser, endpoint and
+                       sender check, and an added source's client, log source, remediators
     ingest.py          the webhook path: each source's parser (the ingest registry), ingest
     clients.py         one client per integration: GitHub, Kubernetes, Argo CD, Slack, NIM
     registries.py      the registries keyed by enum: log sources, remediators

@@ -17,6 +17,7 @@ from app.bootstrap.registries import (
     load_secret_sources,
 )
 from app.bootstrap.resources import Lazy, config_path
+from app.bootstrap.sources import SOURCES
 from app.core.analysis.models import ClassifierVerdict, SimilarIncident
 from app.core.config import Settings
 from app.core.enums import ActionKind
@@ -88,7 +89,9 @@ def build_analyzer(
     overrides: Overrides,
 ) -> Analyzer:
     """The analysis step; ``actions``: what the classifier may propose."""
-    log_sources = overrides.get("log_sources") or build_log_sources(settings, clients)
+    log_sources = overrides.get("log_sources") or build_log_sources(
+        settings, clients, overrides.get("sources", SOURCES)
+    )
     analysis = settings.analysis
     embedder = overrides.get("embedder") or build_embedder(settings.nvidia, clients.nim_embeddings)
     return Analyzer(

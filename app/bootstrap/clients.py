@@ -1,8 +1,10 @@
 """One client per configured integration (GitHub, Kubernetes, Argo CD, Slack, NVIDIA NIM),
 each built from its part of the settings unless the caller hands one in."""
 
+from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from app.adapters.external.argocd.client import ArgoCDClient, build_argocd_client
 from app.adapters.external.github.client import GitHubClient, build_github_client
@@ -11,7 +13,9 @@ from app.adapters.external.kubernetes.client import KubernetesClient, build_kube
 from app.adapters.external.slack.client import SlackClient, build_slack_client
 from app.bootstrap.container import Overrides
 from app.bootstrap.resources import owned
+from app.bootstrap.sources import SOURCES, Source, added, load
 from app.core.config import Settings, process_environment
+from app.core.enums import IncidentSource
 from app.core.settings_parts import NvidiaSettings
 
 
@@ -27,9 +31,16 @@ class Clients:
     # the same server.
     nim: ResilientClient | None
     nim_embeddings: ResilientClient | None = None
+    # The clients of the sources added to the built-in three, by source: the configured ones.
+    by_source: Mapping[IncidentSource, Any] = field(default_factory=dict)
 
 
-def open_clients(settings: Settings, overrides: Overrides, opened: ExitStack) -> Clients:
+def open_clients(
+    settings: Settings,
+    overrides: Overrides,
+    opened: ExitStack,
+    sources: Sequence[Source] = SOURCES,
+) -> Clients:
     """The integrations' clients: those handed in as they are, the others built from their
     part of the settings and closed with the container."""
     github = overrides.get("github")
@@ -47,7 +58,26 @@ def open_clients(settings: Settings, overrides: Overrides, opened: ExitStack) ->
     slack = overrides["slack"] if "slack" in overrides else build_slack_client(settings.slack)
     needs_nim = not ("embedder" in overrides and "classifier" in overrides)
     nim, nim_embeddings = open_nim(settings.nvidia, opened) if needs_nim else (None, None)
-    return Clients(github, kubernetes, argocd, slack, nim, nim_embeddings)
+    by_source = open_source_clients(settings, overrides, opened, sources)
+    return Clients(github, kubernetes, argocd, slack, nim, nim_embeddings, by_source)
+
+
+def open_source_clients(
+    settings: Settings, overrides: Overrides, opened: ExitStack, sources: Sequence[Source]
+) -> dict[IncidentSource, Any]:
+    """The clients of the added sources: one handed in (``source_clients``, by the source's
+    name) as it is; else built from the settings (None: not configured) and closed with the
+    container when it can be closed."""
+    given = overrides.get("source_clients", {})
+    clients: dict[IncidentSource, Any] = {}
+    for source in added(sources):
+        client = given.get(source.name) or load(str(source.client))(settings)
+        if client is None:
+            continue
+        if source.name not in given and hasattr(client, "close"):
+            client = owned(opened, client)
+        clients[source.source] = client
+    return clients
 
 
 def open_nim(

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from app.adapters.external.kubernetes.client import KubernetesClient
     from app.adapters.external.slack.client import SlackClient
     from app.bootstrap.clients import Clients
+    from app.bootstrap.registries import SourceRemediators
+    from app.bootstrap.sources import Source
     from app.core.config import Settings
     from app.core.enums import ActionKind, IncidentSource
     from app.core.events.signals import SourceParser
@@ -79,6 +81,8 @@ class Overrides(TypedDict, total=False):
     steps: Sequence[PipelineStep]
     parsers: dict[IncidentSource, SourceParser]
     webhook_sources: dict[str, WebhookSource]
+    sources: Sequence[Source]  # the table of webhook sources (app/bootstrap/sources.py)
+    source_clients: dict[str, object]  # an added source's client, by the source's name
 
 
 @dataclass
@@ -105,7 +109,7 @@ class Container:
     def clients(self) -> Clients:
         from app.bootstrap.clients import open_clients
 
-        return open_clients(self.settings, self.overrides, self.resources)
+        return open_clients(self.settings, self.overrides, self.resources, self.sources)
 
     @property
     def github(self) -> GitHubClient | None:
@@ -124,6 +128,16 @@ class Container:
         return self.clients.argocd
 
     # --- ingest: the webhook path --------------------------------------------------------
+    @property
+    def sources(self) -> Sequence[Source]:
+        """The webhook sources: each one's parser, endpoint, client, log source, remediators."""
+        given = self.overrides.get("sources")
+        if given is not None:
+            return given
+        from app.bootstrap.sources import SOURCES
+
+        return SOURCES
+
     @built_on_first_use
     def ingest(self) -> IngestService:
         from app.bootstrap.ingest import build_ingest
@@ -140,7 +154,7 @@ class Container:
             return given
         from app.bootstrap.ingest import build_webhook_sources
 
-        return build_webhook_sources(self.settings)
+        return build_webhook_sources(self.settings, self.sources)
 
     @built_on_first_use
     def verifier(self) -> VerificationRecorder:
@@ -165,11 +179,19 @@ class Container:
         return build_registry(self.settings, self.clients, self.secret_sources, self.resources)
 
     @built_on_first_use
+    def source_remediators(self) -> SourceRemediators:
+        """The added sources' own ways of doing an action, by (source, action)."""
+        from app.bootstrap.registries import build_source_remediators
+
+        return build_source_remediators(self.clients, self.sources)
+
+    @built_on_first_use
     def analyzer(self) -> Analyzer:
         from app.bootstrap.analysis import build_analyzer
         from app.bootstrap.registries import allowed_actions
 
-        actions = allowed_actions(self.remediators)
+        own_ways = (action for _, action in self.source_remediators)
+        actions = allowed_actions(self.remediators, own_ways)
         return build_analyzer(
             self.settings, self.db, self.clients, actions, self.metrics, self.overrides
         )
@@ -206,7 +228,9 @@ class Container:
     def remediation(self) -> RemediationService:
         from app.services.remediation import RemediationService
 
-        return RemediationService(self.db, self.remediators, metrics=self.metrics)
+        return RemediationService(
+            self.db, self.remediators, by_source=self.source_remediators, metrics=self.metrics
+        )
 
     @built_on_first_use
     def processor(self) -> EventProcessor:

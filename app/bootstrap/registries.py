@@ -2,7 +2,7 @@
 action's remediator (with the secret stores refresh_secret reads). The ingest registry, each
 webhook source's parser, is in ingest.py."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +18,7 @@ from app.adapters.secrets.aws import AwsSecretStore, secrets_manager_client
 from app.adapters.secrets.env import EnvSecretStore
 from app.bootstrap.clients import Clients
 from app.bootstrap.resources import Lazy, config_path, owned
+from app.bootstrap.sources import SOURCES, Source, added, load
 from app.core.cluster_ports import ArgoCDApi, KubernetesApi
 from app.core.config import Settings, process_environment
 from app.core.enums import ActionKind, IncidentSource
@@ -40,15 +41,22 @@ from app.domain.remediators.rollout_undo import RolloutUndo
 from app.domain.remediators.scale_memory import ScaleMemory
 
 
-def build_log_sources(settings: Settings, clients: Clients) -> dict[IncidentSource, LogSource]:
+def build_log_sources(
+    settings: Settings, clients: Clients, sources: Sequence[Source] = SOURCES
+) -> dict[IncidentSource, LogSource]:
     """Where the analysis reads a failure's log, by the incident's source."""
-    return {
+    built_in: dict[IncidentSource, LogSource] = {
         IncidentSource.GITHUB: GitHubLogSource(
             clients.github, green=build_green_run(settings.github)
         ),
         IncidentSource.KUBERNETES: KubernetesLogSource(clients.kubernetes),
         IncidentSource.ARGOCD: ArgoAppLogSource(clients.argocd),
     }
+    for source in added(sources):
+        client = clients.by_source.get(source.source)
+        if client is not None and source.log_source is not None:
+            built_in[source.source] = load(source.log_source)(client)
+    return built_in
 
 
 def build_green_run(settings: GitHubSettings) -> LastGreenRun | None:
@@ -62,7 +70,7 @@ def build_green_run(settings: GitHubSettings) -> LastGreenRun | None:
 
 # Every remediator class. The registry holds those of the configured integrations; what each
 # class declares (its risk, whether it re-runs a workflow run) tells the rules how careful to be.
-REMEDIATOR_CLASSES: tuple[type[Remediator], ...] = (
+BUILT_IN_REMEDIATOR_CLASSES: tuple[type[Remediator], ...] = (
     RerunFailedJobs,
     RerunNoCache,
     RefreshSecret,
@@ -74,6 +82,9 @@ REMEDIATOR_CLASSES: tuple[type[Remediator], ...] = (
     ArgoHardRefresh,
     ArgoRollback,
     RolloutUndo,
+)
+REMEDIATOR_CLASSES: tuple[type[Remediator], ...] = BUILT_IN_REMEDIATOR_CLASSES + tuple(
+    load(reference) for source in added(SOURCES) for reference in source.remediators
 )
 
 
@@ -141,6 +152,26 @@ def build_registry(
     )
 
 
+SourceRemediators = dict[tuple[IncidentSource, ActionKind], Remediator]
+
+
+def build_source_remediators(
+    clients: Clients, sources: Sequence[Source] = SOURCES
+) -> SourceRemediators:
+    """The added sources' own ways of doing an action, keyed by (source, action): the
+    remediation step runs one for that source's incidents instead of the default
+    remediator of the action (a GitLab pipeline's jobs are retried through GitLab)."""
+    remediators: SourceRemediators = {}
+    for source in added(sources):
+        client = clients.by_source.get(source.source)
+        if client is None:
+            continue
+        for reference in source.remediators:
+            remediator = load(reference)(client)
+            remediators[(source.source, remediator.action)] = remediator
+    return remediators
+
+
 def build_fix_model(settings: Settings, nim: ResilientClient | None) -> FixModel | None:
     """NIM chat as the model of configuration fixes, when NIM chats; else repairs only."""
     if nim is None:
@@ -157,10 +188,13 @@ def github_web_host(api_url: str) -> str:
     return host.removeprefix("api.") if host == "api.github.com" else host
 
 
-def allowed_actions(registry: Mapping[ActionKind, Remediator]) -> list[ActionKind]:
-    """What the classifier may propose: what a configured remediator executes, or what a
-    person does (nothing)."""
-    return [action for action in ActionKind if action in registry or action in PERSON_ACTIONS]
+def allowed_actions(
+    registry: Mapping[ActionKind, Remediator], also: Iterable[ActionKind] = ()
+) -> list[ActionKind]:
+    """What the classifier may propose: what a configured remediator executes (``also``: the
+    actions an added source does its own way), or what a person does (nothing)."""
+    executable = set(registry) | set(also) | PERSON_ACTIONS
+    return [action for action in ActionKind if action in executable]
 
 
 class LazySecretStore(Lazy[AwsSecretStore]):

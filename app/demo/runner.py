@@ -24,6 +24,7 @@ DEMO_TOKEN = "codehealer-demo-token"
 # A fresh install has no history, so its confidence tops out near 0.5 and the default bar
 # (0.85) sends every fix to approval. The demo lowers the bar to show all three outcomes.
 DEMO_AUTO_FIX_THRESHOLD = 0.45
+DEFAULT_AUTO_FIX_THRESHOLD: float = DecisionSettings.model_fields["confidence_threshold"].default
 
 Serve = Callable[[argparse.Namespace, Settings], int]
 
@@ -83,7 +84,7 @@ def banner(
         f"{duration:g} s, signed as GitHub signs them.",
         "DRY_RUN is on: fixes are decided and recorded, nothing is re-run. The auto-fix bar is "
         f"{DEMO_AUTO_FIX_THRESHOLD:.2f} here",
-        f"(default {DecisionSettings().confidence_threshold:.2f}: a fresh install "
+        f"(default {DEFAULT_AUTO_FIX_THRESHOLD:.2f}: a fresh install "
         "asks before it acts, and earns autonomy from outcomes).",
     ]
     if settings.requires_api_key:

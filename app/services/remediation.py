@@ -55,18 +55,22 @@ class RemediationService:
         db: Database,
         registry: Mapping[ActionKind, Remediator],
         *,
+        by_source: Mapping[tuple[str, ActionKind], Remediator] | None = None,
         metrics: Metrics | None = None,
     ):
         self.db = db
         self.registry = dict(registry)
+        # A source's own way of doing an action, run for its incidents instead of the default.
+        self.by_source = dict(by_source or {})
         self.metrics = metrics or NullMetrics()
 
     def __call__(self, incident_id: int) -> None:
         """Pipeline step: run the open attempt of a ``remediating`` incident."""
-        attempt = self._open_attempt(incident_id)
-        if attempt is None:
+        opened = self._open_attempt(incident_id)
+        if opened is None:
             return
-        remediator = self.registry.get(ActionKind(attempt.action))
+        source, attempt = opened
+        remediator = self.remediator_for(source, ActionKind(attempt.action))
         if remediator is None:
             self._finish(
                 incident_id,
@@ -91,7 +95,11 @@ class RemediationService:
         result = self._run(remediator, params, attempt)
         self._finish(incident_id, attempt, result)
 
-    def _open_attempt(self, incident_id: int) -> RemediationAttempt | None:
+    def remediator_for(self, source: str, action: ActionKind) -> Remediator | None:
+        """The source's own remediator of the action, else the action's default one."""
+        return self.by_source.get((source, action)) or self.registry.get(action)
+
+    def _open_attempt(self, incident_id: int) -> tuple[str, RemediationAttempt] | None:
         with self.db.session() as session:
             incident = IncidentRepository(session).get(incident_id)
             if incident is None or incident.status != IncidentStatus.REMEDIATING:
@@ -104,7 +112,7 @@ class RemediationService:
                 not in (AttemptStatus.PLANNED, AttemptStatus.RUNNING, AttemptStatus.DEFERRED)
             ):
                 return None
-            return attempt
+            return incident.source, attempt
 
     def _run(
         self, remediator: Remediator, params, attempt: RemediationAttempt

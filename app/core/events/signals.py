@@ -1,10 +1,11 @@
 """The ingest contract: a verified delivery in, a list of normalized signals out.
 
 Every source is a parser ``(Delivery) -> list[Signal]`` in the registry the composition root
-builds (app/bootstrap/registries.py), and one ingest service (app/services/ingest.py) stores
-what the signals say, whatever their source. A delivery may carry several signals (an Alertmanager
-body carries a group of alerts, each firing or resolved on its own), so each signal has its
-own delivery id, and a redelivery of it is acknowledged, not applied again.
+builds from its table of sources (app/bootstrap/sources.py), and one ingest service
+(app/services/ingest.py) stores what the signals say, whatever their source. A delivery may
+carry several signals (an Alertmanager body carries a group of alerts, each firing or resolved
+on its own), so each signal has its own delivery id, and a redelivery of it is acknowledged,
+not applied again.
 
 ``FailureObserved.coalesce`` says what the draft's ``dedup_key`` names:
 - one occurrence (a run attempt): every delivery about it merges into its one incident;

@@ -103,6 +103,13 @@ def test_the_model_may_propose_the_configured_actions_and_what_a_person_does():
     ]
 
 
+def test_the_model_may_propose_an_action_an_added_source_does_its_own_way():
+    registry = build_remediators(None, secret_sources=[], stores={}, argocd=_AnyApi())
+    allowed = allowed_actions(registry, [ActionKind.RERUN_FAILED_JOBS])
+    assert ActionKind.RERUN_FAILED_JOBS in allowed
+    assert ActionKind.RESTART_POD not in allowed
+
+
 def test_a_configuration_fix_is_proposed_through_githubs_pull_requests():
     registry = build_remediators(None, secret_sources=[], stores={}, pulls=_AnyApi())
     assert set(registry) == {ActionKind.CONFIG_FIX_PR}
