@@ -152,7 +152,8 @@ def build_registry(
     )
 
 
-SourceRemediators = dict[tuple[IncidentSource, ActionKind], Remediator]
+# Keyed by the source's value, as the incident row stores it.
+SourceRemediators = dict[tuple[str, ActionKind], Remediator]
 
 
 def build_source_remediators(
@@ -168,7 +169,7 @@ def build_source_remediators(
             continue
         for reference in source.remediators:
             remediator = load(reference)(client)
-            remediators[(source.source, remediator.action)] = remediator
+            remediators[(source.source.value, remediator.action)] = remediator
     return remediators
 
 

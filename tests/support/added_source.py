@@ -9,7 +9,7 @@ from pydantic import SecretStr
 from app.bootstrap.sources import SOURCES, Source
 from app.core.config import Settings
 from app.core.enums import ActionKind, IncidentKind, IncidentSource
-from app.core.events.models import FailureObserved, IncidentDraft, Ignored
+from app.core.events.models import FailureObserved, Ignored, IncidentDraft
 from app.core.events.signals import Delivery, Signal
 from app.core.models import FetchedLogs
 from app.core.targets import RunTarget
@@ -111,7 +111,9 @@ class RetryPipelineJobs:
 
 def pipelines_endpoint(settings: Settings) -> WebhookSource:
     token = SecretStr(PIPELINES_TOKEN)
-    return WebhookSource(LABEL, SharedToken("x-gitlab-token", token, "PIPELINES_TOKEN", scheme=None))
+    return WebhookSource(
+        LABEL, SharedToken("x-gitlab-token", token, "PIPELINES_TOKEN", scheme=None)
+    )
 
 
 # The one entry a new source adds to the table (app/bootstrap/sources.py).

@@ -79,4 +79,3 @@ def test_its_incidents_are_remediated_by_its_own_remediator(http, container):
     with container.db.session() as session:
         attempt = session.query(RemediationAttempt).one()
         assert attempt.status == AttemptStatus.SUCCEEDED
-
