@@ -69,6 +69,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings | None = None) -> int
     worker_threads: list[threading.Thread] = []
     try:
         upgrade(container.database_url)
+        container.build_all()  # a wrong rules file or client setting stops the start
         if settings.analysis.seed_reference:
             _seed_reference_memory(container)
         if settings.worker.enabled and not args.no_worker:
@@ -112,6 +113,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     stop = threading.Event()
     threads: list[threading.Thread] = []
     try:
+        container.build_all()  # a wrong rules file or client setting stops the start
         if args.once:
             print(f"processed {container.new_worker().drain()} incident(s)")
             return 0

@@ -292,11 +292,26 @@ class Container:
         return PauseService(self.db)
 
     def build_all(self) -> None:
-        """Build every part now (a SnapStart snapshot, a long-running server): a part that
-        cannot be built fails here, and no request pays for building one."""
+        """Build every part now (a SnapStart snapshot, a long-running server or worker): a
+        part that cannot be built fails here, and no request pays for building one.
+
+        Raises:
+            ConfigurationError: a part's file or setting is wrong (a rules file missing or
+                not valid), named with the part.
+        """
+        from yaml import YAMLError
+
+        from app.core.errors import ConfigurationError
+
         for name, member in vars(type(self)).items():
-            if isinstance(member, built_on_first_use):
+            if not isinstance(member, built_on_first_use):
+                continue
+            try:
                 getattr(self, name)
+            except ConfigurationError:
+                raise
+            except (OSError, ValueError, YAMLError) as exc:  # a file unreadable or invalid
+                raise ConfigurationError(f"cannot build {name}: {exc}") from exc
 
     # --- made on demand ------------------------------------------------------------------
     def new_worker(self, worker_id: str | None = None) -> IncidentWorker:

@@ -128,3 +128,11 @@ def test_staging_without_webhook_secret_refuses_to_serve(env, monkeypatch, capsy
     monkeypatch.delenv("GITHUB_WEBHOOK_SECRET")
     assert main(["serve", "--port", "0"]) == 2
     assert "GITHUB_WEBHOOK_SECRET" in capsys.readouterr().err
+
+
+def test_worker_with_a_missing_rules_file_stops_at_start_naming_it(env, capsys, monkeypatch):
+    monkeypatch.setenv("RULES_FILE", "/nonexistent/remediation_rules.yaml")
+    assert main(["worker", "--once"]) == 2
+    err = capsys.readouterr().err
+    assert "configuration error" in err
+    assert "/nonexistent/remediation_rules.yaml" in err
