@@ -1,7 +1,7 @@
 """The analysis step: log sources, the embedder and the classifier (NVIDIA NIM when
 configured, the local embedder and the rules otherwise)."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from contextlib import ExitStack
 from datetime import timedelta
 
@@ -17,7 +17,7 @@ from app.bootstrap.registries import (
     load_secret_sources,
 )
 from app.bootstrap.resources import Lazy, config_path
-from app.bootstrap.sources import SOURCES
+from app.bootstrap.sources import SOURCES, Source
 from app.core.analysis.models import ClassifierVerdict, SimilarIncident
 from app.core.config import Settings
 from app.core.enums import ActionKind
@@ -87,11 +87,12 @@ def build_analyzer(
     actions: Collection[ActionKind],
     metrics: Metrics,
     overrides: Overrides,
+    *,
+    sources: Sequence[Source] = SOURCES,
 ) -> Analyzer:
-    """The analysis step; ``actions``: what the classifier may propose."""
-    log_sources = overrides.get("log_sources") or build_log_sources(
-        settings, clients, overrides.get("sources", SOURCES)
-    )
+    """The analysis step; ``actions``: what the classifier may propose; ``sources``: the table
+    of webhook sources, whose added entries bring their log sources."""
+    log_sources = overrides.get("log_sources") or build_log_sources(settings, clients, sources)
     analysis = settings.analysis
     embedder = overrides.get("embedder") or build_embedder(settings.nvidia, clients.nim_embeddings)
     return Analyzer(

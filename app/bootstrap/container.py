@@ -193,7 +193,13 @@ class Container:
         own_ways = (action for _, action in self.source_remediators)
         actions = allowed_actions(self.remediators, own_ways)
         return build_analyzer(
-            self.settings, self.db, self.clients, actions, self.metrics, self.overrides
+            self.settings,
+            self.db,
+            self.clients,
+            actions,
+            self.metrics,
+            self.overrides,
+            sources=self.sources,
         )
 
     @built_on_first_use
@@ -308,8 +314,6 @@ class Container:
                 continue
             try:
                 getattr(self, name)
-            except ConfigurationError:
-                raise
             except (OSError, ValueError, YAMLError) as exc:  # a file unreadable or invalid
                 raise ConfigurationError(f"cannot build {name}: {exc}") from exc
 
