@@ -181,11 +181,18 @@ def test_shutdown_signal_with_exit_137_is_runner_infrastructure(classifier: Rule
     ("lines", "category", "action", "fixability"),
     [
         (["npm ERR! code ECONNRESET"], "transient_network", "rerun_failed_jobs", "auto"),
+        (["npm ERR! code E429"], "rate_limited", "rerun_failed_jobs", "auto"),
         (
             ["toomanyrequests: You have reached your pull rate limit."],
             "rate_limited",
             "rerun_failed_jobs",
-            "auto",
+            "unknown",
+        ),
+        (
+            ["Error: API rate limit exceeded for 52.160.111.19. (But here's the good news: ...)"],
+            "rate_limited",
+            "none",
+            "manual",
         ),
         (["/bin/tar: Unexpected EOF in archive"], "docker_build_cache", "rerun_no_cache", "auto"),
         (
@@ -204,7 +211,7 @@ def test_shutdown_signal_with_exit_137_is_runner_infrastructure(classifier: Rule
             ["    Last State:     Terminated", "      Reason:       OOMKilled"],
             "k8s_oom",
             "scale_memory",
-            "auto",
+            "unknown",
         ),
         (
             ["Warning  BackOff  kubelet  Back-off restarting failed container"],

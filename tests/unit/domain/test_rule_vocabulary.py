@@ -177,19 +177,31 @@ RATE_LIMITS = [
         RERUN,
         AUTO,
     ),
+    # GitHub's API limits and Docker Hub's pull limit: whether the window passes by the next
+    # run or the job must authenticate or slow down is a person's call.
     case(
         "github_api_rate_limit",
         ["HttpError: API rate limit exceeded for installation ID 42."],
         RATE,
         RERUN,
-        AUTO,
+        ASK,
     ),
     case(
         "github_secondary_rate_limit",
         ["You have exceeded a secondary rate limit."],
         RATE,
         RERUN,
-        AUTO,
+        ASK,
+    ),
+    case(
+        "github_unauthenticated_rate_limit",
+        [
+            "Error: API rate limit exceeded for 52.160.111.19. (But here's the good news: "
+            "Authenticated requests get a higher rate limit.)"
+        ],
+        RATE,
+        "none",
+        PERSON,
     ),
     case(
         "cargo_got_429",
@@ -204,6 +216,13 @@ RATE_LIMITS = [
     case(
         "docker_hub_pull_limit",
         ["toomanyrequests: You have reached your pull rate limit."],
+        RATE,
+        RERUN,
+        ASK,
+    ),
+    case(
+        "registry_names_its_retry_time",
+        ["Error response from daemon: toomanyrequests: retry-after: 84.67µs, allowed: 44000/minute"],
         RATE,
         RERUN,
         AUTO,
@@ -372,7 +391,7 @@ KUBELET_IMAGE_PULLS = [
         [KUBELET, 'Failed to pull image "a": 429 Too Many Requests - toomanyrequests'],
         RATE,
         RERUN,
-        AUTO,
+        ASK,
     ),
     case(
         "registry_503",
@@ -418,7 +437,7 @@ KUBERNETES_WORKLOADS = [
         ],
         "k8s_oom",
         "scale_memory",
-        AUTO,
+        ASK,
     ),
 ]
 
