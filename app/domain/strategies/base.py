@@ -16,7 +16,8 @@ def is_fixable(facts: DecisionFacts) -> bool:
 
 
 def can_auto_fix(facts: DecisionFacts) -> bool:
-    """Only failures the classifier called ``auto`` may run without a person."""
+    """Only failures the classifier called ``auto`` may run without a person on confidence
+    alone."""
     return is_fixable(facts) and facts.fixability is Fixability.AUTO
 
 
@@ -25,10 +26,12 @@ def with_earned_autonomy(
 ) -> tuple[Decision, str]:
     """The strategy's decision, with what the evidence earned: an action whose lower bound
     clears what its risk requires under this strategy runs alone, one whose autonomy was taken
-    back never does. A per-action threshold applied by ``calibrate --apply`` overrides the
-    evidence for that action: the strategy's confidence bands alone decide."""
+    back never does. That holds for an action the classifier was unsure of (``unknown``: a
+    person approved it until then) as for one it called ``auto``; a failure a person must fix
+    (``manual``) never runs alone. A per-action threshold applied by ``calibrate --apply``
+    overrides the evidence for that action: the strategy's confidence bands alone decide."""
     earned = facts.autonomy
-    if earned is None or not can_auto_fix(facts) or facts.action.value in thresholds.per_action:
+    if earned is None or not is_fixable(facts) or facts.action.value in thresholds.per_action:
         return decision, why
     if earned.automatic:
         return Decision.AUTO_FIX, f"earned autonomy: {earned.summary}"

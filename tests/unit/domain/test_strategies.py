@@ -163,6 +163,29 @@ def test_a_threshold_applied_by_calibrate_overrides_the_evidence_for_its_action(
     assert outcome.decision is Decision.ESCALATE  # confidence 0.2, below the approval band
 
 
+@pytest.mark.parametrize("strategy", list(Strategy))
+def test_an_action_a_person_approved_until_now_runs_alone_once_earned(strategy):
+    outcome = engine().decide(
+        earned_facts(EARNED, fixability=Fixability.UNKNOWN),
+        strategy=strategy,
+        thresholds=THRESHOLDS,
+    )
+
+    assert outcome.decision is Decision.AUTO_FIX
+
+
+def test_an_unsure_action_not_earned_yet_still_asks_a_person():
+    not_yet = EarnedAutonomy(automatic=False, summary="3 of 3 re-runs passed")
+
+    outcome = engine().decide(
+        earned_facts(not_yet, confidence=0.99, fixability=Fixability.UNKNOWN),
+        strategy=Strategy.HYBRID,
+        thresholds=THRESHOLDS,
+    )
+
+    assert outcome.decision is Decision.NEEDS_APPROVAL
+
+
 def test_evidence_never_makes_a_failure_a_person_must_fix_run_alone():
     outcome = engine().decide(
         earned_facts(EARNED, fixability=Fixability.MANUAL),
