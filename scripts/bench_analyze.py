@@ -20,7 +20,11 @@ With --green-run, an excerpt whose thread also posted the log of the same job's 
 run (``green_log:`` in labels.yaml) is compared with it as the service does: the lines the green
 log lacks lead the excerpt. The verdicts that change are listed.
 
-Usage: python scripts/bench_analyze.py [--split test|train|all] [--rounds 20] [--check] [--green-run]
+With --from-file N only the excerpts numbered N or more count: the threads added to the corpus
+since then (e.g. a batch collected after the rules were last tuned).
+
+Usage: python scripts/bench_analyze.py [--split test|train|all] [--from-file N] [--rounds 20]
+       [--check] [--green-run]
 With --check the exit status is 1 when a target of the chosen side is missed.
 """
 
@@ -134,6 +138,18 @@ def load_cases(labels: Path = LOGS / "labels.yaml") -> list[Case]:
         )
         for e in corpus_split.load_entries(labels)
     ]
+
+
+def file_number(name: str) -> int:
+    """The number a corpus file starts with: files are numbered in the order they were added."""
+    return int(name.split("_", 1)[0])
+
+
+def select(cases: list[Case], *, split: str, from_file: int = 0) -> list[Case]:
+    """The cases a run evaluates: numbered ``from_file`` or more, and with ``split`` "train"
+    the train side only (tuning must not see the test side, not even its totals)."""
+    chosen = [c for c in cases if file_number(c.file) >= from_file]
+    return [c for c in chosen if c.side == "train"] if split == "train" else chosen
 
 
 def analyze(classifier: RuleClassifier, text: str, green: str | None = None) -> ClassifierVerdict:
@@ -316,6 +332,10 @@ def main(argv: list[str] | None = None) -> int:
         "--split", choices=("test", "train", "all"), default="test",
         help="the side whose tables are printed and whose targets --check applies",
     )
+    parser.add_argument(
+        "--from-file", type=int, default=0, metavar="N",
+        help="only the excerpts whose file number is N or more (the threads added since then)",
+    )
     parser.add_argument("--rounds", type=int, default=20, help="timed passes over the set")
     parser.add_argument("--max-seconds", type=float, default=10.0, help="time budget for timing")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
@@ -325,9 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     classifier = RuleClassifier.from_file(PATTERNS)
-    cases = load_cases()
-    if args.split == "train":
-        cases = [c for c in cases if c.side == "train"]
+    cases = select(load_cases(), split=args.split, from_file=args.from_file)
     outcomes = evaluate(classifier, cases, green_run=args.green_run)
     chosen = [c for c in cases if args.split == "all" or c.side == args.split]
     if args.green_run:
