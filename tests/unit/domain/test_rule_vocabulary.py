@@ -222,7 +222,9 @@ RATE_LIMITS = [
     ),
     case(
         "registry_names_its_retry_time",
-        ["Error response from daemon: toomanyrequests: retry-after: 84.67µs, allowed: 44000/minute"],
+        [
+            "Error response from daemon: toomanyrequests: retry-after: 84.67µs, allowed: 44000/minute"
+        ],
         RATE,
         RERUN,
         AUTO,
@@ -933,4 +935,464 @@ def test_a_compose_schema_error_is_config_syntax(classifier) -> None:
     ],
 )
 def test_more_tool_vocabulary(classifier, lines, expected) -> None:
+    assert verdict_of(classifier, lines) == expected
+
+
+# Vocabulary of more tools and CI systems: each case written from the message the tool prints.
+WIDER_VOCABULARY = [
+    case(
+        "java_tls_handshake_cut",
+        ["javax.net.ssl.SSLHandshakeException: Remote host terminated the handshake"],
+        "transient_network",
+        "rerun_failed_jobs",
+        AUTO,
+    ),
+    case(
+        "dotnet_ssl_not_established",
+        ["The SSL connection could not be established, see inner exception."],
+        "transient_network",
+        "rerun_failed_jobs",
+        AUTO,
+    ),
+    case(
+        "apt_temporary_failure_resolving",
+        [
+            "W: Failed to fetch http://archive.ubuntu.com/ubuntu/dists/focal/InRelease  Temporary failure resolving 'archive.ubuntu.com'"
+        ],
+        "transient_network",
+        "rerun_failed_jobs",
+        AUTO,
+    ),
+    case(
+        "apt_mirror_sync_in_progress",
+        [
+            "E: Failed to fetch https://packages.example/Packages.gz  File has unexpected size (17314 != 17306). Mirror sync in progress? [IP: 10.0.0.1 443]"
+        ],
+        "transient_network",
+        "rerun_failed_jobs",
+        AUTO,
+    ),
+    case(
+        "libcurl_timeout_was_reached",
+        [
+            "error: unable to download 'https://cache.nixos.org/nar/abc.nar.xz': Timeout was reached (28)"
+        ],
+        "transient_network",
+        "rerun_failed_jobs",
+        AUTO,
+    ),
+    case(
+        "powershell_unable_to_connect",
+        ["Invoke-WebRequest : Unable to connect to the remote server"],
+        "transient_network",
+        "rerun_failed_jobs",
+        AUTO,
+    ),
+    case(
+        "terraform_provider_download_eof",
+        ['Error installing provider "aws": unexpected EOF.'],
+        "transient_network",
+        "rerun_failed_jobs",
+        AUTO,
+    ),
+    case(
+        "git_fetch_429",
+        [
+            "fatal: unable to access 'https://github.com/a/b/': The requested URL returned error: 429"
+        ],
+        "rate_limited",
+        "rerun_failed_jobs",
+        ASK,
+    ),
+    case(
+        "per_ip_limit_wants_a_token",
+        [
+            "We had to rate limit your IP (10.1.2.3). To continue using our service, create an account and pass a token."
+        ],
+        "rate_limited",
+        "none",
+        PERSON,
+    ),
+    case(
+        "docker_login_without_credentials",
+        ["Error: Cannot perform an interactive login from a non TTY device"],
+        "auth_expired_credentials",
+        "none",
+        PERSON,
+    ),
+    case(
+        "aws_no_credentials",
+        [
+            "Error: Credentials could not be loaded, please check your action inputs: Could not load credentials from any providers"
+        ],
+        "auth_expired_credentials",
+        "none",
+        PERSON,
+    ),
+    case(
+        "aws_token_invalid",
+        [
+            "An error occurred (UnrecognizedClientException) when calling the ListFunctions operation: The security token included in the request is invalid."
+        ],
+        "auth_expired_credentials",
+        "refresh_secret",
+        AUTO,
+    ),
+    case(
+        "python_requests_401",
+        [
+            "requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://api.example/v4/projects"
+        ],
+        "auth_expired_credentials",
+        "refresh_secret",
+        ASK,
+    ),
+    case(
+        "npm_publish_404_on_put",
+        ["npm error code E404", "npm error 404 Not Found - PUT https://registry.npmjs.org/@a%2fb"],
+        "auth_expired_credentials",
+        "refresh_secret",
+        ASK,
+    ),
+    case(
+        "cargo_publish_403",
+        [
+            "Caused by:",
+            "  the remote server responded with an error (status 403 Forbidden): authentication failed",
+        ],
+        "auth_expired_credentials",
+        "refresh_secret",
+        ASK,
+    ),
+    case(
+        "docker_platform_mismatch",
+        ['image operating system "linux" cannot be used on this platform'],
+        "docker_image_pull",
+        "none",
+        PERSON,
+    ),
+    case(
+        "docker_no_matching_manifest",
+        ["docker: no matching manifest for linux/arm64/v8 in the manifest list entries."],
+        "docker_image_pull",
+        "none",
+        PERSON,
+    ),
+    case(
+        "k8s_never_pull_absent",
+        [
+            '  Warning  Failed  kubelet  Error: ErrImageNeverPull: Container image "a:b" is not present with pull policy of Never'
+        ],
+        "k8s_image_pull",
+        "none",
+        PERSON,
+    ),
+    case(
+        "k8s_secret_missing",
+        ['  Warning  Failed  kubelet  Error: secret "db-password" not found'],
+        "k8s_crashloop",
+        "none",
+        PERSON,
+    ),
+    case(
+        "k8s_run_as_non_root",
+        [
+            "  Warning  Failed  2m  kubelet  Error: container has runAsNonRoot and image will run as root"
+        ],
+        "k8s_crashloop",
+        "none",
+        PERSON,
+    ),
+    case(
+        "gitlab_cache_zip_checksum",
+        [
+            "Checking cache for default-1...",
+            "FATAL: zip: checksum error",
+            "Failed to extract cache",
+        ],
+        "docker_build_cache",
+        "rerun_no_cache",
+        ASK,
+    ),
+    case(
+        "sccache_remote_cache_down",
+        [
+            "sccache: error: Server startup failed: cache storage failed to read: Unexpected (temporary) at read"
+        ],
+        "docker_build_cache",
+        "rerun_failed_jobs",
+        AUTO,
+    ),
+    case(
+        "azure_hosted_agent_lost",
+        [
+            "##[error]We stopped hearing from agent Azure Pipelines 3. Verify the agent machine is running and has a healthy network connection."
+        ],
+        "runner_infrastructure",
+        "rerun_failed_jobs",
+        AUTO,
+    ),
+    case(
+        "hosted_runner_deprovisioned",
+        ["Received request to deprovision: The request was cancelled by the remote provider."],
+        "runner_infrastructure",
+        "rerun_failed_jobs",
+        AUTO,
+    ),
+    case(
+        "runner_pod_evicted_for_disk",
+        ["  Warning  Evicted  kubelet  The node was low on resource: ephemeral-storage."],
+        "runner_infrastructure",
+        "none",
+        PERSON,
+    ),
+    case(
+        "gitlab_runner_system_failure",
+        [
+            "ERROR: Preparation failed: exit status 2",
+            "ERROR: Job failed (system failure): exit status 2",
+        ],
+        "runner_infrastructure",
+        "rerun_failed_jobs",
+        ASK,
+    ),
+    case(
+        "circleci_memory_limit",
+        ["Your build has exceeded the memory limit of 4G on 1 container."],
+        "out_of_memory",
+        "none",
+        PERSON,
+    ),
+    case(
+        "bash_reports_a_killed_job",
+        ["/tmp/step.sh: line 1: 40423 Killed                  docker-compose up -d"],
+        "out_of_memory",
+        "none",
+        PERSON,
+    ),
+    case(
+        "gradle_daemon_disappeared",
+        [
+            "Gradle build daemon disappeared unexpectedly (it may have been killed or may have crashed)"
+        ],
+        "out_of_memory",
+        "none",
+        PERSON,
+    ),
+    case(
+        "windows_paging_file",
+        [
+            "error='The paging file is too small for this operation to complete' (DOS error/errno=1455)"
+        ],
+        "out_of_memory",
+        "none",
+        PERSON,
+    ),
+    case(
+        "helm_wait_timed_out",
+        ["Error: UPGRADE FAILED: timed out waiting for the condition"],
+        "timeout",
+        "none",
+        PERSON,
+    ),
+    case(
+        "drone_build_time",
+        ["Maximum build time exceeded"],
+        "timeout",
+        "none",
+        PERSON,
+    ),
+    case(
+        "ctest_failures",
+        [
+            "The following tests FAILED:",
+            "\t  2 - structure-test (Failed)",
+            "Errors while running CTest",
+        ],
+        "test_failure",
+        "none",
+        PERSON,
+    ),
+    case(
+        "surefire_summary",
+        ["[ERROR] Tests run: 12, Failures: 2, Errors: 0, Skipped: 0"],
+        "test_failure",
+        "none",
+        PERSON,
+    ),
+    case(
+        "exunit_assertion",
+        ["     Assertion with == failed", "     code:  assert a == b"],
+        "test_failure",
+        "none",
+        PERSON,
+    ),
+    case(
+        "xctest_assertion",
+        [
+            '/src/Tests/ATests.swift:18: error: ATests.testB : XCTAssertEqual failed: ("1") is not equal to ("2")'
+        ],
+        "test_failure",
+        "none",
+        PERSON,
+    ),
+    case(
+        "phpunit_failed_asserting",
+        ["Failed asserting that 18 matches expected 17."],
+        "test_failure",
+        "none",
+        PERSON,
+    ),
+    case(
+        "jasmine_async_timeout",
+        [
+            "Error: Timeout - Async callback was not invoked within 5000ms (set by jasmine.DEFAULT_TIMEOUT_INTERVAL)"
+        ],
+        "test_failure",
+        "none",
+        PERSON,
+    ),
+    case(
+        "karma_browser_disconnected",
+        [
+            "Chrome Headless 107 (Linux x86_64) ERROR",
+            "  Disconnected , because no message in 120000 ms.",
+        ],
+        "flaky_test",
+        "rerun_failed_jobs",
+        ASK,
+    ),
+    case(
+        "mypy_error_codes",
+        ['pkg/a.py:12: error: Incompatible default for argument "x"  [assignment]'],
+        "lint_format",
+        "none",
+        PERSON,
+    ),
+    case(
+        "shellcheck_gcc_format",
+        ["./ci/run.sh:50:6: note: Double quote to prevent globbing and word splitting. [SC2086]"],
+        "lint_format",
+        "none",
+        PERSON,
+    ),
+    case(
+        "stylelint",
+        [" 16:3   ✖  Expected indentation of 0 spaces   indentation"],
+        "lint_format",
+        "none",
+        PERSON,
+    ),
+    case(
+        "yamllint_rule",
+        ["  2:1  [truthy] truthy value should be one of [false, true]"],
+        "lint_format",
+        "none",
+        PERSON,
+    ),
+    case(
+        "rubocop_clean_run_is_not_a_lint_failure",
+        ["1 file inspected, no offenses detected", GENERIC_EXIT],
+        "unknown",
+        "none",
+        ASK,
+    ),
+    case(
+        "ghc_not_in_scope",
+        ["src/A.hs:67:41: Not in scope: 'pure'"],
+        "compile_error",
+        "none",
+        PERSON,
+    ),
+    case(
+        "elixir_compile_error",
+        ["** (CompileError) lib/a.ex:12: undefined function foo/0"],
+        "compile_error",
+        "none",
+        PERSON,
+    ),
+    case(
+        "dart_compile_error",
+        ["lib/main.dart:12:3: Error: The method 'foo' isn't defined for the class 'A'."],
+        "compile_error",
+        "none",
+        PERSON,
+    ),
+    case(
+        "swiftpm_unresolvable",
+        ["error: Dependencies could not be resolved because root depends on 'a' 1.0.0..<2.0.0."],
+        "dependency_resolution",
+        "none",
+        PERSON,
+    ),
+    case(
+        "helm_dependency_not_fetched",
+        ["Error: found in Chart.yaml, but missing in charts/ directory: postgresql"],
+        "dependency_resolution",
+        "none",
+        PERSON,
+    ),
+    case(
+        "toml_does_not_parse",
+        ["TOML parse error at line 12, column 3"],
+        "config_syntax",
+        "config_fix_pr",
+        ASK,
+    ),
+    case(
+        "gitlab_job_config_invalid",
+        [
+            "jobs:build:script config should be a string or a nested array of strings up to 10 levels deep"
+        ],
+        "config_syntax",
+        "config_fix_pr",
+        ASK,
+    ),
+    case(
+        "jenkins_declarative",
+        ["WorkflowScript: 38: Expected a step @ line 38, column 17."],
+        "config_syntax",
+        "config_fix_pr",
+        ASK,
+    ),
+    case(
+        "appveyor_yml",
+        ['Error parsing appveyor.yml: "version" value must be a string. (Line: 9, Column: 11)'],
+        "config_syntax",
+        "config_fix_pr",
+        ASK,
+    ),
+    case(
+        "argo_render_command",
+        [
+            "rpc error: code = Unknown desc = `helm2 dependency build` failed exit status 1: Error: open /tmp/h/repository/cache/stable-index.yaml: no such file or directory"
+        ],
+        "argocd_sync_error",
+        "none",
+        PERSON,
+    ),
+    case(
+        "argo_network_is_not_a_ci_rerun",
+        [
+            'ComparisonError: Failed to load live state: Get "https://10.0.0.1/version": dial tcp 10.0.0.1:443: i/o timeout'
+        ],
+        "argocd_sync_error",
+        "argocd_hard_refresh",
+        ASK,
+    ),
+    case(
+        "k8s_daemon_exits_at_start",
+        [
+            "$ kubectl logs coredns-1",
+            '[FATAL] plugin/loop: Loop (127.0.0.1:53 -> :53) detected for zone "."',
+        ],
+        "k8s_crashloop",
+        "none",
+        PERSON,
+    ),
+]
+
+
+@pytest.mark.parametrize(("lines", "expected"), WIDER_VOCABULARY)
+def test_wider_tool_vocabulary(classifier, lines, expected) -> None:
     assert verdict_of(classifier, lines) == expected
