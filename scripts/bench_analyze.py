@@ -1,7 +1,9 @@
 """Offline analysis benchmark on the labelled failure corpus, train and test side by side.
 
-Runs excerpt → signature → rule classifier over every excerpt in
-``tests/fixtures/ci_logs/labels.yaml`` and reports, per side of the frozen split
+Runs excerpt → signature → the service's offline classifier (the rules, and for an excerpt no
+pattern names the category the reference memory's words point to, never a fix; the words are
+learnt from the train side, as the shipped memory is; --rules-only: the patterns alone) over
+every excerpt in ``tests/fixtures/ci_logs/labels.yaml`` and reports, per side of the frozen split
 (``tests/fixtures/ci_logs/split.yaml``, by source thread; see scripts/corpus_split.py):
 
 - category accuracy;
@@ -23,8 +25,11 @@ log lacks lead the excerpt. The verdicts that change are listed.
 With --from-file N only the excerpts numbered N or more count: the threads added to the corpus
 since then (e.g. a batch collected after the rules were last tuned).
 
-Usage: python scripts/bench_analyze.py [--split test|train|all] [--from-file N] [--rounds 20]
-       [--check] [--green-run]
+The train column's words are learnt from the train side itself, so for the excerpts no pattern
+names it reads higher than unseen failures would.
+
+Usage: python scripts/bench_analyze.py [--split test|train|all] [--from-file N] [--rules-only]
+       [--rounds 20] [--check] [--green-run]
 With --check the exit status is 1 when a target of the chosen side is missed.
 """
 
@@ -40,8 +45,9 @@ from app.core.analysis.excerpt import build_excerpt
 from app.core.analysis.green_diff import compare_with_green, masked_lines
 from app.core.analysis.models import ClassifierVerdict
 from app.core.analysis.signature import compute_signature
-from app.core.enums import ActionKind, Fixability
+from app.core.enums import ActionKind, Category, Fixability
 from app.core.models import GreenBaseline, GreenJob
+from app.domain.classification.reference_words import ReferenceWordsModel, RulesWithReferenceWords
 from app.domain.classification.rule_classifier import RuleClassifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -50,6 +56,8 @@ import corpus_split  # noqa: E402  (a sibling script, not a package)
 ROOT = Path(__file__).resolve().parents[1]
 LOGS = ROOT / "tests" / "fixtures" / "ci_logs"
 PATTERNS = ROOT / "config" / "failure_patterns.yaml"
+
+Offline = RuleClassifier | RulesWithReferenceWords
 
 TARGET_ACCURACY = 0.90
 TARGET_AUTO_FIX_PRECISION = 0.98
@@ -152,7 +160,7 @@ def select(cases: list[Case], *, split: str, from_file: int = 0) -> list[Case]:
     return [c for c in chosen if c.side == "train"] if split == "train" else chosen
 
 
-def analyze(classifier: RuleClassifier, text: str, green: str | None = None) -> ClassifierVerdict:
+def analyze(classifier: Offline, text: str, green: str | None = None) -> ClassifierVerdict:
     """The offline analysis path: excerpt, signature, (with a ``green`` log, the lines it lacks
     first,) rule classifier."""
     excerpt = build_excerpt(text).text
@@ -166,7 +174,7 @@ def analyze(classifier: RuleClassifier, text: str, green: str | None = None) -> 
 
 
 def evaluate(
-    classifier: RuleClassifier, cases: list[Case], *, green_run: bool = False
+    classifier: Offline, cases: list[Case], *, green_run: bool = False
 ) -> list[Outcome]:
     return [
         Outcome(case, analyze(classifier, case.text, case.green if green_run else None))
@@ -174,7 +182,7 @@ def evaluate(
     ]
 
 
-def green_run_changes(classifier: RuleClassifier, cases: list[Case]) -> list[str]:
+def green_run_changes(classifier: Offline, cases: list[Case]) -> list[str]:
     """What comparing with the green log changes: how many excerpts have one, and each verdict
     (category, action, fixability) that differs from the plain analysis."""
     with_green = [c for c in cases if c.green is not None]
@@ -272,7 +280,7 @@ def confusion_matrix(outcomes: list[Outcome]) -> list[str]:
 
 
 def time_rounds(
-    classifier: RuleClassifier, cases: list[Case], rounds: int, max_seconds: float
+    classifier: Offline, cases: list[Case], rounds: int, max_seconds: float
 ) -> list[float]:
     """Milliseconds per excerpt over up to ``rounds`` passes, stopping after ``max_seconds``."""
     samples: list[float] = []
@@ -326,6 +334,18 @@ def report(outcomes: list[Outcome], side: str, samples: list[float]) -> bool:
     return ok
 
 
+def offline_classifier(cases: list[Case], *, rules_only: bool = False) -> Offline:
+    """What the service runs without an NVIDIA key: the rules, and for what no pattern names
+    the words of the reference memory, which ships the train side (so the model learns from
+    the train cases here, and never from a test case)."""
+    rules = RuleClassifier.from_file(PATTERNS)
+    if rules_only:
+        return rules
+    train = [(build_excerpt(c.text).text, Category(c.category)) for c in cases if c.side == "train"]
+    model = ReferenceWordsModel.train(train)
+    return RulesWithReferenceWords(rules, lambda: model)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -336,6 +356,10 @@ def main(argv: list[str] | None = None) -> int:
         "--from-file", type=int, default=0, metavar="N",
         help="only the excerpts whose file number is N or more (the threads added since then)",
     )
+    parser.add_argument(
+        "--rules-only", action="store_true",
+        help="the patterns alone, without the reference memory's words for what none names",
+    )
     parser.add_argument("--rounds", type=int, default=20, help="timed passes over the set")
     parser.add_argument("--max-seconds", type=float, default=10.0, help="time budget for timing")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
@@ -344,8 +368,9 @@ def main(argv: list[str] | None = None) -> int:
         help="compare an excerpt with its thread's green log (green_log:) where there is one",
     )
     args = parser.parse_args(argv)
-    classifier = RuleClassifier.from_file(PATTERNS)
-    cases = select(load_cases(), split=args.split, from_file=args.from_file)
+    every = load_cases()
+    classifier = offline_classifier(every, rules_only=args.rules_only)
+    cases = select(every, split=args.split, from_file=args.from_file)
     outcomes = evaluate(classifier, cases, green_run=args.green_run)
     chosen = [c for c in cases if args.split == "all" or c.side == args.split]
     if args.green_run:

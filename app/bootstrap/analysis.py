@@ -1,6 +1,7 @@
 """The analysis step: log sources, the embedder and the classifier (NVIDIA NIM when
 configured, the local embedder and the rules otherwise)."""
 
+import functools
 from collections.abc import Collection, Sequence
 from contextlib import ExitStack
 from datetime import timedelta
@@ -18,6 +19,7 @@ from app.bootstrap.registries import (
 )
 from app.bootstrap.resources import Lazy, config_path
 from app.bootstrap.sources import SOURCES, Source
+from app.core.analysis.excerpt import build_excerpt
 from app.core.analysis.models import ClassifierVerdict, SimilarIncident
 from app.core.config import Settings
 from app.core.enums import ActionKind
@@ -25,11 +27,12 @@ from app.core.metrics import Metrics, NullMetrics
 from app.core.ports import Classifier, Embedder
 from app.core.settings_parts import NvidiaSettings
 from app.domain.classification.fixability_guard import RuleFixabilityGuard
+from app.domain.classification.reference_words import ReferenceWordsModel, RulesWithReferenceWords
 from app.domain.classification.rule_classifier import RuleClassifier
 from app.domain.scoring.confidence import ConfidenceWeights
 from app.services.analyzer import Analyzer
 from app.services.deployment_links import DeploymentLinker
-from app.services.reference_memory import ReferenceMemoryService
+from app.services.reference_memory import ReferenceMemoryService, load_shipped
 
 
 def build_embedder(settings: NvidiaSettings, nim: ResilientClient | None) -> Embedder:
@@ -56,16 +59,30 @@ def _classifier(
     settings: Settings, nim: ResilientClient | None, actions: Collection[ActionKind]
 ) -> Classifier:
     rules = RuleClassifier.from_file(config_path(settings.analysis.patterns_file))
+    offline = RulesWithReferenceWords(
+        rules,
+        reference_words_model,
+        min_probability=settings.analysis.reference_words_min_probability,
+    )
     if nim is None:
-        return rules
+        return offline
     from app.adapters.ai.nvidia.classifier import NimClassifier  # only with a key
 
     return NimClassifier(
         nim,
         model=settings.nvidia.model,
         actions=actions,
-        fallback=rules,
+        fallback=offline,
         guard=RuleFixabilityGuard(rules),
+    )
+
+
+@functools.cache
+def reference_words_model() -> ReferenceWordsModel:
+    """The words of the shipped reference memory's labelled failures, per category (built on
+    the first excerpt no pattern names, once per process)."""
+    return ReferenceWordsModel.train(
+        (build_excerpt(entry.log).text, entry.category) for entry in load_shipped().entries
     )
 
 

@@ -253,6 +253,9 @@ class AnalysisSettings(SettingsPart):
     # `codehealer serve` seeds the reference memory (labelled failures shipped in app/data)
     # when its version is not in the database yet; false: only `db seed-reference` does.
     seed_reference: bool = True
+    # Where no pattern matches, the reference memory's words may name the category (never a
+    # fix) when their posterior reaches this; above 1 turns it off.
+    reference_words_min_probability: float = Field(default=0.9, ge=0)
 
     @model_validator(mode="after")
     def _check_weights(self) -> "AnalysisSettings":
