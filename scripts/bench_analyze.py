@@ -47,6 +47,7 @@ from app.core.analysis.models import ClassifierVerdict
 from app.core.analysis.signature import compute_signature
 from app.core.enums import ActionKind, Category, Fixability
 from app.core.models import GreenBaseline, GreenJob
+from app.core.settings_parts import AnalysisSettings
 from app.domain.classification.reference_words import ReferenceWordsModel, RulesWithReferenceWords
 from app.domain.classification.rule_classifier import RuleClassifier
 
@@ -58,6 +59,8 @@ LOGS = ROOT / "tests" / "fixtures" / "ci_logs"
 PATTERNS = ROOT / "config" / "failure_patterns.yaml"
 
 Offline = RuleClassifier | RulesWithReferenceWords
+# The service's default bar for the words (REFERENCE_WORDS_MIN_PROBABILITY).
+WORDS_MIN_PROBABILITY: float = AnalysisSettings.model_fields["reference_words_min_probability"].default
 
 TARGET_ACCURACY = 0.90
 TARGET_AUTO_FIX_PRECISION = 0.98
@@ -343,7 +346,7 @@ def offline_classifier(cases: list[Case], *, rules_only: bool = False) -> Offlin
         return rules
     train = [(build_excerpt(c.text).text, Category(c.category)) for c in cases if c.side == "train"]
     model = ReferenceWordsModel.train(train)
-    return RulesWithReferenceWords(rules, lambda: model)
+    return RulesWithReferenceWords(rules, lambda: model, min_probability=WORDS_MIN_PROBABILITY)
 
 
 def main(argv: list[str] | None = None) -> int:

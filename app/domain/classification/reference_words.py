@@ -26,8 +26,6 @@ _WORD = re.compile(r"[a-z][a-z0-9_]{2,}")
 # Placeholders the masking writes ("<n>", "<path>", ...) carry no family.
 _PLACEHOLDERS = frozenset({"url", "uuid", "path", "time", "tmp", "pod", "dur"})
 
-DEFAULT_MIN_PROBABILITY = 0.5
-
 
 def words(text: str) -> frozenset[str]:
     """The distinct masked words of ``text``."""
@@ -93,14 +91,14 @@ class RulesWithReferenceWords:
 
     def __init__(
         self,
-        rules: "Rules",
+        rules: Rules,
         model: Callable[[], ReferenceWordsModel],
         *,
-        min_probability: float = DEFAULT_MIN_PROBABILITY,
+        min_probability: float,
     ):
         self.rules = rules
         self.model = model  # built on the first excerpt no rule names
-        self.min_probability = min_probability
+        self.min_probability = min_probability  # above 1: the words are never read
 
     def classify(
         self, excerpt: str, similar: Sequence[SimilarIncident] | None = None

@@ -53,7 +53,9 @@ def test_an_excerpt_a_pattern_names_keeps_the_rules_verdict(rules) -> None:
     def model() -> ReferenceWordsModel:
         raise AssertionError("the words are not read when a pattern matches")
 
-    verdict = RulesWithReferenceWords(rules, model).classify("npm ERR! code ECONNRESET")
+    verdict = RulesWithReferenceWords(rules, model, min_probability=0.5).classify(
+        "npm ERR! code ECONNRESET"
+    )
 
     assert verdict.category is Category.TRANSIENT_NETWORK
 
